@@ -1,0 +1,153 @@
+import {
+  CONTRACT_VERSION,
+  LlamitaError,
+  byteSize,
+  validateOp,
+  type Backend,
+  type BackendFactory,
+  type BackendInfo,
+  type BufferHandle,
+  type DType,
+  type Graph,
+  type Op,
+  type OpName,
+  type Tensor,
+} from '@llamita/core';
+import { activationTypeFor, dequantize } from '@llamita/tensor';
+import * as k from './kernels.js';
+
+/**
+ * The reference backend: ArrayBuffers on the host, every op in plain
+ * TypeScript. Runs each graph synchronously inside {@link JsBackend.run}.
+ */
+export class JsBackend implements Backend {
+  /** @inheritDoc */
+  readonly info: BackendInfo = { name: 'js', contractVersion: CONTRACT_VERSION, description: 'plain TypeScript reference backend (f32, single thread)' };
+  private readonly buffers = new Map<number, Uint8Array>();
+  private nextId = 1;
+  private disposed = false;
+
+  /** Every op, with every weight dtype but i32. */
+  supportsOp(_op: OpName, weightDType: DType = 'f32'): boolean {
+    return weightDType !== 'i32';
+  }
+
+  allocate(byteLength: number, label?: string): BufferHandle {
+    this.checkAlive();
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `cannot allocate ${byteLength} bytes${label ? ` for ${label}` : ''}`);
+    }
+    const id = this.nextId++;
+    // Round up to 4 bytes so any f32/i32 view of the tail stays in range.
+    this.buffers.set(id, new Uint8Array((byteLength + 3) & ~3));
+    return { backend: 'js', id, byteLength };
+  }
+
+  write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
+    const bytes = this.storage(buffer);
+    if (byteOffset < 0 || byteOffset + data.byteLength > buffer.byteLength) {
+      throw new LlamitaError('E_OUT_OF_BOUNDS', `writing ${data.byteLength} bytes at ${byteOffset} overflows a buffer of ${buffer.byteLength}`);
+    }
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), byteOffset);
+  }
+
+  run(graph: Graph): void {
+    this.checkAlive();
+    for (const op of graph) validateOp(op);
+    for (const op of graph) this.execute(op);
+  }
+
+  async read(tensor: Tensor): Promise<Uint8Array> {
+    const bytes = this.storage(tensor.buffer);
+    return bytes.slice(tensor.byteOffset, tensor.byteOffset + byteSize(tensor.dtype, tensor.shape));
+  }
+
+  release(buffer: BufferHandle): void {
+    this.buffers.delete(buffer.id);
+  }
+
+  dispose(): void {
+    this.buffers.clear();
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new LlamitaError('E_DISPOSED', 'the js backend was disposed');
+  }
+
+  private storage(buffer: BufferHandle): Uint8Array {
+    this.checkAlive();
+    const bytes = buffer.backend === 'js' ? this.buffers.get(buffer.id) : undefined;
+    if (!bytes) throw new LlamitaError('E_DISPOSED', `buffer ${buffer.backend}#${buffer.id} is not a live buffer of this backend`);
+    return bytes;
+  }
+
+  private f32(t: Tensor): Float32Array {
+    const bytes = this.storage(t.buffer);
+    if (t.byteOffset % 4 !== 0) throw new LlamitaError('E_INVALID_ARGUMENT', `f32 tensor at unaligned byte offset ${t.byteOffset}`);
+    return new Float32Array(bytes.buffer, t.byteOffset, byteSize('f32', t.shape) / 4);
+  }
+
+  private i32(t: Tensor): Int32Array {
+    return new Int32Array(this.f32(t).buffer, t.byteOffset, byteSize('i32', t.shape) / 4);
+  }
+
+  /** Row reader over a `[rows, cols]` weight of any dtype. */
+  private rows(t: Tensor): k.RowReader {
+    const bytes = this.storage(t.buffer);
+    const cols = t.shape[1]!;
+    const rowBytes = byteSize(t.dtype, [cols]);
+    if (t.dtype === 'f32' && t.byteOffset % 4 === 0) {
+      const all = this.f32(t);
+      return (row, out) => out.set(all.subarray(row * cols, (row + 1) * cols));
+    }
+    return (row, out) => dequantize(t.dtype, bytes, t.byteOffset + row * rowBytes, cols, out, 0);
+  }
+
+  private execute(op: Op): void {
+    switch (op.op) {
+      case 'embedding': {
+        const [vocab, dim] = op.table.shape as [number, number];
+        return k.embedding(this.rows(op.table), vocab, dim, this.i32(op.ids), this.f32(op.out));
+      }
+      case 'rms_norm': {
+        const [m, n] = op.x.shape as [number, number];
+        return k.rmsNorm(this.f32(op.x), this.f32(op.weight), op.eps, m, n, this.f32(op.out));
+      }
+      case 'matmul': {
+        const [m, kk] = op.x.shape as [number, number];
+        const n = op.w.shape[0]!;
+        const activation = activationTypeFor(op.w.dtype);
+        return k.matmul(this.f32(op.x), this.rows(op.w), activation, m, kk, n, this.f32(op.out));
+      }
+      case 'rope': {
+        const [m, heads, hd] = op.x.shape as [number, number, number];
+        return k.rope(this.f32(op.x), this.i32(op.positions), op.theta, op.mode, m, heads, hd, this.f32(op.out));
+      }
+      case 'attention': {
+        const [m, nHead, hd] = op.q.shape as [number, number, number];
+        const [ctx, nKv] = op.k.shape as [number, number];
+        return k.attention(this.f32(op.q), this.f32(op.k), this.f32(op.v), this.i32(op.positions), op.scale, m, nHead, nKv, hd, ctx, this.f32(op.out));
+      }
+      case 'swiglu':
+        return k.swiglu(this.f32(op.gate), this.f32(op.up), this.f32(op.out));
+      case 'add':
+        return k.add(this.f32(op.a), this.f32(op.b), this.f32(op.out));
+      case 'copy': {
+        if (!op.rows) return this.f32(op.dst).set(this.f32(op.src));
+        return k.copyRows(this.f32(op.src), this.f32(op.dst), this.i32(op.rows), op.src.shape[1]!, op.dst.shape[0]!);
+      }
+      case 'argmax': {
+        const [m, n] = op.x.shape as [number, number];
+        return k.argmax(this.f32(op.x), m, n, this.i32(op.out));
+      }
+    }
+  }
+}
+
+/** Factory for {@link JsBackend}; it runs everywhere JavaScript runs. */
+export const jsBackend: BackendFactory = {
+  name: 'js',
+  probe: async () => ({ ok: true, description: 'plain TypeScript, runs everywhere' }),
+  create: async () => new JsBackend(),
+};

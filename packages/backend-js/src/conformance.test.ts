@@ -1,0 +1,4 @@
+import { describeConformance } from '@llamita/testkit';
+import { jsBackend } from './backend.js';
+
+describeConformance(jsBackend);

@@ -1,0 +1,67 @@
+/**
+ * Stable error codes. Code strings never change meaning once published; new
+ * codes may be added.
+ */
+export type ErrorCode =
+  | 'E_SHAPE' // tensor shapes or sizes do not fit an op
+  | 'E_DTYPE' // a dtype an op or backend does not take
+  | 'E_UNSUPPORTED_OP' // the backend cannot run this op (check supportsOp first)
+  | 'E_DISPOSED' // the backend or buffer was already released
+  | 'E_OUT_OF_BOUNDS' // an index or write past the end of a buffer
+  | 'E_BACKEND_UNAVAILABLE' // probe said no, or creating the device failed
+  | 'E_BAD_FILE' // a model or vocabulary file is malformed
+  | 'E_UNSUPPORTED_MODEL' // a well-formed file describing something we cannot run
+  | 'E_CONTEXT_FULL' // more tokens than the KV cache holds
+  | 'E_INVALID_ARGUMENT' // a caller passed a value outside the documented range
+  | 'E_NOT_IMPLEMENTED'; // a documented feature not built yet
+
+/** The plain-object form of a {@link LlamitaError}, safe to post across a worker boundary. */
+export interface SerializedError {
+  readonly name: 'LlamitaError';
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error class of llamita. `code` is stable and meant for programs;
+ * `message` is for people and names what is wrong (a tensor, a limit, an offset).
+ */
+export class LlamitaError extends Error {
+  override readonly name = 'LlamitaError';
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Structured facts about the failure (tensor name, limit, offset...). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  /**
+   * @param code - stable code
+   * @param message - what is wrong, for a person
+   * @param details - structured facts, kept when serialized
+   */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Plain-object form for `postMessage` (structured clone drops class identity). */
+  toJSON(): SerializedError {
+    return this.details === undefined
+      ? { name: this.name, code: this.code, message: this.message }
+      : { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds an error from {@link LlamitaError.toJSON}'s output. */
+  static fromJSON(data: SerializedError): LlamitaError {
+    return new LlamitaError(data.code, data.message, data.details as Record<string, unknown> | undefined);
+  }
+
+  /** Whether `value` is a LlamitaError, also one that crossed a realm or worker boundary. */
+  static is(value: unknown): value is LlamitaError {
+    return (
+      value instanceof LlamitaError ||
+      (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'LlamitaError' && typeof (value as { code?: unknown }).code === 'string')
+    );
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The llamita contract: what a backend is, what a tensor is, the op set, and errors.
+ * It has no runtime dependencies; every other package builds on it.
+ * @packageDocumentation
+ */
+export { type DType, type DTypeInfo, DTYPE_INFO, ALL_DTYPES, WEIGHT_DTYPES, byteSize } from './dtype.js';
+export { type ErrorCode, type SerializedError, LlamitaError } from './errors.js';
+export { type BufferHandle, type Tensor, numel, tensorBytes, tensorOn, reshape, sliceRows } from './tensor.js';
+export {
+  type Op,
+  type OpName,
+  type Graph,
+  type EmbeddingOp,
+  type RmsNormOp,
+  type MatmulOp,
+  type RopeOp,
+  type AttentionOp,
+  type SwigluOp,
+  type AddOp,
+  type CopyOp,
+  type ArgmaxOp,
+  OP_NAMES,
+  CONTRACT_VERSION,
+} from './ops.js';
+export { type Backend, type BackendInfo, type BackendFactory, type ProbeResult } from './backend.js';
+export { validateOp } from './validate.js';
+export { asF32, asI32, asBytes } from './bytes.js';
+export { transferTensor } from './transfer.js';

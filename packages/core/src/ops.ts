@@ -1,0 +1,129 @@
+import type { Tensor } from './tensor.js';
+
+/**
+ * The closed op set of contract version {@link CONTRACT_VERSION}: the fused,
+ * model-level operations Llama inference needs. Every activation is f32; only
+ * weights (matmul `w`, embedding `table`) take other dtypes. Shapes are given
+ * outermost first; `m` is the number of tokens in the batch.
+ *
+ * Adding or changing an op is a change of the contract and bumps the version.
+ */
+export type Op =
+  | EmbeddingOp
+  | RmsNormOp
+  | MatmulOp
+  | RopeOp
+  | AttentionOp
+  | SwigluOp
+  | AddOp
+  | CopyOp
+  | ArgmaxOp;
+
+/** Name of an op of the set. */
+export type OpName = Op['op'];
+
+/** Every op name, in a stable order. */
+export const OP_NAMES: readonly OpName[] = ['embedding', 'rms_norm', 'matmul', 'rope', 'attention', 'swiglu', 'add', 'copy', 'argmax'];
+
+/** A graph: ops run in order; later ops see earlier ops' outputs. */
+export type Graph = readonly Op[];
+
+/** Version of the op set and the Backend interface. */
+export const CONTRACT_VERSION = 1;
+
+/** `out[i, :] = table[ids[i], :]`, dequantized to f32. table `[vocab, dim]` (any weight dtype), ids i32 `[m]`, out f32 `[m, dim]`. */
+export interface EmbeddingOp {
+  readonly op: 'embedding';
+  readonly table: Tensor;
+  readonly ids: Tensor;
+  readonly out: Tensor;
+}
+
+/** `out = x / sqrt(mean(x^2) + eps) * weight` per row. x f32 `[m, n]`, weight f32 `[n]`, out f32 `[m, n]`. */
+export interface RmsNormOp {
+  readonly op: 'rms_norm';
+  readonly x: Tensor;
+  readonly weight: Tensor;
+  readonly eps: number;
+  readonly out: Tensor;
+}
+
+/**
+ * `out = x · wᵀ` (ggml's mul_mat): x f32 `[m, k]`, w `[n, k]` of any weight dtype, out f32 `[m, n]`.
+ *
+ * With a block-quantized `w`, backends compute as llama.cpp does: each row of
+ * `x` is first quantized to the weight type's 8-bit partner (Q8_0 for
+ * q4_0/q5_0/q8_0, Q8_1 for q4_1/q5_1, Q8_K for the k-quants) and the dot
+ * products run against those blocks, so results match llama.cpp's.
+ */
+export interface MatmulOp {
+  readonly op: 'matmul';
+  readonly x: Tensor;
+  readonly w: Tensor;
+  readonly out: Tensor;
+}
+
+/**
+ * Rotary position embedding. x f32 `[m, heads, headDim]`, positions i32 `[m]`, out like x.
+ * `mode: 'adjacent'` rotates pairs (2i, 2i+1) (llama.cpp's LLAMA_ROPE_TYPE_NORM, GGUF Llama files);
+ * `'half'` rotates pairs (i, i + headDim/2) (NeoX / Hugging Face layout).
+ */
+export interface RopeOp {
+  readonly op: 'rope';
+  readonly x: Tensor;
+  readonly positions: Tensor;
+  readonly theta: number;
+  readonly mode: 'adjacent' | 'half';
+  readonly out: Tensor;
+}
+
+/**
+ * Causal grouped-query attention over a KV cache.
+ * q f32 `[m, nHead, headDim]`; k, v f32 `[ctx, nKvHead, headDim]` (the cache);
+ * positions i32 `[m]`: query i attends to cache rows `0..positions[i]` inclusive;
+ * query head h reads KV head `floor(h / (nHead / nKvHead))`. out f32 `[m, nHead * headDim]`.
+ */
+export interface AttentionOp {
+  readonly op: 'attention';
+  readonly q: Tensor;
+  readonly k: Tensor;
+  readonly v: Tensor;
+  readonly positions: Tensor;
+  readonly scale: number;
+  readonly out: Tensor;
+}
+
+/** `out = silu(gate) * up`. gate, up, out f32 `[m, n]`. */
+export interface SwigluOp {
+  readonly op: 'swiglu';
+  readonly gate: Tensor;
+  readonly up: Tensor;
+  readonly out: Tensor;
+}
+
+/** `out = a + b`, elementwise. a, b, out f32 of one shape (out may alias a or b). */
+export interface AddOp {
+  readonly op: 'add';
+  readonly a: Tensor;
+  readonly b: Tensor;
+  readonly out: Tensor;
+}
+
+/**
+ * Row copy. src f32 `[m, w]`; dst f32 `[rows, w]`.
+ * With `rows` (i32 `[m]`): `dst[rows[i], :] = src[i, :]` (how K and V enter the cache).
+ * Without: dst has src's shape and receives it whole.
+ */
+export interface CopyOp {
+  readonly op: 'copy';
+  readonly src: Tensor;
+  readonly dst: Tensor;
+  readonly rows?: Tensor;
+}
+
+/** Index of the largest value of each row (the first on ties). x f32 `[m, n]`, out i32 `[m]`. */
+export interface ArgmaxOp {
+  readonly op: 'argmax';
+  readonly x: Tensor;
+  readonly out: Tensor;
+}

@@ -1,0 +1,129 @@
+import { DTYPE_INFO, type DType } from './dtype.js';
+import { LlamitaError } from './errors.js';
+import type { Op } from './ops.js';
+import type { Tensor } from './tensor.js';
+
+const fmt = (t: Tensor): string => `${t.dtype}[${t.shape.join(', ')}]`;
+
+function fail(op: Op, message: string): never {
+  throw new LlamitaError('E_SHAPE', `${op.op}: ${message}`, { op: op.op });
+}
+
+function expectDType(op: Op, name: string, t: Tensor, dtype: DType): void {
+  if (t.dtype !== dtype) throw new LlamitaError('E_DTYPE', `${op.op}: ${name} must be ${dtype}, got ${fmt(t)}`, { op: op.op });
+}
+
+function expectRank(op: Op, name: string, t: Tensor, rank: number): void {
+  if (t.shape.length !== rank) fail(op, `${name} must have rank ${rank}, got ${fmt(t)}`);
+}
+
+function expectShape(op: Op, name: string, t: Tensor, shape: readonly number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    fail(op, `${name} must be [${shape.join(', ')}], got ${fmt(t)}`);
+  }
+}
+
+function expectWeight(op: Op, name: string, t: Tensor): void {
+  if (t.dtype === 'i32') throw new LlamitaError('E_DTYPE', `${op.op}: ${name} cannot be i32`, { op: op.op });
+  const inner = t.shape[t.shape.length - 1] ?? 0;
+  const { blockSize } = DTYPE_INFO[t.dtype];
+  if (inner % blockSize !== 0) fail(op, `${name} rows of ${inner} are not a multiple of ${t.dtype}'s block size ${blockSize}`);
+}
+
+/**
+ * Checks one op's dtypes and shapes against the contract. Every backend calls
+ * this before running anything, so a bad graph fails the same way everywhere.
+ * @throws {@link LlamitaError} `E_SHAPE` or `E_DTYPE`, naming the op and operand.
+ */
+export function validateOp(op: Op): void {
+  switch (op.op) {
+    case 'embedding': {
+      expectRank(op, 'table', op.table, 2);
+      expectWeight(op, 'table', op.table);
+      expectDType(op, 'ids', op.ids, 'i32');
+      expectRank(op, 'ids', op.ids, 1);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, [op.ids.shape[0]!, op.table.shape[1]!]);
+      return;
+    }
+    case 'rms_norm': {
+      expectDType(op, 'x', op.x, 'f32');
+      expectRank(op, 'x', op.x, 2);
+      expectDType(op, 'weight', op.weight, 'f32');
+      expectShape(op, 'weight', op.weight, [op.x.shape[1]!]);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, op.x.shape);
+      if (!(op.eps >= 0)) fail(op, `eps must be >= 0, got ${op.eps}`);
+      return;
+    }
+    case 'matmul': {
+      expectDType(op, 'x', op.x, 'f32');
+      expectRank(op, 'x', op.x, 2);
+      expectRank(op, 'w', op.w, 2);
+      expectWeight(op, 'w', op.w);
+      if (op.w.shape[1] !== op.x.shape[1]) fail(op, `x ${fmt(op.x)} and w ${fmt(op.w)} disagree on k`);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, [op.x.shape[0]!, op.w.shape[0]!]);
+      return;
+    }
+    case 'rope': {
+      expectDType(op, 'x', op.x, 'f32');
+      expectRank(op, 'x', op.x, 3);
+      if (op.x.shape[2]! % 2 !== 0) fail(op, `headDim must be even, got ${op.x.shape[2]}`);
+      expectDType(op, 'positions', op.positions, 'i32');
+      expectShape(op, 'positions', op.positions, [op.x.shape[0]!]);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, op.x.shape);
+      if (!(op.theta > 0)) fail(op, `theta must be > 0, got ${op.theta}`);
+      return;
+    }
+    case 'attention': {
+      expectDType(op, 'q', op.q, 'f32');
+      expectRank(op, 'q', op.q, 3);
+      const [m, nHead, headDim] = op.q.shape as [number, number, number];
+      expectDType(op, 'k', op.k, 'f32');
+      expectRank(op, 'k', op.k, 3);
+      expectDType(op, 'v', op.v, 'f32');
+      expectShape(op, 'v', op.v, op.k.shape);
+      const nKv = op.k.shape[1]!;
+      if (op.k.shape[2] !== headDim) fail(op, `k ${fmt(op.k)} head size differs from q ${fmt(op.q)}`);
+      if (nKv === 0 || nHead % nKv !== 0) fail(op, `q heads (${nHead}) must be a multiple of kv heads (${nKv})`);
+      expectDType(op, 'positions', op.positions, 'i32');
+      expectShape(op, 'positions', op.positions, [m]);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, [m, nHead * headDim]);
+      return;
+    }
+    case 'swiglu':
+    case 'add': {
+      const [a, b] = op.op === 'add' ? [op.a, op.b] : [op.gate, op.up];
+      expectDType(op, 'inputs', a, 'f32');
+      expectDType(op, 'inputs', b, 'f32');
+      expectShape(op, 'second input', b, a.shape);
+      expectDType(op, 'out', op.out, 'f32');
+      expectShape(op, 'out', op.out, a.shape);
+      return;
+    }
+    case 'copy': {
+      expectDType(op, 'src', op.src, 'f32');
+      expectDType(op, 'dst', op.dst, 'f32');
+      if (op.rows === undefined) {
+        expectShape(op, 'dst', op.dst, op.src.shape);
+        return;
+      }
+      expectRank(op, 'src', op.src, 2);
+      expectRank(op, 'dst', op.dst, 2);
+      if (op.dst.shape[1] !== op.src.shape[1]) fail(op, `src ${fmt(op.src)} and dst ${fmt(op.dst)} rows differ in width`);
+      expectDType(op, 'rows', op.rows, 'i32');
+      expectShape(op, 'rows', op.rows, [op.src.shape[0]!]);
+      return;
+    }
+    case 'argmax': {
+      expectDType(op, 'x', op.x, 'f32');
+      expectRank(op, 'x', op.x, 2);
+      expectDType(op, 'out', op.out, 'i32');
+      expectShape(op, 'out', op.out, [op.x.shape[0]!]);
+      return;
+    }
+  }
+}

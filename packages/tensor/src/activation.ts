@@ -1,0 +1,93 @@
+import type { DType } from '@llamita/core';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, fround } from './half.js';
+
+/** Rounds to nearest, ties to even: what llama.cpp's SIMD quantizers and `nearest_int` do. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** llama.cpp's activation type for each weight type (`vec_dot_type` in ggml-cpu). */
+export type ActivationType = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q8_1' | 'q8_k';
+
+/** The type llama.cpp's CPU backend converts activations to before a dot product with `weight`. */
+export function activationTypeFor(weight: DType): ActivationType {
+  switch (weight) {
+    case 'f16':
+      return 'f16';
+    case 'bf16':
+      return 'bf16';
+    case 'q4_0':
+    case 'q5_0':
+    case 'q8_0':
+      return 'q8_0';
+    case 'q4_1':
+    case 'q5_1':
+      return 'q8_1';
+    case 'q2_k':
+    case 'q3_k':
+    case 'q4_k':
+    case 'q5_k':
+    case 'q6_k':
+      return 'q8_k';
+    default:
+      return 'f32';
+  }
+}
+
+/** One 8-bit block quantization in place: values become `d * round(x / d)`, `d = amax / 127`. */
+function roundTripQ8Block(x: Float32Array, start: number, end: number, scaleToF16: boolean): void {
+  let amax = 0;
+  for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x[i]!));
+  const d = fround(amax / 127);
+  const id = d !== 0 ? fround(127 / amax) : 0;
+  const stored = scaleToF16 ? f16ToF32(f32ToF16(d)) : d;
+  for (let i = start; i < end; i++) x[i] = roundHalfEven(fround(x[i]! * id)) * stored;
+}
+
+/** Q8_K (block 256, f32 scale): `iscale = -127 / max` by the signed extreme, as quantize_row_q8_K_ref. */
+function roundTripQ8KBlock(x: Float32Array, start: number, end: number): void {
+  let amax = 0;
+  let max = 0;
+  for (let i = start; i < end; i++) {
+    const a = Math.abs(x[i]!);
+    if (a > amax) {
+      amax = a;
+      max = x[i]!;
+    }
+  }
+  if (amax === 0) {
+    x.fill(0, start, end);
+    return;
+  }
+  const iscale = fround(-127 / max);
+  const d = fround(1 / iscale);
+  for (let i = start; i < end; i++) x[i] = Math.min(127, roundHalfEven(fround(iscale * x[i]!))) * d;
+}
+
+/**
+ * Replaces each value of `row` by what llama.cpp's dot product actually sees
+ * after converting the activation row to `type` (rounding to f16/bf16, or
+ * quantizing to 8-bit blocks). Multiplying the result by dequantized weights
+ * reproduces llama.cpp's integer dot products up to float summation order.
+ * `row.length` must be a multiple of the block size (32, or 256 for q8_k).
+ */
+export function roundTripActivation(row: Float32Array, type: ActivationType): void {
+  switch (type) {
+    case 'f32':
+      return;
+    case 'f16':
+      for (let i = 0; i < row.length; i++) row[i] = f16ToF32(f32ToF16(row[i]!));
+      return;
+    case 'bf16':
+      for (let i = 0; i < row.length; i++) row[i] = bf16ToF32(f32ToBf16(row[i]!));
+      return;
+    case 'q8_0':
+    case 'q8_1':
+      for (let s = 0; s < row.length; s += 32) roundTripQ8Block(row, s, s + 32, true);
+      return;
+    case 'q8_k':
+      for (let s = 0; s < row.length; s += 256) roundTripQ8KBlock(row, s, s + 256);
+      return;
+  }
+}

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DTYPE_INFO,
+  WEIGHT_DTYPES,
+  asF32,
+  asI32,
+  byteSize,
+  tensorOn,
+  type Backend,
+  type BackendFactory,
+  type DType,
+  type Op,
+  type OpName,
+  type Tensor,
+} from '@llamita/core';
+import { Prng } from '@llamita/sampling';
+import { activationTypeFor, roundTripActivation } from '@llamita/tensor';
+import { compare, F32_TOLERANCE, type Tolerance } from './compare.js';
+import { randomF32, randomWeight } from './random.js';
+import { refAttention, refMatmul, refRmsNorm, refRope, refSwiglu } from './reference.js';
+
+/** Options of {@link describeConformance}. */
+export interface ConformanceOptions {
+  /** Tolerance for f32 results (default {@link F32_TOLERANCE}). */
+  readonly tolerance?: Tolerance;
+  /** Seed for every random input (default 1234). */
+  readonly seed?: number;
+}
+
+/** A tiny harness bound to one backend: put inputs, run one op, read f32 output. */
+class Harness {
+  constructor(readonly backend: Backend) {}
+  put(dtype: DType, shape: number[], data: ArrayBufferView): Tensor {
+    const buf = this.backend.allocate(Math.max(byteSize(dtype, shape), 4));
+    if (data.byteLength > 0) this.backend.write(buf, 0, data);
+    return tensorOn(buf, dtype, shape);
+  }
+  f32(shape: number[], data: Float32Array): Tensor {
+    return this.put('f32', shape, data);
+  }
+  i32(data: Int32Array): Tensor {
+    return this.put('i32', [data.length], data);
+  }
+  out(dtype: DType, shape: number[]): Tensor {
+    return this.put(dtype, shape, new Uint8Array(0));
+  }
+  async runF32(op: Op, out: Tensor): Promise<Float32Array> {
+    this.backend.run([op]);
+    return asF32(await this.backend.read(out));
+  }
+}
+
+function expectClose(actual: Float32Array, expected: ArrayLike<number>, tol: Tolerance): void {
+  const c = compare(actual, expected, tol);
+  expect(c.ok, `nmse ${c.nmse.toExponential(2)}, worst at ${c.worstIndex}: got ${c.worstActual}, want ${c.worstExpected}`).toBe(true);
+}
+
+/**
+ * Registers the conformance suite for one backend with vitest: every op on
+ * seeded random inputs of awkward sizes, compared with float64 references.
+ * Ops (or weight dtypes) the backend does not support are reported as skipped, by name.
+ */
+export function describeConformance(factory: BackendFactory, options: ConformanceOptions = {}): void {
+  const tol = options.tolerance ?? F32_TOLERANCE;
+  const seed = options.seed ?? 1234;
+
+  describe(`conformance: ${factory.name} backend`, async () => {
+    const probe = await factory.probe();
+    if (!probe.ok) {
+      it.skip(`skipped: ${factory.name} backend unavailable here (${probe.reason})`, () => {});
+      return;
+    }
+    const backend = await factory.create();
+    const h = new Harness(backend);
+    const cases = (op: OpName, dtype: DType = 'f32') => (backend.supportsOp(op, dtype) ? it : it.skip);
+
+    describe.each([
+      [1, 1, 1],
+      [1, 5, 3],
+      [3, 33, 7],
+      [7, 67, 13],
+      [2, 129, 31],
+    ])('matmul f32 m=%i k=%i n=%i', (m, k, n) => {
+      cases('matmul')('matches the f64 reference', async () => {
+        const rng = new Prng(seed + m * 1000 + k);
+        const x = randomF32(rng, m * k);
+        const w = randomF32(rng, n * k);
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.f32([n, k], w), out }, out);
+        expectClose(got, refMatmul(x, w, m, k, n), tol);
+      });
+    });
+
+    describe.each(WEIGHT_DTYPES.filter((d) => d !== 'f32').map((d) => [d]))('matmul with %s weights', (dtype) => {
+      const block = DTYPE_INFO[dtype].blockSize;
+      const k = block === 1 ? 67 : block === 32 ? 96 : 512;
+      cases('matmul', dtype)(`m=3 k=${k} n=13: as llama.cpp (activation converted first)`, async () => {
+        const rng = new Prng(seed + k);
+        const [m, n] = [3, 13];
+        const x = randomF32(rng, m * k);
+        const w = randomWeight(rng, dtype, n, k);
+        const xq = new Float32Array(x);
+        for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.put(dtype, [n, k], w.bytes), out }, out);
+        expectClose(got, refMatmul(xq, w.values, m, k, n), tol);
+      });
+    });
+
+    cases('matmul')('matmul with m=0 gives an empty result', async () => {
+      const out = h.out('f32', [0, 3]);
+      const got = await h.runF32({ op: 'matmul', x: h.f32([0, 5], new Float32Array(0)), w: h.f32([3, 5], new Float32Array(15)), out }, out);
+      expect(got.length).toBe(0);
+    });
+
+    describe.each([[1, 1], [3, 7], [2, 301]])('add %ix%i', (m, n) => {
+      cases('add')('matches a + b', async () => {
+        const rng = new Prng(seed + n);
+        const a = randomF32(rng, m * n);
+        const b = randomF32(rng, m * n);
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'add', a: h.f32([m, n], a), b: h.f32([m, n], b), out }, out);
+        expectClose(got, Float64Array.from(a, (v, i) => v + b[i]!), tol);
+      });
+    });
+
+    describe.each([[1, 1], [3, 67], [2, 2048]])('rms_norm %ix%i', (m, n) => {
+      cases('rms_norm')('matches the f64 reference', async () => {
+        const rng = new Prng(seed + n);
+        const x = randomF32(rng, m * n);
+        const w = randomF32(rng, n);
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'rms_norm', x: h.f32([m, n], x), weight: h.f32([n], w), eps: 1e-5, out }, out);
+        expectClose(got, refRmsNorm(x, w, 1e-5, m, n), tol);
+      });
+    });
+
+    describe.each([
+      ['adjacent', 1, 1, 2],
+      ['adjacent', 3, 5, 6],
+      ['half', 3, 5, 6],
+      ['adjacent', 2, 4, 64],
+      ['half', 2, 3, 80],
+    ] as const)('rope %s m=%i heads=%i hd=%i', (mode, m, heads, hd) => {
+      cases('rope')('matches the f64 reference', async () => {
+        const rng = new Prng(seed + hd);
+        const x = randomF32(rng, m * heads * hd);
+        const pos = Int32Array.from({ length: m }, (_, i) => i * 37 + 3);
+        const out = h.out('f32', [m, heads, hd]);
+        const got = await h.runF32({ op: 'rope', x: h.f32([m, heads, hd], x), positions: h.i32(pos), theta: 10000, mode, out }, out);
+        expectClose(got, refRope(x, pos, 10000, mode, m, heads, hd), tol);
+      });
+    });
+
+    describe.each([
+      [1, 1, 1, 2, 1],
+      [3, 4, 2, 6, 9],
+      [5, 8, 4, 48, 11],
+      [2, 6, 1, 64, 40],
+    ])('attention m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
+      cases('attention')('matches the f64 reference (causal, grouped-query)', async () => {
+        const rng = new Prng(seed + ctx);
+        const q = randomF32(rng, m * nh * hd);
+        const k = randomF32(rng, ctx * nkv * hd);
+        const v = randomF32(rng, ctx * nkv * hd);
+        const pos = Int32Array.from({ length: m }, (_, i) => ctx - m + i);
+        const scale = 1 / Math.sqrt(hd);
+        const out = h.out('f32', [m, nh * hd]);
+        const op: Op = { op: 'attention', q: h.f32([m, nh, hd], q), k: h.f32([ctx, nkv, hd], k), v: h.f32([ctx, nkv, hd], v), positions: h.i32(pos), scale, out };
+        expectClose(await h.runF32(op, out), refAttention(q, k, v, pos, scale, m, nh, nkv, hd), tol);
+      });
+    });
+
+    describe.each([[1, 1], [3, 173]])('swiglu %ix%i', (m, n) => {
+      cases('swiglu')('matches silu(gate) * up', async () => {
+        const rng = new Prng(seed + n);
+        const g = randomF32(rng, m * n, 6);
+        const u = randomF32(rng, m * n);
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'swiglu', gate: h.f32([m, n], g), up: h.f32([m, n], u), out }, out);
+        expectClose(got, refSwiglu(g, u), tol);
+      });
+    });
+
+    describe.each(WEIGHT_DTYPES.map((d) => [d]))('embedding from %s table', (dtype) => {
+      cases('embedding', dtype)('gathers the decoded rows', async () => {
+        const rng = new Prng(seed + 7);
+        const dim = DTYPE_INFO[dtype].blockSize === 256 ? 256 : 96;
+        const w = randomWeight(rng, dtype, 11, dim);
+        const ids = Int32Array.from([10, 0, 3, 3]);
+        const out = h.out('f32', [ids.length, dim]);
+        const got = await h.runF32({ op: 'embedding', table: h.put(dtype, [11, dim], w.bytes), ids: h.i32(ids), out }, out);
+        const want = Float64Array.from({ length: ids.length * dim }, (_, i) => w.values[ids[Math.floor(i / dim)]! * dim + (i % dim)]!);
+        expectClose(got, want, tol);
+      });
+    });
+
+    cases('copy')('copy scatters rows into a cache at given rows', async () => {
+      const rng = new Prng(seed);
+      const src = randomF32(rng, 3 * 5);
+      const dst = h.f32([9, 5], new Float32Array(45));
+      const got = await h.runF32({ op: 'copy', src: h.f32([3, 5], src), dst, rows: h.i32(Int32Array.from([8, 2, 4])) }, dst);
+      const want = new Float64Array(45);
+      [8, 2, 4].forEach((r, i) => want.set(src.subarray(i * 5, i * 5 + 5), r * 5));
+      expectClose(got, want, tol);
+    });
+
+    cases('argmax')('argmax picks the first maximum of each row', async () => {
+      const x = Float32Array.from([0, 3, 3, 1, /* row 2 */ -5, -4, -4.5, -9, /* row 3 */ 7, 0, 0, 0]);
+      const out = h.out('i32', [3]);
+      backend.run([{ op: 'argmax', x: h.f32([3, 4], x), out }]);
+      expect([...asI32(await backend.read(out))]).toEqual([1, 1, 0]);
+    });
+
+    it('rejects misshapen graphs with a typed error before running', () => {
+      const out = h.out('f32', [2, 2]);
+      expect(() => backend.run([{ op: 'add', a: h.f32([2, 2], new Float32Array(4)), b: h.f32([4], new Float32Array(4)), out }])).toThrow(
+        expect.objectContaining({ name: 'LlamitaError', code: 'E_SHAPE' }),
+      );
+    });
+  });
+}

@@ -1,0 +1,21 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages from source, so `vitest` needs no build first.
+const root = fileURLToPath(new URL('.', import.meta.url));
+const packageDirs = readdirSync(`${root}packages`);
+const alias = packageDirs.map((dir) => ({
+  find: dir === 'llamita' ? /^llamita$/ : new RegExp(`^@llamita/${dir}$`),
+  replacement: `${root}packages/${dir}/src/index.ts`,
+}));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
