@@ -10,7 +10,16 @@ const alias = packageDirs.map((dir) => ({
   replacement: `${root}packages/${dir}/src/index.ts`,
 }));
 
+// WGSL files are imported as text, as tsup's `--loader .wgsl=text` does in builds.
+const wgslAsText = {
+  name: 'wgsl-as-text',
+  transform(code: string, id: string) {
+    return id.endsWith('.wgsl') ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined;
+  },
+};
+
 export default defineConfig({
+  plugins: [wgslAsText],
   resolve: { alias },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],

@@ -124,6 +124,15 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
+    cases('add')('add may write in place (out aliases a), as residual connections do', async () => {
+      const rng = new Prng(seed);
+      const a = randomF32(rng, 37);
+      const b = randomF32(rng, 37);
+      const at = h.f32([37], a);
+      const got = await h.runF32({ op: 'add', a: at, b: h.f32([37], b), out: at }, at);
+      expectClose(got, Float64Array.from(a, (v, i) => v + b[i]!), tol);
+    });
+
     describe.each([[1, 1], [3, 67], [2, 2048]])('rms_norm %ix%i', (m, n) => {
       cases('rms_norm')('matches the f64 reference', async () => {
         const rng = new Prng(seed + n);

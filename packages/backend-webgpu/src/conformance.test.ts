@@ -1,0 +1,7 @@
+import { describeConformance } from '@llamita/testkit';
+import { createWebGpuBackendFactory } from './backend.js';
+import { nodeGpu } from './node-gpu.test-helper.js';
+
+// In Node the adapter comes from Dawn (the `webgpu` package); CI points Vulkan
+// at SwiftShader (VK_ICD_FILENAMES), so there is always a software adapter.
+describeConformance(createWebGpuBackendFactory({ gpu: await nodeGpu() }));
