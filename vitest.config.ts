@@ -5,10 +5,13 @@ import { defineConfig } from 'vitest/config';
 // Tests import workspace packages from source, so `vitest` needs no build first.
 const root = fileURLToPath(new URL('.', import.meta.url));
 const packageDirs = readdirSync(`${root}packages`);
-const alias = packageDirs.map((dir) => ({
-  find: dir === 'llamita' ? /^llamita$/ : new RegExp(`^@llamita/${dir}$`),
-  replacement: `${root}packages/${dir}/src/index.ts`,
-}));
+const alias = packageDirs.flatMap((dir) => {
+  const name = dir === 'llamita' ? 'llamita' : `@llamita/${dir}`;
+  return [
+    { find: new RegExp(`^${name}/node$`), replacement: `${root}packages/${dir}/src/node.ts` },
+    { find: new RegExp(`^${name}$`), replacement: `${root}packages/${dir}/src/index.ts` },
+  ];
+});
 
 // WGSL files are imported as text, as tsup's `--loader .wgsl=text` does in builds.
 const wgslAsText = {

@@ -2,6 +2,7 @@ import {
   CONTRACT_VERSION,
   LlamitaError,
   byteSize,
+  numel,
   validateOp,
   type Backend,
   type BackendFactory,
@@ -88,6 +89,12 @@ export class JsBackend implements Backend {
     return new Float32Array(bytes.buffer, t.byteOffset, byteSize('f32', t.shape) / 4);
   }
 
+  private u16(t: Tensor): Uint16Array {
+    const bytes = this.storage(t.buffer);
+    if (t.byteOffset % 2 !== 0) throw new LlamitaError('E_INVALID_ARGUMENT', `f16 tensor at unaligned byte offset ${t.byteOffset}`);
+    return new Uint16Array(bytes.buffer, t.byteOffset, byteSize('f16', t.shape) / 2);
+  }
+
   private i32(t: Tensor): Int32Array {
     return new Int32Array(this.f32(t).buffer, t.byteOffset, byteSize('i32', t.shape) / 4);
   }
@@ -127,6 +134,9 @@ export class JsBackend implements Backend {
       case 'attention': {
         const [m, nHead, hd] = op.q.shape as [number, number, number];
         const [ctx, nKv] = op.k.shape as [number, number];
+        if (op.k.dtype === 'f16') {
+          return k.attentionF16Cache(this.f32(op.q), this.u16(op.k), this.u16(op.v), this.i32(op.positions), op.scale, m, nHead, nKv, hd, ctx, this.f32(op.out));
+        }
         return k.attention(this.f32(op.q), this.f32(op.k), this.f32(op.v), this.i32(op.positions), op.scale, m, nHead, nKv, hd, ctx, this.f32(op.out));
       }
       case 'swiglu':
@@ -134,8 +144,11 @@ export class JsBackend implements Backend {
       case 'add':
         return k.add(this.f32(op.a), this.f32(op.b), this.f32(op.out));
       case 'copy': {
-        if (!op.rows) return this.f32(op.dst).set(this.f32(op.src));
-        return k.copyRows(this.f32(op.src), this.f32(op.dst), this.i32(op.rows), op.src.shape[1]!, op.dst.shape[0]!);
+        const dst = op.dst.dtype === 'f16' ? this.u16(op.dst) : this.f32(op.dst);
+        const width = op.src.shape[op.src.shape.length - 1] ?? 1;
+        if (width === 0) return;
+        const rows = op.rows ? this.i32(op.rows) : Int32Array.from({ length: numel(op.src.shape) / width }, (_, i) => i);
+        return k.copyRows(this.f32(op.src), dst, rows, width, dst.length / width);
       }
       case 'argmax': {
         const [m, n] = op.x.shape as [number, number];

@@ -3,7 +3,10 @@
  * every other backend is checked against. Each kernel takes typed-array views
  * and sizes; the backend class resolves tensors to views.
  */
-import { roundTripActivation, type ActivationType } from '@llamita/tensor';
+import { f16ToF32, f32ToF16, roundTripActivation, type ActivationType } from '@llamita/tensor';
+
+const toF16 = (x: number): number => f16ToF32(f32ToF16(x));
+const f32 = Math.fround;
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
 export type RowReader = (row: number, out: Float32Array) => void;
@@ -74,19 +77,19 @@ export function rope(x: Float32Array, positions: Int32Array, theta: number, mode
 }
 
 /**
- * Causal grouped-query attention — q `[m, nHead, hd]`, k/v `[ctx, nKv, hd]`, positions `[m]`, out `[m, nHead*hd]`.
- * Query t attends to cache rows 0..positions[t]; head h reads kv head h / (nHead/nKv).
+ * Causal grouped-query attention over an f32 cache — q `[m, nHead, hd]`, k/v `[ctx, nKv, hd]`,
+ * positions `[m]`, out `[m, nHead*hd]`. Query t attends to cache rows 0..positions[t];
+ * head h reads kv head h / (nHead/nKv). Plain softmax, accumulated in f64.
  */
 export function attention(q: Float32Array, k: Float32Array, v: Float32Array, positions: Int32Array, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: Float32Array): void {
   const group = nHead / nKv;
   for (let t = 0; t < m; t++) {
-    const last = positions[t]!;
-    if (last < 0 || last >= ctx) throw new RangeError(`position ${last} is outside the cache [0, ${ctx})`);
+    const last = checkPosition(positions[t]!, ctx);
     const scores = new Float64Array(last + 1);
     for (let h = 0; h < nHead; h++) {
       const qo = (t * nHead + h) * hd;
       const kvh = Math.floor(h / group);
-      // scores = q · k / sqrt(hd), then softmax
+      // scores = q · k * scale, then softmax
       let max = -Infinity;
       for (let p = 0; p <= last; p++) {
         const ko = (p * nKv + kvh) * hd;
@@ -111,6 +114,56 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pos
   }
 }
 
+/**
+ * Attention over an f16 cache, computed as llama.cpp's CPU flash attention
+ * does (ggml_compute_forward_flash_attn_ext_f16), so results match its
+ * rounding: q is rounded to f16 for the q·k dot, softmax is online with a
+ * running max, and the weighted sum of V is kept in an f16 accumulator.
+ * k/v hold f16 bits; shapes as {@link attention}.
+ */
+export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Array, positions: Int32Array, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: Float32Array): void {
+  const group = nHead / nKv;
+  const q16 = new Float32Array(hd);
+  const acc = new Float32Array(hd); // values always representable in f16
+  for (let t = 0; t < m; t++) {
+    const last = checkPosition(positions[t]!, ctx);
+    for (let h = 0; h < nHead; h++) {
+      const qo = (t * nHead + h) * hd;
+      const kvh = Math.floor(h / group);
+      for (let i = 0; i < hd; i++) q16[i] = toF16(q[qo + i]!);
+      let sum = 0; // S: softmax denominator so far
+      let max = -Infinity; // M: running max score
+      acc.fill(0);
+      for (let p = 0; p <= last; p++) {
+        const ko = (p * nKv + kvh) * hd;
+        let dot = 0;
+        for (let i = 0; i < hd; i++) dot += q16[i]! * f16ToF32(k[ko + i]!);
+        const s = f32(f32(dot) * scale);
+        // a new max rescales what was accumulated; otherwise this row gets weight e^(s - M)
+        let rescale = 1;
+        let weight = 1;
+        if (s > max) {
+          rescale = max === -Infinity ? 0 : f32(Math.exp(max - s));
+          max = s;
+          for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! * rescale);
+        } else {
+          weight = f32(Math.exp(s - max));
+        }
+        for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! + f16ToF32(v[ko + i]!) * weight);
+        sum = f32(sum * rescale + weight);
+      }
+      const inv = f32(1 / sum);
+      const oo = t * nHead * hd + h * hd;
+      for (let i = 0; i < hd; i++) out[oo + i] = acc[i]! * inv;
+    }
+  }
+}
+
+function checkPosition(pos: number, ctx: number): number {
+  if (pos < 0 || pos >= ctx) throw new RangeError(`position ${pos} is outside the cache [0, ${ctx})`);
+  return pos;
+}
+
 /** out = silu(gate) * up, elementwise. */
 export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array): void {
   for (let i = 0; i < gate.length; i++) {
@@ -124,12 +177,14 @@ export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
 }
 
-/** dst[rows[i], :] = src[i, :] — src `[m, w]`, dst `[r, w]`. */
-export function copyRows(src: Float32Array, dst: Float32Array, rows: Int32Array, width: number, dstRows: number): void {
+/** dst[rows[i], :] = src[i, :] — src `[m, w]`, dst `[r, w]` (f32, or f16 bits: rounded to nearest even). */
+export function copyRows(src: Float32Array, dst: Float32Array | Uint16Array, rows: Int32Array, width: number, dstRows: number): void {
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r < 0 || r >= dstRows) throw new RangeError(`row ${r} is outside the destination [0, ${dstRows})`);
-    dst.set(src.subarray(i * width, (i + 1) * width), r * width);
+    const row = src.subarray(i * width, (i + 1) * width);
+    if (dst instanceof Float32Array) dst.set(row, r * width);
+    else for (let j = 0; j < width; j++) dst[r * width + j] = f32ToF16(row[j]!);
   }
 }
 

@@ -79,9 +79,13 @@ export interface RopeOp {
 
 /**
  * Causal grouped-query attention over a KV cache.
- * q f32 `[m, nHead, headDim]`; k, v f32 `[ctx, nKvHead, headDim]` (the cache);
+ * q f32 `[m, nHead, headDim]`; k, v `[ctx, nKvHead, headDim]` (the cache), both f32 or both f16;
  * positions i32 `[m]`: query i attends to cache rows `0..positions[i]` inclusive;
  * query head h reads KV head `floor(h / (nHead / nKvHead))`. out f32 `[m, nHead * headDim]`.
+ *
+ * With an f16 cache, backends compute as llama.cpp's flash attention does
+ * (q rounded to f16 for q·k, online softmax, V summed in an f16 accumulator),
+ * which is what llama.cpp runs by default; with f32, an exact softmax.
  */
 export interface AttentionOp {
   readonly op: 'attention';
@@ -110,7 +114,7 @@ export interface AddOp {
 }
 
 /**
- * Row copy. src f32 `[m, w]`; dst f32 `[rows, w]`.
+ * Row copy. src f32 `[m, w]`; dst `[rows, w]`, f32 or f16 (rounded to nearest even).
  * With `rows` (i32 `[m]`): `dst[rows[i], :] = src[i, :]` (how K and V enter the cache).
  * Without: dst has src's shape and receives it whole.
  */

@@ -81,9 +81,9 @@ export function validateOp(op: Op): void {
       expectDType(op, 'q', op.q, 'f32');
       expectRank(op, 'q', op.q, 3);
       const [m, nHead, headDim] = op.q.shape as [number, number, number];
-      expectDType(op, 'k', op.k, 'f32');
+      if (op.k.dtype !== 'f32' && op.k.dtype !== 'f16') throw new LlamitaError('E_DTYPE', `attention: the cache must be f32 or f16, got ${fmt(op.k)}`, { op: op.op });
       expectRank(op, 'k', op.k, 3);
-      expectDType(op, 'v', op.v, 'f32');
+      expectDType(op, 'v', op.v, op.k.dtype);
       expectShape(op, 'v', op.v, op.k.shape);
       const nKv = op.k.shape[1]!;
       if (op.k.shape[2] !== headDim) fail(op, `k ${fmt(op.k)} head size differs from q ${fmt(op.q)}`);
@@ -106,9 +106,9 @@ export function validateOp(op: Op): void {
     }
     case 'copy': {
       expectDType(op, 'src', op.src, 'f32');
-      expectDType(op, 'dst', op.dst, 'f32');
+      if (op.dst.dtype !== 'f32' && op.dst.dtype !== 'f16') throw new LlamitaError('E_DTYPE', `copy: dst must be f32 or f16, got ${fmt(op.dst)}`, { op: op.op });
       if (op.rows === undefined) {
-        expectShape(op, 'dst', op.dst, op.src.shape);
+        expectShape(op, 'dst', op.dst, op.src.shape as number[]);
         return;
       }
       expectRank(op, 'src', op.src, 2);

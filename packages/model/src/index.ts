@@ -1,0 +1,17 @@
+/**
+ * Model files and the Llama forward pass: a GGUF reader and writer over any
+ * byte source (memory, Blob, http range requests), the Llama config, weight
+ * upload, and {@link LlamaModel} with its KV cache. Node file access lives in
+ * `@llamita/model/node`.
+ * @packageDocumentation
+ */
+export { type ByteSource, type UrlSourceOptions, bytesSource, blobSource, urlSource } from './gguf/source.js';
+export { type GgufFile, GGUF_LIMITS, readGguf, readTensorData } from './gguf/reader.js';
+export { type GgufTensorToWrite, serializeGguf } from './gguf/writer.js';
+export { metaNumber, metaString, metaArray } from './gguf/metadata.js';
+export { type GgufValue, type GgufValueType, type GgufScalar, type GgufArray, type GgufTensorInfo, GGML_TYPE_IDS } from './gguf/types.js';
+export { type LlamaConfig, llamaConfigFromGguf } from './llama/config.js';
+export { type LlamaWeights, type LlamaLayerWeights, type LoadProgress, expectedShapes, loadLlamaWeights } from './llama/weights.js';
+export { type Activations, type LayerCache, llamaForward } from './llama/forward.js';
+export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
+export { spmVocabFromGguf } from './gguf/vocab.js';

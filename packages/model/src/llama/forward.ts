@@ -1,0 +1,77 @@
+import { reshape, sliceRows, type Op, type Tensor } from '@llamita/core';
+import type { LlamaConfig } from './config.js';
+import type { LlamaWeights } from './weights.js';
+
+/** The per-step activations of a batch of `m` tokens (all f32 unless noted). */
+export interface Activations {
+  readonly ids: Tensor; // i32 [m]
+  readonly positions: Tensor; // i32 [m]
+  readonly x: Tensor; // [m, dim] residual stream
+  readonly h: Tensor; // [m, dim] normed input of a sub-block
+  readonly q: Tensor; // [m, nHeads*hd]
+  readonly k: Tensor; // [m, nKv*hd]
+  readonly v: Tensor; // [m, nKv*hd]
+  readonly qRot: Tensor; // [m, nHeads*hd]
+  readonly kRot: Tensor; // [m, nKv*hd]
+  readonly att: Tensor; // [m, nHeads*hd]
+  readonly proj: Tensor; // [m, dim] output of wo / w_down
+  readonly gate: Tensor; // [m, ffnDim]
+  readonly up: Tensor; // [m, ffnDim]
+  readonly logits: Tensor; // [l, vocab], l = m or 1
+  readonly next: Tensor; // i32 [l] argmax of each logits row
+}
+
+/** One layer's KV cache: key and value rows for every position. */
+export interface LayerCache {
+  readonly k: Tensor; // [ctx, nKv, hd]
+  readonly v: Tensor; // [ctx, nKv, hd]
+}
+
+/**
+ * The Llama forward pass as one graph, for every dtype and backend: the
+ * tokens in `a.ids` at `a.positions` go through every block, their K and V
+ * enter the cache, and logits come out for the last token (`allLogits`
+ * false) or every token. Reads top to bottom like llama2.c's `forward`.
+ */
+export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly LayerCache[], a: Activations, allLogits: boolean): Op[] {
+  const m = a.ids.shape[0]!;
+  const hd = c.headDim;
+  const g: Op[] = [];
+
+  // x = token embeddings
+  g.push({ op: 'embedding', table: w.tokenEmbedding, ids: a.ids, out: a.x });
+
+  w.layers.forEach((layer, l) => {
+    const { k: kCache, v: vCache } = cache[l]!;
+    // attention: h = rmsnorm(x); q, k, v = h·Wq, h·Wk, h·Wv
+    g.push({ op: 'rms_norm', x: a.x, weight: layer.attnNorm, eps: c.normEps, out: a.h });
+    g.push({ op: 'matmul', x: a.h, w: layer.wq, out: a.q });
+    g.push({ op: 'matmul', x: a.h, w: layer.wk, out: a.k });
+    g.push({ op: 'matmul', x: a.h, w: layer.wv, out: a.v });
+    // rotary position embedding on q and k
+    g.push({ op: 'rope', x: reshape(a.q, [m, c.nHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.qRot, [m, c.nHeads, hd]) });
+    g.push({ op: 'rope', x: reshape(a.k, [m, c.nKvHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.kRot, [m, c.nKvHeads, hd]) });
+    // k and v enter the cache at their positions
+    g.push({ op: 'copy', src: a.kRot, dst: reshape(kCache, [kCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });
+    g.push({ op: 'copy', src: a.v, dst: reshape(vCache, [vCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });
+    // causal grouped-query attention over the cache, then the output projection
+    g.push({ op: 'attention', q: reshape(a.qRot, [m, c.nHeads, hd]), k: kCache, v: vCache, positions: a.positions, scale: 1 / Math.sqrt(hd), out: a.att });
+    g.push({ op: 'matmul', x: a.att, w: layer.wo, out: a.proj });
+    // residual
+    g.push({ op: 'add', a: a.x, b: a.proj, out: a.x });
+    // feed-forward: x += W_down · (silu(h·W_gate) * (h·W_up)), h = rmsnorm(x)
+    g.push({ op: 'rms_norm', x: a.x, weight: layer.ffnNorm, eps: c.normEps, out: a.h });
+    g.push({ op: 'matmul', x: a.h, w: layer.wGate, out: a.gate });
+    g.push({ op: 'matmul', x: a.h, w: layer.wUp, out: a.up });
+    g.push({ op: 'swiglu', gate: a.gate, up: a.up, out: a.gate });
+    g.push({ op: 'matmul', x: a.gate, w: layer.wDown, out: a.proj });
+    g.push({ op: 'add', a: a.x, b: a.proj, out: a.x });
+  });
+
+  // final norm, then the classifier on the rows we need
+  g.push({ op: 'rms_norm', x: a.x, weight: w.outputNorm, eps: c.normEps, out: a.h });
+  const rows = allLogits ? a.h : sliceRows(a.h, m - 1, 1);
+  g.push({ op: 'matmul', x: rows, w: w.output, out: a.logits });
+  g.push({ op: 'argmax', x: a.logits, out: a.next });
+  return g;
+}

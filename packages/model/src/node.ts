@@ -1,0 +1,5 @@
+/**
+ * Node-only entry of `@llamita/model`: model files on disk.
+ * @packageDocumentation
+ */
+export { fileSource } from './gguf/node-source.js';

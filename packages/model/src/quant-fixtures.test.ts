@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '@llamita/backend-js';
+import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { fileSource } from './gguf/node-source.js';
+import { readGguf } from './gguf/reader.js';
+import { LlamaModel } from './llama/model.js';
+
+interface Expected {
+  file: string;
+  greedy: { prompt: number[]; gen: number[] };
+  tensor_types: string;
+}
+
+const have = fixturesAvailable();
+const expected: Expected[] = have
+  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Expected)
+  : [];
+
+/** `{'Q4_K': 4, 'F32': 5}` (Python dict text from llama.cpp's side) to a map. */
+function parseTypeCounts(text: string): Map<string, number> {
+  return new Map([...text.matchAll(/'(\w+)': (\d+)/g)].map((m) => [m[1]!.toLowerCase(), Number(m[2])]));
+}
+
+describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
+  it.each(expected.map((e) => [e.file, e] as const))('%s: tensor types as llama.cpp counts them', async (_name, e) => {
+    const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
+    const counts = new Map<string, number>();
+    for (const t of file.tensors) counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
+    expect(counts).toEqual(parseTypeCounts(e.tensor_types));
+    await file.source.close();
+  });
+
+  // Teacher-forced on llama.cpp's greedy path: at every step llama.cpp's token
+  // must be our argmax, or (at most once per file) within NEAR_TIE of our top
+  // logit, where float summation order alone can flip the choice.
+  const NEAR_TIE = 1e-3;
+  it.each(expected.map((e) => [e.file, e] as const))("%s: greedy ids equal llama.cpp's", async (_name, e) => {
+    const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
+    const model = await LlamaModel.fromGguf(file, await jsBackend.create(), { contextSize: 64 });
+    let logits = await model.evaluate(e.greedy.prompt);
+    const nearTies: string[] = [];
+    for (const [step, want] of e.greedy.gen.entries()) {
+      const top = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
+      if (top !== want) {
+        const gap = logits[top]! - logits[want]!;
+        expect(gap, `step ${step}: we pick ${top}, llama.cpp ${want}`).toBeLessThan(NEAR_TIE);
+        nearTies.push(`step ${step} gap ${gap.toExponential(1)}`);
+      }
+      if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
+    }
+    expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
+    await file.source.close();
+  });
+});

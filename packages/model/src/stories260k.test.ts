@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '@llamita/backend-js';
+import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { SpmTokenizer } from '@llamita/tokenizer';
+import { fileSource } from './gguf/node-source.js';
+import { readGguf } from './gguf/reader.js';
+import { spmVocabFromGguf } from './gguf/vocab.js';
+import { LlamaModel } from './llama/model.js';
+
+const have = fixturesAvailable();
+
+describe.skipIf(!have)(`stories260K greedy decoding${have ? '' : ' (skipped: ../shared/fixtures not found; set LLAMITA_FIXTURES)'}`, () => {
+  it("reproduces llama2.c's run.c output for an empty prompt, exactly", async () => {
+    const file = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));
+    const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+    const model = await LlamaModel.fromGguf(file, await jsBackend.create(), { contextSize: 512 });
+    const prompt = tokenizer.encode('');
+    expect(prompt).toEqual([tokenizer.vocab.bos]);
+    const decoder = tokenizer.createStreamDecoder();
+    let text = '';
+    const generated: number[] = [];
+    let next = await model.evaluateGreedy(prompt);
+    while (generated.length < 256 && next !== tokenizer.vocab.eos) {
+      generated.push(next);
+      text += decoder.push(next);
+      if (generated.length < 256) next = await model.evaluateGreedy([next]);
+    }
+    text += decoder.flush();
+    // run.c ends its output with one newline after the last token
+    expect(`${text}\n`).toBe(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8'));
+    await file.source.close();
+  });
+});

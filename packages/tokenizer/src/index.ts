@@ -1,0 +1,7 @@
+/**
+ * SentencePiece BPE tokenization for Llama-family models: encode with
+ * special-token splitting and byte fallback, decode, and stream-decode.
+ * @packageDocumentation
+ */
+export { TokenType, type SpmVocab } from './vocab.js';
+export { SpmTokenizer, StreamDecoder, MAX_INPUT_LENGTH, type EncodeOptions } from './spm.js';

@@ -1,0 +1,252 @@
+import { LlamitaError } from '@llamita/core';
+import { Heap } from './heap.js';
+import { TokenType, type SpmVocab } from './vocab.js';
+
+/** Options of {@link SpmTokenizer.encode}. */
+export interface EncodeOptions {
+  /** Add BOS (default: as the vocabulary says). */
+  readonly addBos?: boolean;
+  /** Add EOS (default: as the vocabulary says). */
+  readonly addEos?: boolean;
+  /**
+   * Recognize control and user-defined token texts inside the input (`</s>` →
+   * id 2), as llama.cpp and Hugging Face do by default. When false, only
+   * user-defined tokens are recognized and control texts are plain text.
+   */
+  readonly parseSpecial?: boolean;
+}
+
+/** A candidate merge of two adjacent symbols. */
+interface Bigram {
+  readonly left: number;
+  readonly right: number;
+  readonly score: number;
+  readonly size: number;
+}
+
+/** Input longer than this many UTF-16 units is refused, so a runaway input fails fast. */
+export const MAX_INPUT_LENGTH = 1 << 28;
+
+const SPACE = '\u2581';
+
+/**
+ * SentencePiece BPE (llama.cpp's `llm_tokenizer_spm`): merges adjacent
+ * symbols by piece score with a priority queue (linear-logarithmic in the
+ * input), falls back to `<0xNN>` byte pieces, and decodes back to text.
+ */
+export class SpmTokenizer {
+  private readonly ids = new Map<string, number>();
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  /** Special texts to split out of the input, longest first. */
+  private readonly specials: { text: string; id: number; control: boolean }[] = [];
+  private readonly pieceBytes: Uint8Array[];
+
+  /** @param vocab - the vocabulary, from a GGUF, tokenizer.json or tokenizer.model */
+  constructor(readonly vocab: SpmVocab) {
+    const encoder = new TextEncoder();
+    vocab.pieces.forEach((piece, id) => {
+      const type = vocab.types[id];
+      if (!this.ids.has(piece)) this.ids.set(piece, id);
+      if (type === TokenType.Byte) {
+        const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+        if (m) this.byteIds[parseInt(m[1]!, 16)] = id;
+      }
+      if ((type === TokenType.Control || type === TokenType.UserDefined || type === TokenType.Unknown) && piece.length > 0) {
+        this.specials.push({ text: piece, id, control: type !== TokenType.UserDefined });
+      }
+    });
+    this.specials.sort((a, b) => b.text.length - a.text.length);
+    this.pieceBytes = vocab.pieces.map((piece, id) => {
+      const type = vocab.types[id];
+      if (type === TokenType.Byte) {
+        const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+        return Uint8Array.of(m ? parseInt(m[1]!, 16) : 0);
+      }
+      if (type === TokenType.Control || type === TokenType.Unused) return new Uint8Array(0);
+      return encoder.encode(piece.replaceAll(SPACE, ' '));
+    });
+  }
+
+  /** Vocabulary size. */
+  get size(): number {
+    return this.vocab.pieces.length;
+  }
+
+  /** Id of a piece text, if it is in the vocabulary. */
+  tokenId(piece: string): number | undefined {
+    return this.ids.get(piece);
+  }
+
+  /** Piece text of an id (with `▁` for spaces). */
+  piece(id: number): string {
+    const p = this.vocab.pieces[id];
+    if (p === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
+    return p;
+  }
+
+  /**
+   * Text to token ids.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` for input longer than {@link MAX_INPUT_LENGTH}.
+   */
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    if (text.length > MAX_INPUT_LENGTH) throw new LlamitaError('E_INVALID_ARGUMENT', `input of ${text.length} characters is longer than ${MAX_INPUT_LENGTH}`);
+    // Lone surrogates cannot be UTF-8 encoded: they become U+FFFD, as TextEncoder does.
+    const clean = text.toWellFormed();
+    const { addBos = this.vocab.addBos, addEos = this.vocab.addEos, parseSpecial = true } = options;
+    const out: number[] = addBos ? [this.vocab.bos] : [];
+    let prevSpecial = true;
+    for (const fragment of this.splitSpecials(clean, parseSpecial)) {
+      if (typeof fragment === 'number') {
+        out.push(fragment);
+        prevSpecial = true;
+        continue;
+      }
+      const prefixed = this.vocab.addSpacePrefix && prevSpecial ? ` ${fragment}` : fragment;
+      this.encodeRaw(prefixed.replaceAll(' ', SPACE), out);
+      prevSpecial = false;
+    }
+    if (addEos) out.push(this.vocab.eos);
+    return out;
+  }
+
+  /** Splits text around special token texts (longest match first); ids stand for the specials. */
+  private splitSpecials(text: string, parseSpecial: boolean): (string | number)[] {
+    let fragments: (string | number)[] = text.length > 0 ? [text] : [];
+    for (const special of this.specials) {
+      if (special.control && !parseSpecial) continue;
+      const next: (string | number)[] = [];
+      for (const f of fragments) {
+        if (typeof f === 'number' || !f.includes(special.text)) {
+          next.push(f);
+          continue;
+        }
+        const parts = f.split(special.text);
+        parts.forEach((p, i) => {
+          if (i > 0) next.push(special.id);
+          if (p.length > 0) next.push(p);
+        });
+      }
+      fragments = next;
+    }
+    return fragments;
+  }
+
+  /** BPE over one raw fragment (spaces already `▁`), appending ids to `out`. */
+  private encodeRaw(text: string, out: number[]): void {
+    // symbols: one per code point, as a doubly linked list of [start, length) spans
+    const starts: number[] = [];
+    const lens: number[] = [];
+    for (let i = 0; i < text.length; ) {
+      const n = text.codePointAt(i)! > 0xffff ? 2 : 1;
+      starts.push(i);
+      lens.push(n);
+      i += n;
+    }
+    const count = starts.length;
+    const prev = Int32Array.from({ length: count }, (_, i) => i - 1);
+    const next = Int32Array.from({ length: count }, (_, i) => (i + 1 < count ? i + 1 : -1));
+    const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
+    const tryAdd = (left: number, right: number) => {
+      if (left < 0 || right < 0) return;
+      const size = lens[left]! + lens[right]!;
+      const id = this.ids.get(text.substr(starts[left]!, size));
+      if (id === undefined) return;
+      queue.push({ left, right, score: this.vocab.scores[id]!, size });
+    };
+    for (let i = 1; i < count; i++) tryAdd(i - 1, i);
+    for (let b = queue.pop(); b; b = queue.pop()) {
+      // skip merges made stale by an earlier merge of either side
+      if (lens[b.left] === 0 || lens[b.right] === 0 || lens[b.left]! + lens[b.right]! !== b.size) continue;
+      lens[b.left] = b.size;
+      lens[b.right] = 0;
+      next[b.left] = next[b.right]!;
+      if (next[b.right]! >= 0) prev[next[b.right]!] = b.left;
+      tryAdd(prev[b.left]!, b.left);
+      tryAdd(b.left, next[b.left]!);
+    }
+    for (let i = count > 0 ? 0 : -1; i >= 0; i = next[i]!) {
+      const piece = text.substr(starts[i]!, lens[i]!);
+      const id = this.ids.get(piece);
+      if (id !== undefined) {
+        out.push(id);
+        continue;
+      }
+      // byte fallback: each UTF-8 byte as a <0xNN> piece, else <unk>
+      for (const byte of new TextEncoder().encode(piece)) {
+        const bid = this.byteIds[byte]!;
+        out.push(bid >= 0 ? bid : this.vocab.unk);
+      }
+    }
+  }
+
+  /** The bytes a token stands for in decoded text (empty for control tokens). */
+  tokenBytes(id: number): Uint8Array {
+    const b = this.pieceBytes[id];
+    if (b === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
+    return b;
+  }
+
+  /**
+   * Token ids to text. The leading space of the dummy prefix is removed, as
+   * SentencePiece does; bytes that are not valid UTF-8 become U+FFFD.
+   */
+  decode(ids: readonly number[]): string {
+    const decoder = this.createStreamDecoder();
+    return ids.map((id) => decoder.push(id)).join('') + decoder.flush();
+  }
+
+  /** A decoder for one token at a time; see {@link StreamDecoder}. */
+  createStreamDecoder(): StreamDecoder {
+    return new StreamDecoder(this);
+  }
+}
+
+/**
+ * Streaming detokenization: fed one token at a time, it returns only complete
+ * UTF-8 characters (holding back a split emoji or CJK character), and the
+ * concatenation of everything it returns equals {@link SpmTokenizer.decode}.
+ */
+export class StreamDecoder {
+  private pending = new Uint8Array(0);
+  private started = false;
+  private readonly utf8 = new TextDecoder('utf-8');
+
+  /** @param tokenizer - the tokenizer whose pieces to decode */
+  constructor(private readonly tokenizer: SpmTokenizer) {}
+
+  /** Adds one token; returns the text that is now complete (maybe empty). */
+  push(id: number): string {
+    let bytes = this.tokenizer.tokenBytes(id);
+    if (bytes.length === 0) return '';
+    // SentencePiece drops the dummy-prefix space at the start of the text.
+    if (!this.started) {
+      this.started = true;
+      if (this.tokenizer.vocab.addSpacePrefix && bytes[0] === 0x20) bytes = bytes.subarray(1);
+    }
+    const all = new Uint8Array(this.pending.length + bytes.length);
+    all.set(this.pending);
+    all.set(bytes, this.pending.length);
+    const cut = completePrefix(all);
+    this.pending = all.slice(cut);
+    return this.utf8.decode(all.subarray(0, cut), { stream: true });
+  }
+
+  /** Ends the stream: returns held-back bytes (invalid ones as U+FFFD). */
+  flush(): string {
+    const rest = this.utf8.decode(this.pending);
+    this.pending = new Uint8Array(0);
+    return rest;
+  }
+}
+
+/** Length of the prefix of `b` that does not end inside a UTF-8 sequence that could still complete. */
+function completePrefix(b: Uint8Array): number {
+  // look back at most 3 bytes for the start of an unfinished multi-byte sequence
+  for (let back = 1; back <= Math.min(3, b.length); back++) {
+    const c = b[b.length - back]!;
+    if ((c & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 1;
+    return need > back ? b.length - back : b.length;
+  }
+  return b.length;
+}
