@@ -8,6 +8,9 @@ export interface Tolerance {
 /** f32 ops against a float64 reference (ggml's test-backend-ops uses nmse 1e-7 for f32). */
 export const F32_TOLERANCE: Tolerance = { nmse: 1e-7, atol: 1e-4, rtol: 1e-3 };
 
+/** Results summed in an f16 accumulator (attention over an f16 cache): f16 has 11 bits of mantissa. */
+export const F16_ACCUMULATION_TOLERANCE: Tolerance = { nmse: 1e-5, atol: 5e-3, rtol: 1e-2 };
+
 /** The outcome of {@link compare}: `ok` plus the worst numbers, for a readable failure. */
 export interface Comparison {
   readonly ok: boolean;

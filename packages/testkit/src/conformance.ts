@@ -14,8 +14,8 @@ import {
   type Tensor,
 } from '@llamita/core';
 import { Prng } from '@llamita/sampling';
-import { activationTypeFor, roundTripActivation } from '@llamita/tensor';
-import { compare, F32_TOLERANCE, type Tolerance } from './compare.js';
+import { activationTypeFor, f16ToF32, f32ToF16, roundTripActivation } from '@llamita/tensor';
+import { compare, F16_ACCUMULATION_TOLERANCE, F32_TOLERANCE, type Tolerance } from './compare.js';
 import { randomF32, randomWeight } from './random.js';
 import { refAttention, refMatmul, refRmsNorm, refRope, refSwiglu } from './reference.js';
 
@@ -178,6 +178,37 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const op: Op = { op: 'attention', q: h.f32([m, nh, hd], q), k: h.f32([ctx, nkv, hd], k), v: h.f32([ctx, nkv, hd], v), positions: h.i32(pos), scale, out };
         expectClose(await h.runF32(op, out), refAttention(q, k, v, pos, scale, m, nh, nkv, hd), tol);
       });
+    });
+
+    describe.each([
+      [1, 1, 1, 2, 1],
+      [3, 4, 2, 6, 9],
+      [4, 8, 2, 64, 37],
+    ])('attention over an f16 cache m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
+      cases('attention', 'f16')('matches the f64 reference on f16-rounded inputs, within f16 accumulation error', async () => {
+        const rng = new Prng(seed + ctx + 1);
+        const q = randomF32(rng, m * nh * hd);
+        const k = randomF32(rng, ctx * nkv * hd);
+        const v = randomF32(rng, ctx * nkv * hd);
+        const toHalf = (a: Float32Array) => Uint16Array.from(a, (x) => f32ToF16(x));
+        const rounded = (a: Float32Array) => Float64Array.from(a, (x) => f16ToF32(f32ToF16(x)));
+        const pos = Int32Array.from({ length: m }, (_, i) => ctx - m + i);
+        const scale = 1 / Math.sqrt(hd);
+        const out = h.out('f32', [m, nh * hd]);
+        const op: Op = { op: 'attention', q: h.f32([m, nh, hd], q), k: h.put('f16', [ctx, nkv, hd], toHalf(k)), v: h.put('f16', [ctx, nkv, hd], toHalf(v)), positions: h.i32(pos), scale, out };
+        expectClose(await h.runF32(op, out), refAttention(rounded(q), rounded(k), rounded(v), pos, scale, m, nh, nkv, hd), F16_ACCUMULATION_TOLERANCE);
+      });
+    });
+
+    cases('copy', 'f16')('copy rounds rows into an f16 cache', async () => {
+      const rng = new Prng(seed + 5);
+      const src = randomF32(rng, 2 * 6);
+      const dst = h.put('f16', [4, 6], new Uint16Array(24));
+      backend.run([{ op: 'copy', src: h.f32([2, 6], src), dst, rows: h.i32(Int32Array.from([3, 1])) }]);
+      const got = new Uint16Array((await backend.read(dst)).slice().buffer);
+      const want = new Uint16Array(24);
+      [3, 1].forEach((r, i) => src.subarray(i * 6, i * 6 + 6).forEach((x, j) => (want[r * 6 + j] = f32ToF16(x))));
+      expect([...got]).toEqual([...want]);
     });
 
     describe.each([[1, 1], [3, 173]])('swiglu %ix%i', (m, n) => {
