@@ -1,0 +1,133 @@
+import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
+import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LoadProgress } from '@llamita/model';
+import { Prng, sampleToken, type SamplingOptions } from '@llamita/sampling';
+import { SpmTokenizer } from '@llamita/tokenizer';
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** The backend to run on: a factory (probed, then created) or a live backend. */
+  readonly backend: BackendFactory | Backend;
+  /** KV cache size in tokens (default: the model's context, capped at 4096). */
+  readonly contextSize?: number;
+  /** KV cache element type (default f16, as llama.cpp). */
+  readonly kvType?: 'f16' | 'f32';
+  /** Progress of the weight upload. */
+  readonly onProgress?: (p: LoadProgress) => void;
+}
+
+/** Options of {@link Engine.generate}. */
+export interface GenerateOptions extends SamplingOptions {
+  /** Most tokens to generate (default 256). */
+  readonly maxTokens?: number;
+  /** PRNG seed for sampling (default 0). Same seed, same tokens. */
+  readonly seed?: number;
+  /** Stop at the end-of-sequence token (default true). */
+  readonly stopAtEos?: boolean;
+  /** Abort generation between tokens. */
+  readonly signal?: AbortSignal;
+}
+
+/** One step of {@link Engine.generate}: the token and the text it completed. */
+export interface GeneratedToken {
+  /** Token id. */
+  readonly id: number;
+  /** Newly completed text (may be empty while a UTF-8 character is split across tokens). */
+  readonly text: string;
+}
+
+/** Timings of a generation, in milliseconds. */
+export interface GenerationStats {
+  /** Prompt tokens evaluated. */
+  promptTokens: number;
+  /** Tokens generated. */
+  generatedTokens: number;
+  /** Time to evaluate the prompt. */
+  prefillMs: number;
+  /** Time spent generating after the prompt. */
+  decodeMs: number;
+}
+
+function isFactory(b: BackendFactory | Backend): b is BackendFactory {
+  return typeof (b as BackendFactory).create === 'function';
+}
+
+/**
+ * Loads a Llama GGUF from a byte source, a Blob/File, or an http(s) URL.
+ * @throws LlamitaError `E_BACKEND_UNAVAILABLE` when the backend's probe says no; file errors from the reader.
+ */
+export async function loadModel(source: ByteSource | Blob | string, options: LoadModelOptions): Promise<Engine> {
+  const bytes = typeof source === 'string' ? await urlSource(source) : source instanceof Blob ? blobSource(source) : source;
+  let backend: Backend;
+  if (isFactory(options.backend)) {
+    const probe = await options.backend.probe();
+    if (!probe.ok) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the ${options.backend.name} backend cannot run here: ${probe.reason}`);
+    backend = await options.backend.create();
+  } else {
+    backend = options.backend;
+  }
+  const file = await readGguf(bytes);
+  const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+  const model = await LlamaModel.fromGguf(file, backend, {
+    ...(options.contextSize !== undefined && { contextSize: options.contextSize }),
+    ...(options.kvType !== undefined && { kvType: options.kvType }),
+    ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+  });
+  await bytes.close();
+  return new Engine(model, tokenizer);
+}
+
+/** A loaded model with its tokenizer: generate text, score text. */
+export class Engine {
+  /** Stats of the last {@link Engine.generate} run. */
+  readonly stats: GenerationStats = { promptTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0 };
+
+  /** Pairs a model with its tokenizer. */
+  constructor(
+    /** The model and its KV cache. */
+    readonly model: LlamaModel,
+    /** The model's tokenizer. */
+    readonly tokenizer: SpmTokenizer,
+  ) {}
+
+  /**
+   * Generates a continuation of `prompt` (text, or token ids used as they are),
+   * one token at a time. Starts from an empty context.
+   * Temperature 0 is greedy and reads back one token id per step.
+   */
+  async *generate(prompt: string | readonly number[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken> {
+    const { maxTokens = 256, seed = 0, stopAtEos = true, signal } = options;
+    const ids = typeof prompt === 'string' ? this.tokenizer.encode(prompt) : [...prompt];
+    if (ids.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'the prompt has no tokens (and the model adds no BOS)');
+    const greedy = options.temperature === 0 || options.topK === 1;
+    const rng = new Prng(seed);
+    const decoder = this.tokenizer.createStreamDecoder();
+    const next = async (tokens: readonly number[]) => (greedy ? this.model.evaluateGreedy(tokens) : sampleToken(await this.model.evaluate(tokens), rng, options));
+
+    Object.assign(this.stats, { promptTokens: ids.length, generatedTokens: 0, prefillMs: 0, decodeMs: 0 });
+    this.model.reset();
+    let start = performance.now();
+    let token = await next(ids);
+    this.stats.prefillMs = performance.now() - start;
+    start = performance.now();
+    while (this.stats.generatedTokens < maxTokens) {
+      if (signal?.aborted) break;
+      if (stopAtEos && token === this.tokenizer.vocab.eos) break;
+      this.stats.generatedTokens++;
+      yield { id: token, text: decoder.push(token) };
+      if (this.stats.generatedTokens >= maxTokens) break;
+      if (this.model.position >= this.model.contextSize) {
+        throw new LlamitaError('E_CONTEXT_FULL', `context is full after ${this.model.position} tokens (context size ${this.model.contextSize})`);
+      }
+      token = await next([token]);
+      this.stats.decodeMs = performance.now() - start;
+    }
+    this.stats.decodeMs = performance.now() - start;
+    const tail = decoder.flush();
+    if (tail) yield { id: -1, text: tail };
+  }
+
+  /** Frees the backend's buffers. */
+  dispose(): void {
+    this.model.backend.dispose();
+  }
+}

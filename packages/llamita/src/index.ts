@@ -1,0 +1,13 @@
+/**
+ * llamita: run Llama-family language models locally, in Node.js and the browser.
+ *
+ * ```ts
+ * import { loadModel } from 'llamita';
+ * import { jsBackend } from '@llamita/backend-js';
+ * const engine = await loadModel(file, { backend: jsBackend });
+ * for await (const { text } of engine.generate('Once upon a time', { temperature: 0 })) process.stdout.write(text);
+ * ```
+ * @packageDocumentation
+ */
+export { loadModel, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
+export { perplexity, score, logProb, type PerplexityProgress, type PerplexityResult, type ScoreResult } from './evaluate.js';
