@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadModel } from 'llamita';
+import { backendFactory } from '../backends.js';
+import { UsageError } from '../cli-error.js';
+import { intFlag, numberFlag } from '../options.js';
+import { progressBar } from '../progress.js';
+import { openModel } from '../source.js';
+
+export const runHelp = `llamita run --model FILE|URL [--prompt TEXT | --file PATH] [options]
+
+Generates text, streamed to stdout (stats on stderr).
+  --max-tokens N     tokens to generate (default 256)
+  --temperature T    0 = greedy (default 0.8)
+  --top-k K          default 40
+  --top-p P          default 0.95
+  --min-p P          default 0.05
+  --seed N           sampling seed (default 0)
+  --ctx N            context size (default: the model's, capped at 4096)
+  --backend NAME     js (default)
+  --json             print one JSON object instead of streaming`;
+
+/** `llamita run`. */
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      file: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'min-p': { type: 'string' },
+      seed: { type: 'string' },
+      ctx: { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.prompt !== undefined && values.file !== undefined) throw new UsageError('give --prompt or --file, not both');
+  const prompt = values.file !== undefined ? readFileSync(values.file, 'utf8') : (values.prompt ?? '');
+  const maxTokens = intFlag('max-tokens', values['max-tokens'], 256, 0);
+  const sampling = {
+    temperature: numberFlag('temperature', values.temperature, 0.8, 0),
+    topK: intFlag('top-k', values['top-k'], 40, 0),
+    topP: numberFlag('top-p', values['top-p'], 0.95, 0, 1),
+    minP: numberFlag('min-p', values['min-p'], 0.05, 0, 1),
+    seed: intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1),
+  };
+  const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
+
+  const loadStart = performance.now();
+  const engine = await loadModel(await openModel(values.model), {
+    backend: await backendFactory(values.backend),
+    ...(contextSize !== undefined && { contextSize }),
+    onProgress: progressBar('loading'),
+  });
+  const loadMs = performance.now() - loadStart;
+
+  const promptTokens = engine.tokenizer.encode(prompt);
+  let text = '';
+  const tokens: number[] = [];
+  for await (const step of engine.generate(promptTokens, { ...sampling, maxTokens })) {
+    if (step.id >= 0) tokens.push(step.id);
+    text += step.text;
+    if (!values.json) process.stdout.write(step.text);
+  }
+  const s = engine.stats;
+  const timings = {
+    load_ms: round(loadMs),
+    prefill_tok_s: round(s.promptTokens / (s.prefillMs / 1000)),
+    decode_tok_s: s.generatedTokens > 1 ? round((s.generatedTokens - 1) / (s.decodeMs / 1000)) : 0,
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ text, prompt_tokens: promptTokens, tokens, timings })}\n`);
+  } else {
+    process.stdout.write('\n');
+    process.stderr.write(`\n${s.promptTokens} prompt tokens, ${s.generatedTokens} generated; load ${timings.load_ms} ms, prefill ${timings.prefill_tok_s} tok/s, decode ${timings.decode_tok_s} tok/s\n`);
+  }
+  engine.dispose();
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { readGguf, spmVocabFromGguf } from '@llamita/model';
+import { SpmTokenizer } from '@llamita/tokenizer';
+import { UsageError } from '../cli-error.js';
+import { openModel } from '../source.js';
+
+export const tokenizeHelp = `llamita tokenize --model FILE --text TEXT [--no-bos] [--no-special] [--json] [--verbose]
+
+Prints the token ids of TEXT. FILE is a GGUF (vocabulary-only files too).
+  --no-bos       do not add BOS
+  --no-special   treat control-token texts such as </s> as plain text
+  --json         a JSON array of ids
+  --verbose      each id with its piece`;
+
+/** `llamita tokenize`. */
+export async function tokenize(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      text: { type: 'string' },
+      'no-bos': { type: 'boolean', default: false },
+      'no-special': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  if (values.text === undefined) throw new UsageError('--text is required');
+  const source = await openModel(values.model);
+  const file = await readGguf(source);
+  await source.close();
+  const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+  const ids = tokenizer.encode(values.text, { addBos: !values['no-bos'], parseSpecial: !values['no-special'] });
+  if (values.json && values.verbose) process.stdout.write(`${JSON.stringify(ids.map((id) => ({ id, piece: tokenizer.piece(id) })))}\n`);
+  else if (values.json) process.stdout.write(`${JSON.stringify(ids)}\n`);
+  else if (values.verbose) process.stdout.write(ids.map((id) => `${id}\t${JSON.stringify(tokenizer.piece(id))}`).join('\n') + '\n');
+  else process.stdout.write(`${ids.join(' ')}\n`);
+}
