@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { WebGpuBackend, createWebGpuBackendFactory, type WebGpuBackendOptions } from './backend.js';
-export { pipelineKey, KERNELS, type KernelName, type Overrides } from './pipelines.js';
+export { pipelineKey, KERNELS, type Kernel, type KernelName, type Overrides } from './pipelines.js';

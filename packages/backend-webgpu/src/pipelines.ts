@@ -1,14 +1,22 @@
 import addSource from './shaders/add.wgsl';
 import matmulF32Source from './shaders/matmul_f32.wgsl';
 
-/** The kernels this backend has: one WGSL file each. */
-export const KERNELS = {
-  matmul_f32: { source: matmulF32Source, bindings: 4 },
-  add: { source: addSource, bindings: 4 },
-} as const;
+/** A WGSL kernel: its source and how many bindings it declares. */
+export interface Kernel {
+  /** WGSL source text. */
+  readonly source: string;
+  /** Bindings in group 0 (storage buffers, then the params uniform). */
+  readonly bindings: number;
+}
 
 /** Name of a kernel in {@link KERNELS}. */
-export type KernelName = keyof typeof KERNELS;
+export type KernelName = 'matmul_f32' | 'add';
+
+/** The kernels this backend has: one WGSL file each. */
+export const KERNELS: Readonly<Record<KernelName, Kernel>> = {
+  matmul_f32: { source: matmulF32Source, bindings: 4 },
+  add: { source: addSource, bindings: 4 },
+};
 
 /** Pipeline-overridable constants (WGSL `override`), e.g. the workgroup size. */
 export type Overrides = Readonly<Record<string, number>>;

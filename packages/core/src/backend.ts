@@ -43,9 +43,23 @@ export interface Backend {
 }
 
 /** The answer of {@link BackendFactory.probe}. */
-export type ProbeResult =
-  | { readonly ok: true; readonly description: string }
-  | { readonly ok: false; readonly reason: string };
+export type ProbeResult = ProbeOk | ProbeRefusal;
+
+/** The backend can run here. */
+export interface ProbeOk {
+  /** Always true. */
+  readonly ok: true;
+  /** What it will run on, for people. */
+  readonly description: string;
+}
+
+/** The backend cannot run here. */
+export interface ProbeRefusal {
+  /** Always false. */
+  readonly ok: false;
+  /** Why not, for people. */
+  readonly reason: string;
+}
 
 /** Creates backends of one kind. Pass factories as values; importing one has no side effect. */
 export interface BackendFactory<Options = unknown> {

@@ -17,9 +17,13 @@ export type ErrorCode =
 
 /** The plain-object form of a {@link LlamitaError}, safe to post across a worker boundary. */
 export interface SerializedError {
+  /** Always `LlamitaError`. */
   readonly name: 'LlamitaError';
+  /** Stable code. */
   readonly code: ErrorCode;
+  /** What is wrong, for a person. */
   readonly message: string;
+  /** Structured facts. */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
@@ -28,6 +32,7 @@ export interface SerializedError {
  * `message` is for people and names what is wrong (a tensor, a limit, an offset).
  */
 export class LlamitaError extends Error {
+  /** Always `LlamitaError`, also after crossing a worker boundary. */
   override readonly name = 'LlamitaError';
   /** Stable machine-readable code. */
   readonly code: ErrorCode;

@@ -22,7 +22,7 @@ export {
   OP_NAMES,
   CONTRACT_VERSION,
 } from './ops.js';
-export { type Backend, type BackendInfo, type BackendFactory, type ProbeResult } from './backend.js';
+export { type Backend, type BackendInfo, type BackendFactory, type ProbeResult, type ProbeOk, type ProbeRefusal } from './backend.js';
 export { validateOp } from './validate.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';

@@ -33,18 +33,27 @@ export const CONTRACT_VERSION = 1;
 
 /** `out[i, :] = table[ids[i], :]`, dequantized to f32. table `[vocab, dim]` (any weight dtype), ids i32 `[m]`, out f32 `[m, dim]`. */
 export interface EmbeddingOp {
+  /** Op name. */
   readonly op: 'embedding';
+  /** Embedding table `[vocab, dim]`, any weight dtype. */
   readonly table: Tensor;
+  /** Token ids, i32 `[m]`. */
   readonly ids: Tensor;
+  /** f32 `[m, dim]`. */
   readonly out: Tensor;
 }
 
 /** `out = x / sqrt(mean(x^2) + eps) * weight` per row. x f32 `[m, n]`, weight f32 `[n]`, out f32 `[m, n]`. */
 export interface RmsNormOp {
+  /** Op name. */
   readonly op: 'rms_norm';
+  /** Input, f32 `[m, n]`. */
   readonly x: Tensor;
+  /** Scale, f32 `[n]`. */
   readonly weight: Tensor;
+  /** Added to the mean square before the square root. */
   readonly eps: number;
+  /** f32 `[m, n]`. */
   readonly out: Tensor;
 }
 
@@ -57,9 +66,13 @@ export interface RmsNormOp {
  * products run against those blocks, so results match llama.cpp's.
  */
 export interface MatmulOp {
+  /** Op name. */
   readonly op: 'matmul';
+  /** Activations, f32 `[m, k]`. */
   readonly x: Tensor;
+  /** Weights `[n, k]`, any weight dtype. */
   readonly w: Tensor;
+  /** f32 `[m, n]`. */
   readonly out: Tensor;
 }
 
@@ -69,11 +82,17 @@ export interface MatmulOp {
  * `'half'` rotates pairs (i, i + headDim/2) (NeoX / Hugging Face layout).
  */
 export interface RopeOp {
+  /** Op name. */
   readonly op: 'rope';
+  /** Input, f32 `[m, heads, headDim]`. */
   readonly x: Tensor;
+  /** Position of each token, i32 `[m]`. */
   readonly positions: Tensor;
+  /** Base frequency (10000 for Llama 2). */
   readonly theta: number;
+  /** Which elements form a rotated pair. */
   readonly mode: 'adjacent' | 'half';
+  /** f32, shaped like x. */
   readonly out: Tensor;
 }
 
@@ -88,28 +107,43 @@ export interface RopeOp {
  * which is what llama.cpp runs by default; with f32, an exact softmax.
  */
 export interface AttentionOp {
+  /** Op name. */
   readonly op: 'attention';
+  /** Queries, f32 `[m, nHead, headDim]`. */
   readonly q: Tensor;
+  /** Key cache `[ctx, nKvHead, headDim]`. */
   readonly k: Tensor;
+  /** Value cache `[ctx, nKvHead, headDim]`. */
   readonly v: Tensor;
+  /** Position of each query, i32 `[m]`. */
   readonly positions: Tensor;
+  /** Score scale, usually `1/sqrt(headDim)`. */
   readonly scale: number;
+  /** f32 `[m, nHead * headDim]`. */
   readonly out: Tensor;
 }
 
 /** `out = silu(gate) * up`. gate, up, out f32 `[m, n]`. */
 export interface SwigluOp {
+  /** Op name. */
   readonly op: 'swiglu';
+  /** Gate projection, f32 `[m, n]`. */
   readonly gate: Tensor;
+  /** Up projection, f32 `[m, n]`. */
   readonly up: Tensor;
+  /** f32 `[m, n]` (may alias gate or up). */
   readonly out: Tensor;
 }
 
 /** `out = a + b`, elementwise. a, b, out f32 of one shape (out may alias a or b). */
 export interface AddOp {
+  /** Op name. */
   readonly op: 'add';
+  /** First addend. */
   readonly a: Tensor;
+  /** Second addend. */
   readonly b: Tensor;
+  /** Sum (may alias a or b). */
   readonly out: Tensor;
 }
 
@@ -119,15 +153,22 @@ export interface AddOp {
  * Without: dst has src's shape and receives it whole.
  */
 export interface CopyOp {
+  /** Op name. */
   readonly op: 'copy';
+  /** Rows to copy, f32 `[m, w]`. */
   readonly src: Tensor;
+  /** Destination `[rows, w]`. */
   readonly dst: Tensor;
+  /** Destination row of each source row, i32 `[m]`. */
   readonly rows?: Tensor;
 }
 
 /** Index of the largest value of each row (the first on ties). x f32 `[m, n]`, out i32 `[m]`. */
 export interface ArgmaxOp {
+  /** Op name. */
   readonly op: 'argmax';
+  /** Values, f32 `[m, n]`. */
   readonly x: Tensor;
+  /** Index of each row's maximum, i32 `[m]`. */
   readonly out: Tensor;
 }

@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { fileSource } from './gguf/node-source.js';
+export type { ByteSource } from './gguf/source.js';

@@ -1,10 +1,16 @@
 /** SentencePiece token types, as in GGUF `tokenizer.ggml.token_type` and llama.cpp. */
 export const TokenType = {
+  /** An ordinary piece of text. */
   Normal: 1,
+  /** The unknown-piece token. */
   Unknown: 2,
+  /** A control token such as BOS or EOS (decodes to nothing). */
   Control: 3,
+  /** A user-defined token, matched in text as a whole. */
   UserDefined: 4,
+  /** A reserved, unused id. */
   Unused: 5,
+  /** A byte-fallback piece `<0xNN>`. */
   Byte: 6,
 } as const;
 

@@ -11,13 +11,17 @@ export type GgufScalar = number | bigint | boolean | string;
 
 /** An array value: numeric arrays are typed arrays or plain arrays; nested arrays nest. */
 export interface GgufArray {
+  /** Type of every item. */
   readonly itemType: GgufValueType;
+  /** The items. */
   readonly items: readonly GgufScalar[] | readonly GgufArray[] | Float32Array | Int32Array | Uint32Array;
 }
 
 /** A typed metadata value, as stored in the file. */
 export interface GgufValue {
+  /** Its type in the file. */
   readonly type: GgufValueType;
+  /** The value. */
   readonly value: GgufScalar | GgufArray;
 }
 

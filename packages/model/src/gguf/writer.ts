@@ -3,9 +3,13 @@ import { GGML_TYPE_IDS, GGUF_VALUE_TYPES, type GgufArray, type GgufScalar, type 
 
 /** A tensor to write: name, dtype, shape (outermost first) and its encoded bytes. */
 export interface GgufTensorToWrite {
+  /** Tensor name, e.g. `blk.0.attn_q.weight`. */
   readonly name: string;
+  /** Storage type. */
   readonly dtype: DType;
+  /** Shape, outermost first. */
   readonly shape: readonly number[];
+  /** Encoded bytes, exactly `byteSize(dtype, shape)` long. */
   readonly data: Uint8Array;
 }
 

@@ -4,27 +4,44 @@ import type { LlamaWeights } from './weights.js';
 
 /** The per-step activations of a batch of `m` tokens (all f32 unless noted). */
 export interface Activations {
-  readonly ids: Tensor; // i32 [m]
-  readonly positions: Tensor; // i32 [m]
-  readonly x: Tensor; // [m, dim] residual stream
-  readonly h: Tensor; // [m, dim] normed input of a sub-block
-  readonly q: Tensor; // [m, nHeads*hd]
-  readonly k: Tensor; // [m, nKv*hd]
-  readonly v: Tensor; // [m, nKv*hd]
-  readonly qRot: Tensor; // [m, nHeads*hd]
-  readonly kRot: Tensor; // [m, nKv*hd]
-  readonly att: Tensor; // [m, nHeads*hd]
-  readonly proj: Tensor; // [m, dim] output of wo / w_down
-  readonly gate: Tensor; // [m, ffnDim]
-  readonly up: Tensor; // [m, ffnDim]
-  readonly logits: Tensor; // [l, vocab], l = m or 1
-  readonly next: Tensor; // i32 [l] argmax of each logits row
+  /** i32 [m] */
+  readonly ids: Tensor;
+  /** i32 [m] */
+  readonly positions: Tensor;
+  /** [m, dim] residual stream */
+  readonly x: Tensor;
+  /** [m, dim] normed input of a sub-block */
+  readonly h: Tensor;
+  /** [m, nHeads*hd] */
+  readonly q: Tensor;
+  /** [m, nKv*hd] */
+  readonly k: Tensor;
+  /** [m, nKv*hd] */
+  readonly v: Tensor;
+  /** [m, nHeads*hd] */
+  readonly qRot: Tensor;
+  /** [m, nKv*hd] */
+  readonly kRot: Tensor;
+  /** [m, nHeads*hd] */
+  readonly att: Tensor;
+  /** [m, dim] output of wo / w_down */
+  readonly proj: Tensor;
+  /** [m, ffnDim] */
+  readonly gate: Tensor;
+  /** [m, ffnDim] */
+  readonly up: Tensor;
+  /** [l, vocab], l = m or 1 */
+  readonly logits: Tensor;
+  /** i32 [l] argmax of each logits row */
+  readonly next: Tensor;
 }
 
 /** One layer's KV cache: key and value rows for every position. */
 export interface LayerCache {
-  readonly k: Tensor; // [ctx, nKv, hd]
-  readonly v: Tensor; // [ctx, nKv, hd]
+  /** [ctx, nKv, hd] */
+  readonly k: Tensor;
+  /** [ctx, nKv, hd] */
+  readonly v: Tensor;
 }
 
 /**

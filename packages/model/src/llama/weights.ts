@@ -6,22 +6,34 @@ import type { LlamaConfig } from './config.js';
 
 /** One transformer block's weights (shapes outermost first; `hd` = headDim). */
 export interface LlamaLayerWeights {
-  readonly attnNorm: Tensor; // f32 [dim]
-  readonly wq: Tensor; // [nHeads*hd, dim]
-  readonly wk: Tensor; // [nKvHeads*hd, dim]
-  readonly wv: Tensor; // [nKvHeads*hd, dim]
-  readonly wo: Tensor; // [dim, nHeads*hd]
-  readonly ffnNorm: Tensor; // f32 [dim]
-  readonly wGate: Tensor; // [ffnDim, dim]
-  readonly wUp: Tensor; // [ffnDim, dim]
-  readonly wDown: Tensor; // [dim, ffnDim]
+  /** f32 [dim] */
+  readonly attnNorm: Tensor;
+  /** [nHeads*hd, dim] */
+  readonly wq: Tensor;
+  /** [nKvHeads*hd, dim] */
+  readonly wk: Tensor;
+  /** [nKvHeads*hd, dim] */
+  readonly wv: Tensor;
+  /** [dim, nHeads*hd] */
+  readonly wo: Tensor;
+  /** f32 [dim] */
+  readonly ffnNorm: Tensor;
+  /** [ffnDim, dim] */
+  readonly wGate: Tensor;
+  /** [ffnDim, dim] */
+  readonly wUp: Tensor;
+  /** [dim, ffnDim] */
+  readonly wDown: Tensor;
 }
 
 /** All weights of a Llama model, on one backend. */
 export interface LlamaWeights {
-  readonly tokenEmbedding: Tensor; // [vocab, dim]
+  /** [vocab, dim] */
+  readonly tokenEmbedding: Tensor;
+  /** The transformer blocks, first to last. */
   readonly layers: readonly LlamaLayerWeights[];
-  readonly outputNorm: Tensor; // f32 [dim]
+  /** f32 [dim] */
+  readonly outputNorm: Tensor;
   /** The output head [vocab, dim]; the embedding table itself when the file ties them. */
   readonly output: Tensor;
 }
