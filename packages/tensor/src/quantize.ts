@@ -1,5 +1,4 @@
 import { DTYPE_INFO, LlamitaError, type DType } from '@llamita/core';
-import { roundHalfEven } from './activation.js';
 import { f32ToBf16, f32ToF16, fround } from './half.js';
 
 type BlockEncoder = (x: Float32Array, s: number, dv: DataView, p: number) => void;
