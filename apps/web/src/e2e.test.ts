@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+
+const CHROMIUM = '/usr/bin/chromium';
+const dist = fileURLToPath(new URL('../dist', import.meta.url));
+const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed` : !existsSync(join(dist, 'index.html')) ? 'apps/web is not built (pnpm build)' : !fixturesAvailable() ? '../shared/fixtures not found' : '';
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+
+describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = normalize(join(dist, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '')));
+      if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('loads a GGUF from a file input and streams the same greedy text as llama2.c', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.setInputFiles('#model', fixturePath('stories260K/stories260K.gguf'));
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Loaded'));
+      await page.fill('#prompt', '');
+      await page.fill('#max-tokens', '48');
+      await page.click('#generate');
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Done'), undefined, { timeout: 60_000 });
+      const text = await page.textContent('#output');
+      expect(text?.length).toBeGreaterThan(100);
+      expect(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8').startsWith(text!)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+});

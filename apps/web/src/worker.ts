@@ -1,0 +1,28 @@
+import { jsBackend } from '@llamita/backend-js';
+import { LlamitaError } from '@llamita/core';
+import { loadModel, type Engine } from 'llamita';
+import type { Reply, Request } from './protocol.js';
+
+let engine: Engine | undefined;
+const reply = (message: Reply) => postMessage(message);
+
+async function handle(request: Request): Promise<void> {
+  if (request.type === 'load') {
+    engine?.dispose();
+    engine = await loadModel(request.file, { backend: jsBackend, contextSize: 2048, onProgress: (p) => reply({ type: 'progress', loaded: p.loaded, total: p.total }) });
+    const c = engine.model.config;
+    reply({ type: 'loaded', description: `${request.file.name}: ${c.nLayers} layers, dim ${c.dim}, vocab ${c.vocabSize}` });
+    return;
+  }
+  if (!engine) throw new LlamitaError('E_INVALID_ARGUMENT', 'load a model first');
+  for await (const step of engine.generate(request.prompt, request.options)) reply({ type: 'token', text: step.text });
+  const s = engine.stats;
+  reply({ type: 'done', tokens: s.generatedTokens, decodeTokS: s.generatedTokens / (s.decodeMs / 1000 || 1) });
+}
+
+onmessage = (event: MessageEvent<Request>) => {
+  handle(event.data).catch((e: unknown) => {
+    const error = LlamitaError.is(e) ? e : new LlamitaError('E_INVALID_ARGUMENT', String((e as Error).message ?? e));
+    reply({ type: 'error', error: error.toJSON() });
+  });
+};
