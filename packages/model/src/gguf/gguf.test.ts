@@ -43,7 +43,7 @@ describe('GGUF writer and reader', () => {
     const file = await read(smallGguf());
     expect(file.version).toBe(3);
     expect(file.metadata.get('test.u32')).toEqual({ type: 'u32', value: 7 });
-    const nested = file.metadata.get('test.nested')!.value as { items: { items: Int32Array }[] };
+    const nested = file.metadata.get('test.nested')!.value as unknown as { items: { items: Int32Array }[] };
     expect([...nested.items[0]!.items]).toEqual([1, 2]);
     expect(file.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
       ['a', 'f32', [2, 3]],
