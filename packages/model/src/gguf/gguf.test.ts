@@ -197,7 +197,7 @@ describe('byte sources', () => {
     await expect(urlSource('http://127.0.0.1:9/model.gguf')).rejects.toThrow(/cannot reach http:\/\/127.0.0.1:9\/model.gguf/);
   });
   it('reads a Blob (as from a browser File input)', async () => {
-    await check(await readGguf(blobSource(new Blob([bytes]), 'model.gguf')));
+    await check(await readGguf(blobSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'model.gguf')));
   });
   it('reads a file from disk and names a missing one', async () => {
     await expect(fileSource('/nonexistent/model.gguf')).rejects.toThrow(/cannot open \/nonexistent\/model.gguf: no such file/);
