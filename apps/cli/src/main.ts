@@ -2,6 +2,7 @@
 import { LlamitaError } from '@llamita/core';
 import { UsageError } from './cli-error.js';
 import { perplexityCommand, perplexityHelp, scoreCommand, scoreHelp } from './commands/perplexity.js';
+import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
 import { tokenize, tokenizeHelp } from './commands/tokenize.js';
 
@@ -20,7 +21,7 @@ const COMMANDS: Record<string, Command> = {
   score: { summary: 'teacher-forced log-probabilities of a text', help: scoreHelp, action: scoreCommand },
   bench: { summary: 'prefill and decode speed' },
   serve: { summary: 'an HTTP server for completions' },
-  'make-model': { summary: 'write a synthetic Llama GGUF with seeded random weights' },
+  'make-model': { summary: 'write a synthetic Llama GGUF with seeded random weights', help: makeModelHelp, action: makeModel },
 };
 
 const usage = `llamita: run Llama-family models locally

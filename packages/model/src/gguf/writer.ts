@@ -30,13 +30,16 @@ class ByteWriter {
     return at;
   }
   u32(v: number): void {
-    this.dv.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.dv.setUint32(at, v, true);
   }
   u64(v: number | bigint): void {
-    this.dv.setBigUint64(this.reserve(8), BigInt(v), true);
+    const at = this.reserve(8);
+    this.dv.setBigUint64(at, BigInt(v), true);
   }
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length); // may reallocate: take buf after
+    this.buf.set(b, at);
   }
   string(s: string): void {
     const b = new TextEncoder().encode(s);
@@ -44,7 +47,10 @@ class ByteWriter {
     this.bytes(b);
   }
   scalar(type: GgufValueType, v: GgufScalar): void {
-    const dv = (n: number) => [this.dv, this.reserve(n)] as const;
+    const dv = (n: number) => {
+      const at = this.reserve(n); // may reallocate: take the view after
+      return [this.dv, at] as const;
+    };
     switch (type) {
       case 'u8': { const [d, p] = dv(1); d.setUint8(p, Number(v)); return; }
       case 'i8': { const [d, p] = dv(1); d.setInt8(p, Number(v)); return; }
@@ -82,13 +88,18 @@ class ByteWriter {
   }
 }
 
+/** A tensor's header entry: what {@link ggufHeader} needs before the data exists. */
+export type GgufTensorLayout = Omit<GgufTensorToWrite, 'data'>;
+
+/** Padding after `bytes` bytes to reach the next multiple of `alignment`. */
+export const paddingFor = (bytes: number, alignment: number): number => (alignment - (bytes % alignment)) % alignment;
+
 /**
- * Serializes a GGUF v3 file: the header (metadata, tensor infos) followed by
- * the aligned tensor data. Returned as parts to write one after another, so
- * large tensors are not copied into one buffer.
- * @throws LlamitaError `E_INVALID_ARGUMENT` when a tensor's bytes do not match its dtype and shape.
+ * The header of a GGUF v3 file (metadata, tensor infos, padding to the data
+ * section), for tensors written afterwards in the same order, each followed by
+ * {@link paddingFor} zero bytes. Lets a writer stream tensors it has not made yet.
  */
-export function serializeGguf(metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorToWrite[]): Uint8Array[] {
+export function ggufHeader(metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorLayout[]): { header: Uint8Array; alignment: number } {
   const alignEntry = metadata.get('general.alignment');
   const alignment = alignEntry ? Number(alignEntry.value) : 32;
   const w = new ByteWriter();
@@ -103,10 +114,6 @@ export function serializeGguf(metadata: ReadonlyMap<string, GgufValue>, tensors:
   }
   let offset = 0;
   for (const t of tensors) {
-    const expected = byteSize(t.dtype, t.shape);
-    if (t.data.byteLength !== expected) {
-      throw new LlamitaError('E_INVALID_ARGUMENT', `tensor ${t.name}: ${t.data.byteLength} bytes given, ${t.dtype}[${t.shape.join(', ')}] needs ${expected}`);
-    }
     const typeId = GGML_TYPE_IDS[t.dtype];
     if (typeId === undefined) throw new LlamitaError('E_DTYPE', `tensor ${t.name}: ${t.dtype} has no GGUF type`);
     w.string(t.name);
@@ -114,14 +121,32 @@ export function serializeGguf(metadata: ReadonlyMap<string, GgufValue>, tensors:
     for (const d of [...t.shape].reverse()) w.u64(d);
     w.u32(typeId);
     w.u64(offset);
-    offset += Math.ceil(expected / alignment) * alignment;
+    const bytes = byteSize(t.dtype, t.shape);
+    offset += bytes + paddingFor(bytes, alignment);
   }
   w.pad(alignment);
-  const parts: Uint8Array[] = [w.result()];
-  tensors.forEach((t) => {
+  return { header: w.result(), alignment };
+}
+
+/**
+ * Serializes a GGUF v3 file: the header (metadata, tensor infos) followed by
+ * the aligned tensor data. Returned as parts to write one after another, so
+ * large tensors are not copied into one buffer.
+ * @throws LlamitaError `E_INVALID_ARGUMENT` when a tensor's bytes do not match its dtype and shape.
+ */
+export function serializeGguf(metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorToWrite[]): Uint8Array[] {
+  for (const t of tensors) {
+    const expected = byteSize(t.dtype, t.shape);
+    if (t.data.byteLength !== expected) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `tensor ${t.name}: ${t.data.byteLength} bytes given, ${t.dtype}[${t.shape.join(', ')}] needs ${expected}`);
+    }
+  }
+  const { header, alignment } = ggufHeader(metadata, tensors);
+  const parts: Uint8Array[] = [header];
+  for (const t of tensors) {
     parts.push(t.data);
-    const padding = (alignment - (t.data.byteLength % alignment)) % alignment;
+    const padding = paddingFor(t.data.byteLength, alignment);
     if (padding) parts.push(new Uint8Array(padding));
-  });
+  }
   return parts;
 }

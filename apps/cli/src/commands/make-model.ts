@@ -1,0 +1,48 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import type { DType } from '@llamita/core';
+import { readGguf, SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticShapeName } from '@llamita/model';
+import { UsageError } from '../cli-error.js';
+import { intFlag } from '../options.js';
+import { progressBar } from '../progress.js';
+import { openModel } from '../source.js';
+
+export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro --dtype f32|f16|q8_0|q4_0 --seed N --vocab FILE --out OUT.gguf
+
+Writes a Llama GGUF with seeded random weights and the vocabulary of FILE (a
+GGUF, vocabulary-only files too). Same arguments, same bytes.`;
+
+const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'];
+
+/** `llamita make-model`. */
+export async function makeModel(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { shape: { type: 'string', default: 'micro' }, dtype: { type: 'string', default: 'f32' }, seed: { type: 'string' }, vocab: { type: 'string' }, out: { type: 'string' } },
+  });
+  const shapeName = values.shape as SyntheticShapeName;
+  if (!(shapeName in SYNTHETIC_SHAPES)) throw new UsageError(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(', ')}`);
+  const dtype = values.dtype as DType;
+  if (!DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')} (q4_k_m is not written yet)`);
+  if (!values.out) throw new UsageError('--out is required');
+  if (!values.vocab) throw new UsageError('--vocab is required (a GGUF holding tokenizer.ggml.* metadata)');
+  const source = await openModel(values.vocab);
+  const vocab = await readGguf(source);
+  await source.close();
+
+  const model = synthesizeLlama({ shape: SYNTHETIC_SHAPES[shapeName], dtype, seed: intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1), vocab });
+  const out = createWriteStream(values.out);
+  const progress = progressBar(`writing ${values.out}`);
+  let written = 0;
+  const write = async (bytes: Uint8Array) => {
+    if (!out.write(bytes)) await once(out, 'drain');
+    written += bytes.length;
+    progress({ loaded: written, total: model.totalBytes, stage: written === model.totalBytes ? 'done' : 'writing' });
+  };
+  await write(model.header);
+  for (const chunk of model.chunks()) await write(chunk.bytes);
+  out.end();
+  await once(out, 'finish');
+  process.stderr.write(`wrote ${values.out}: ${written} bytes\n`);
+}

@@ -1,0 +1,107 @@
+import { DTYPE_INFO, LlamitaError, type DType } from '@llamita/core';
+import { Prng } from '@llamita/sampling';
+import { quantize, QUANTIZABLE_DTYPES } from '@llamita/tensor';
+import { ggufHeader, paddingFor, type GgufTensorLayout } from '../gguf/writer.js';
+import type { GgufValue } from '../gguf/types.js';
+import type { GgufFile } from '../gguf/reader.js';
+import type { SyntheticShape } from './shapes.js';
+
+/** Options of {@link synthesizeLlama}. */
+export interface SynthesizeOptions {
+  /** Model sizes. */
+  readonly shape: SyntheticShape;
+  /** Type of the 2-D weights (norms stay f32). Rows that do not fit its block size fall back to f32. */
+  readonly dtype: DType;
+  /** Seed of the weights: same seed, same bytes. */
+  readonly seed: number;
+  /** A GGUF whose `tokenizer.*` metadata is copied (a vocabulary-only file is enough). */
+  readonly vocab: GgufFile;
+  /** Name written to `general.name`. */
+  readonly name?: string;
+}
+
+/** A synthetic model: its header, then each tensor's bytes as they are generated. */
+export interface SynthesizedModel {
+  /** Header bytes (everything before the tensor data). */
+  readonly header: Uint8Array;
+  /** Total file size in bytes. */
+  readonly totalBytes: number;
+  /** Tensor data followed by its alignment padding, one tensor at a time. */
+  chunks(): Generator<{ readonly name: string; readonly bytes: Uint8Array }>;
+}
+
+/**
+ * Builds a Llama GGUF with seeded random weights (uniform, std 0.02; norms 1)
+ * and another file's vocabulary. Tensors are generated lazily, so a 1.1B model
+ * is never held in memory whole.
+ * @throws LlamitaError `E_DTYPE` for a dtype without a quantizer.
+ */
+export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
+  const { shape: s, dtype, seed } = options;
+  if (!QUANTIZABLE_DTYPES.includes(dtype)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')})`);
+  const tokens = options.vocab.metadata.get('tokenizer.ggml.tokens')?.value as { items: readonly string[] } | undefined;
+  if (!tokens) throw new LlamitaError('E_BAD_FILE', `${options.vocab.source.name} has no tokenizer.ggml.tokens`);
+  const vocabSize = tokens.items.length;
+  const hd = s.dim / s.nHeads;
+
+  const metadata = new Map<string, GgufValue>([
+    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.name', { type: 'string', value: options.name ?? `llamita synthetic ${s.dim}x${s.nLayers} seed ${seed}` }],
+    ['llama.context_length', { type: 'u32', value: s.contextLength }],
+    ['llama.embedding_length', { type: 'u32', value: s.dim }],
+    ['llama.block_count', { type: 'u32', value: s.nLayers }],
+    ['llama.feed_forward_length', { type: 'u32', value: s.ffnDim }],
+    ['llama.rope.dimension_count', { type: 'u32', value: hd }],
+    ['llama.attention.head_count', { type: 'u32', value: s.nHeads }],
+    ['llama.attention.head_count_kv', { type: 'u32', value: s.nKvHeads }],
+    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
+    ['llama.rope.freq_base', { type: 'f32', value: 10000 }],
+    ['general.alignment', { type: 'u32', value: 32 }],
+  ]);
+  for (const [key, value] of options.vocab.metadata) if (key.startsWith('tokenizer.')) metadata.set(key, value);
+
+  const weight = (name: string, rows: number, cols: number): GgufTensorLayout => ({ name, dtype: cols % DTYPE_INFO[dtype].blockSize === 0 ? dtype : 'f32', shape: [rows, cols] });
+  const norm = (name: string): GgufTensorLayout => ({ name, dtype: 'f32', shape: [s.dim] });
+  const layout: GgufTensorLayout[] = [weight('token_embd.weight', vocabSize, s.dim)];
+  for (let l = 0; l < s.nLayers; l++) {
+    const b = `blk.${l}.`;
+    layout.push(
+      norm(`${b}attn_norm.weight`),
+      weight(`${b}attn_q.weight`, s.nHeads * hd, s.dim),
+      weight(`${b}attn_k.weight`, s.nKvHeads * hd, s.dim),
+      weight(`${b}attn_v.weight`, s.nKvHeads * hd, s.dim),
+      weight(`${b}attn_output.weight`, s.dim, s.nHeads * hd),
+      norm(`${b}ffn_norm.weight`),
+      weight(`${b}ffn_gate.weight`, s.ffnDim, s.dim),
+      weight(`${b}ffn_up.weight`, s.ffnDim, s.dim),
+      weight(`${b}ffn_down.weight`, s.dim, s.ffnDim),
+    );
+  }
+  layout.push(norm('output_norm.weight'), weight('output.weight', vocabSize, s.dim));
+
+  const { header, alignment } = ggufHeader(metadata, layout);
+  const sizes = layout.map((t) => {
+    const { blockSize, blockBytes } = DTYPE_INFO[t.dtype];
+    return ((t.shape.reduce((a, b) => a * b, 1) / blockSize) * blockBytes);
+  });
+  const totalBytes = header.length + sizes.reduce((sum, n) => sum + n + paddingFor(n, alignment), 0);
+
+  return {
+    header,
+    totalBytes,
+    *chunks() {
+      const rng = new Prng(seed);
+      const amplitude = 0.02 * Math.sqrt(3); // uniform(-a, a) has std 0.02
+      for (const [i, t] of layout.entries()) {
+        const count = t.shape.reduce((a, b) => a * b, 1);
+        const values = new Float32Array(count);
+        if (t.shape.length === 1) values.fill(1);
+        else for (let j = 0; j < count; j++) values[j] = amplitude * (2 * rng.next() - 1);
+        const bytes = quantize(t.dtype, values);
+        yield { name: t.name, bytes };
+        const pad = paddingFor(sizes[i]!, alignment);
+        if (pad) yield { name: t.name, bytes: new Uint8Array(pad) };
+      }
+    },
+  };
+}
