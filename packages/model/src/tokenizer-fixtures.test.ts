@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
-import { SpmTokenizer } from '@llamita/tokenizer';
+import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { spmVocabFromGguf } from './gguf/vocab.js';
@@ -15,10 +15,17 @@ async function tokenizerFrom(relative: string): Promise<SpmTokenizer> {
   return new SpmTokenizer(spmVocabFromGguf(file));
 }
 
-describe.skipIf(!have)(`Llama 2 vocabulary from GGUF${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
+/** The same Llama 2 vocabulary from each of the three sources users bring. */
+const SOURCES: [string, () => Promise<SpmTokenizer>][] = [
+  ['GGUF', () => tokenizerFrom('llama-spm-vocab/ggml-vocab-llama-spm.gguf')],
+  ['tokenizer.json', async () => new SpmTokenizer(spmVocabFromTokenizerJson(readFileSync(fixturePath('tinyllama-1.1b-chat-v1.0/tokenizer.json'), 'utf8')))],
+  ['tokenizer.model', async () => new SpmTokenizer(spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(fixturePath('tinyllama-1.1b-chat-v1.0/tokenizer.model')))))],
+];
+
+describe.skipIf(!have).each(SOURCES)(`Llama 2 vocabulary from %s${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, (_source, build) => {
   let tok: SpmTokenizer;
   beforeAll(async () => {
-    tok = await tokenizerFrom('llama-spm-vocab/ggml-vocab-llama-spm.gguf');
+    tok = await build();
   });
 
   const base = 'llama-spm-vocab/ggml-vocab-llama-spm.gguf';

@@ -5,3 +5,6 @@
  */
 export { TokenType, type SpmVocab } from './vocab.js';
 export { SpmTokenizer, StreamDecoder, MAX_INPUT_LENGTH, type EncodeOptions } from './spm.js';
+export { spmVocabFromTokenizerJson } from './hf-json.js';
+export { spmVocabFromSentencePieceModel } from './sentencepiece-model.js';
+export { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat.js';

@@ -30,9 +30,10 @@ export const MAX_INPUT_LENGTH = 1 << 28;
 const SPACE = '\u2581';
 
 /**
- * SentencePiece BPE (llama.cpp's `llm_tokenizer_spm`): merges adjacent
- * symbols by piece score with a priority queue (linear-logarithmic in the
- * input), falls back to `<0xNN>` byte pieces, and decodes back to text.
+ * SentencePiece-style BPE (llama.cpp's `llm_tokenizer_spm`): merges adjacent
+ * symbols by piece score, or by merge rank for tokenizer.json vocabularies,
+ * with a priority queue (n log n in the input), falls back to `<0xNN>` byte
+ * pieces, and decodes back to text.
  */
 export class SpmTokenizer {
   private readonly ids = new Map<string, number>();
@@ -146,12 +147,20 @@ export class SpmTokenizer {
     const prev = Int32Array.from({ length: count }, (_, i) => i - 1);
     const next = Int32Array.from({ length: count }, (_, i) => (i + 1 < count ? i + 1 : -1));
     const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
+    const merges = this.vocab.merges;
     const tryAdd = (left: number, right: number) => {
       if (left < 0 || right < 0) return;
       const size = lens[left]! + lens[right]!;
-      const id = this.ids.get(text.substr(starts[left]!, size));
-      if (id === undefined) return;
-      queue.push({ left, right, score: this.vocab.scores[id]!, size });
+      const merged = text.substr(starts[left]!, size);
+      if (!this.ids.has(merged)) return;
+      // priority: the merged piece's score (SentencePiece), or minus the pair's rank (tokenizer.json)
+      let score = this.vocab.scores[this.ids.get(merged)!]!;
+      if (merges) {
+        const rank = merges.get(`${text.substr(starts[left]!, lens[left]!)} ${text.substr(starts[right]!, lens[right]!)}`);
+        if (rank === undefined) return;
+        score = -rank;
+      }
+      queue.push({ left, right, score, size });
     };
     for (let i = 1; i < count; i++) tryAdd(i - 1, i);
     for (let b = queue.pop(); b; b = queue.pop()) {

@@ -34,4 +34,10 @@ export interface SpmVocab {
   readonly addEos: boolean;
   /** Whether raw text gets a leading space (SentencePiece's dummy prefix). */
   readonly addSpacePrefix: boolean;
+  /**
+   * Merge ranks (`"left right"` → rank, lower merges first), for vocabularies
+   * from a Hugging Face `tokenizer.json`. Absent: merges go by piece score, as
+   * SentencePiece and GGUF vocabularies do.
+   */
+  readonly merges?: ReadonlyMap<string, number>;
 }

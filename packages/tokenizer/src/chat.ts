@@ -1,0 +1,42 @@
+import { Template } from '@huggingface/jinja';
+import { LlamitaError } from '@llamita/core';
+
+/** One chat message. */
+export interface ChatMessage {
+  /** `system`, `user` or `assistant` (templates may know more). */
+  readonly role: string;
+  /** The text. */
+  readonly content: string;
+}
+
+/** Options of {@link renderChatTemplate}. */
+export interface ChatTemplateOptions {
+  /** End with the assistant's turn opened, ready for generation (default true). */
+  readonly addGenerationPrompt?: boolean;
+  /** Text of the BOS token, as templates reference it (`<s>` for Llama 2). */
+  readonly bosToken?: string;
+  /** Text of the EOS token (`</s>` for Llama 2). */
+  readonly eosToken?: string;
+}
+
+/**
+ * Renders a model's Jinja `chat_template` (from `tokenizer_config.json` or the
+ * GGUF key `tokenizer.chat_template`) as Hugging Face transformers'
+ * `apply_chat_template` does (trimmed blocks). Tokenize the result with special
+ * tokens recognized (the default of `encode`).
+ * @throws LlamitaError `E_BAD_FILE` when the template does not parse or render.
+ */
+export function renderChatTemplate(template: string, messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
+  const { addGenerationPrompt = true, bosToken = '<s>', eosToken = '</s>' } = options;
+  let compiled: Template;
+  try {
+    compiled = new Template(template);
+  } catch (e) {
+    throw new LlamitaError('E_BAD_FILE', `chat template does not parse: ${(e as Error).message}`);
+  }
+  try {
+    return compiled.render({ messages: messages.map((m) => ({ ...m })), add_generation_prompt: addGenerationPrompt, bos_token: bosToken, eos_token: eosToken });
+  } catch (e) {
+    throw new LlamitaError('E_BAD_FILE', `chat template failed to render: ${(e as Error).message}`);
+  }
+}
