@@ -14,7 +14,7 @@ export { type LlamaConfig, llamaConfigFromGguf } from './llama/config.js';
 export { type LlamaWeights, type LlamaLayerWeights, type LoadProgress, expectedShapes, loadLlamaWeights } from './llama/weights.js';
 export { type Activations, type LayerCache, llamaForward } from './llama/forward.js';
 export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
-export { spmVocabFromGguf } from './gguf/vocab.js';
+export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, ggufHeader, paddingFor } from './gguf/writer.js';
 export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
 export { type SynthesizeOptions, type SynthesizedModel, synthesizeLlama } from './synthetic/synthesize.js';

@@ -1,5 +1,6 @@
 import { LlamitaError } from '@llamita/core';
-import { Heap } from './heap.js';
+import { buildMergeTable, pairKey, type Merge } from './merge-table.js';
+import { MergeQueue } from './merge-queue.js';
 import { TokenType, type SpmVocab } from './vocab.js';
 
 /** Options of {@link SpmTokenizer.encode}. */
@@ -14,14 +15,6 @@ export interface EncodeOptions {
    * user-defined tokens are recognized and control texts are plain text.
    */
   readonly parseSpecial?: boolean;
-}
-
-/** A candidate merge of two adjacent symbols. */
-interface Bigram {
-  readonly left: number;
-  readonly right: number;
-  readonly score: number;
-  readonly size: number;
 }
 
 /** Input longer than this many UTF-16 units is refused, so a runaway input fails fast. */
@@ -41,6 +34,10 @@ export class SpmTokenizer {
   /** Special texts to split out of the input, longest first. */
   private readonly specials: { text: string; id: number; control: boolean }[] = [];
   private readonly pieceBytes: Uint8Array[];
+  private readonly merges: Map<number, Merge>;
+  private readonly utf8 = new TextEncoder();
+  /** Piece id of each BMP code point as a one-character piece; -2 until looked up. */
+  private readonly bmpIds = new Int32Array(0x10000).fill(-2);
 
   /** @param vocab - the vocabulary, from a GGUF, tokenizer.json or tokenizer.model */
   constructor(readonly vocab: SpmVocab) {
@@ -57,6 +54,7 @@ export class SpmTokenizer {
       }
     });
     this.specials.sort((a, b) => b.text.length - a.text.length);
+    this.merges = buildMergeTable(vocab, this.ids);
     this.pieceBytes = vocab.pieces.map((piece, id) => {
       const type = vocab.types[id];
       if (type === TokenType.Byte) {
@@ -134,58 +132,65 @@ export class SpmTokenizer {
 
   /** BPE over one raw fragment (spaces already `▁`), appending ids to `out`. */
   private encodeRaw(text: string, out: number[]): void {
-    // symbols: one per code point, as a doubly linked list of [start, length) spans
-    const starts: number[] = [];
-    const lens: number[] = [];
-    for (let i = 0; i < text.length; ) {
-      const n = text.codePointAt(i)! > 0xffff ? 2 : 1;
-      starts.push(i);
-      lens.push(n);
-      i += n;
+    // symbols: one per code point, as a doubly linked list over piece ids (-1: not a piece)
+    const count = countCodePoints(text);
+    const ids = new Int32Array(count);
+    const starts = new Int32Array(count + 1);
+    const prev = new Int32Array(count);
+    const next = new Int32Array(count);
+    for (let i = 0, s = 0; s < count; s++) {
+      const cp = text.codePointAt(i)!;
+      starts[s] = i;
+      ids[s] = this.charId(cp, text, i);
+      prev[s] = s - 1;
+      next[s] = s + 1 < count ? s + 1 : -1;
+      i += cp > 0xffff ? 2 : 1;
     }
-    const count = starts.length;
-    const prev = Int32Array.from({ length: count }, (_, i) => i - 1);
-    const next = Int32Array.from({ length: count }, (_, i) => (i + 1 < count ? i + 1 : -1));
-    const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
-    const merges = this.vocab.merges;
+    starts[count] = text.length;
+    const size = this.size;
+    const queue = new MergeQueue();
     const tryAdd = (left: number, right: number) => {
       if (left < 0 || right < 0) return;
-      const size = lens[left]! + lens[right]!;
-      const merged = text.substr(starts[left]!, size);
-      if (!this.ids.has(merged)) return;
-      // priority: the merged piece's score (SentencePiece), or minus the pair's rank (tokenizer.json)
-      let score = this.vocab.scores[this.ids.get(merged)!]!;
-      if (merges) {
-        const rank = merges.get(`${text.substr(starts[left]!, lens[left]!)} ${text.substr(starts[right]!, lens[right]!)}`);
-        if (rank === undefined) return;
-        score = -rank;
-      }
-      queue.push({ left, right, score, size });
+      const l = ids[left]!;
+      const r = ids[right]!;
+      if (l < 0 || r < 0) return;
+      const merge = this.merges.get(pairKey(l, r, size));
+      if (merge) queue.push(merge.priority, left, right, l, r);
     };
     for (let i = 1; i < count; i++) tryAdd(i - 1, i);
-    for (let b = queue.pop(); b; b = queue.pop()) {
-      // skip merges made stale by an earlier merge of either side
-      if (lens[b.left] === 0 || lens[b.right] === 0 || lens[b.left]! + lens[b.right]! !== b.size) continue;
-      lens[b.left] = b.size;
-      lens[b.right] = 0;
-      next[b.left] = next[b.right]!;
-      if (next[b.right]! >= 0) prev[next[b.right]!] = b.left;
-      tryAdd(prev[b.left]!, b.left);
-      tryAdd(b.left, next[b.left]!);
+    while (queue.size > 0) {
+      const { left, right, leftId, rightId } = queue.pop();
+      // skip merges made stale by an earlier merge on either side
+      if (ids[left] !== leftId || ids[right] !== rightId || next[left] !== right) continue;
+      ids[left] = this.merges.get(pairKey(leftId, rightId, size))!.id;
+      ids[right] = -2; // consumed
+      next[left] = next[right]!;
+      if (next[right]! >= 0) prev[next[right]!] = left;
+      tryAdd(prev[left]!, left);
+      tryAdd(left, next[left]!);
     }
     for (let i = count > 0 ? 0 : -1; i >= 0; i = next[i]!) {
-      const piece = text.substr(starts[i]!, lens[i]!);
-      const id = this.ids.get(piece);
-      if (id !== undefined) {
-        out.push(id);
+      if (ids[i]! >= 0) {
+        out.push(ids[i]!);
         continue;
       }
-      // byte fallback: each UTF-8 byte as a <0xNN> piece, else <unk>
-      for (const byte of new TextEncoder().encode(piece)) {
+      // byte fallback: each UTF-8 byte of an unknown character as a <0xNN> piece, else <unk>
+      const end = next[i]! >= 0 ? starts[next[i]!]! : text.length;
+      for (const byte of this.utf8.encode(text.slice(starts[i]!, end))) {
         const bid = this.byteIds[byte]!;
         out.push(bid >= 0 ? bid : this.vocab.unk);
       }
     }
+  }
+
+  /** Piece id of one code point (cached for the Basic Multilingual Plane), or -1. */
+  private charId(cp: number, text: string, at: number): number {
+    if (cp < 0x10000) {
+      let id = this.bmpIds[cp]!;
+      if (id === -2) id = this.bmpIds[cp] = this.ids.get(text[at]!) ?? -1;
+      return id;
+    }
+    return this.ids.get(text.substr(at, 2)) ?? -1;
   }
 
   /** The bytes a token stands for in decoded text (empty for control tokens). */
@@ -246,6 +251,12 @@ export class StreamDecoder {
     this.pending = new Uint8Array(0);
     return rest;
   }
+}
+
+function countCodePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++, n++) if (text.charCodeAt(i) >= 0xd800 && text.charCodeAt(i) < 0xdc00 && i + 1 < text.length) i++;
+  return n;
 }
 
 /** Length of the prefix of `b` that does not end inside a UTF-8 sequence that could still complete. */

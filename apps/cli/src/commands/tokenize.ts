@@ -1,12 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readGguf, spmVocabFromGguf } from '@llamita/model';
-import { SpmTokenizer } from '@llamita/tokenizer';
+import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson, type SpmVocab } from '@llamita/tokenizer';
 import { UsageError } from '../cli-error.js';
 import { openModel } from '../source.js';
 
+/** The vocabulary of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model. */
+async function loadVocab(path: string | undefined): Promise<SpmVocab> {
+  if (path?.endsWith('.json')) return spmVocabFromTokenizerJson(readFileSync(path, 'utf8'));
+  if (path?.endsWith('.model')) return spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(path)));
+  const source = await openModel(path);
+  const file = await readGguf(source);
+  await source.close();
+  return spmVocabFromGguf(file);
+}
+
 export const tokenizeHelp = `llamita tokenize --model FILE --text TEXT [--no-bos] [--no-special] [--json] [--verbose]
 
-Prints the token ids of TEXT. FILE is a GGUF (vocabulary-only files too).
+Prints the token ids of TEXT. FILE is a GGUF (vocabulary-only files too), a
+Hugging Face tokenizer.json or a SentencePiece tokenizer.model.
   --no-bos       do not add BOS
   --no-special   treat control-token texts such as </s> as plain text
   --json         a JSON array of ids
@@ -26,10 +38,7 @@ export async function tokenize(argv: string[]): Promise<void> {
     },
   });
   if (values.text === undefined) throw new UsageError('--text is required');
-  const source = await openModel(values.model);
-  const file = await readGguf(source);
-  await source.close();
-  const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+  const tokenizer = new SpmTokenizer(await loadVocab(values.model));
   const ids = tokenizer.encode(values.text, { addBos: !values['no-bos'], parseSpecial: !values['no-special'] });
   if (values.json && values.verbose) process.stdout.write(`${JSON.stringify(ids.map((id) => ({ id, piece: tokenizer.piece(id) })))}\n`);
   else if (values.json) process.stdout.write(`${JSON.stringify(ids)}\n`);

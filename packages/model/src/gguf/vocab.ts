@@ -42,3 +42,9 @@ export function spmVocabFromGguf(file: GgufFile): SpmVocab {
     addSpacePrefix: flag(file, 'tokenizer.ggml.add_space_prefix', true),
   };
 }
+
+/** The Jinja chat template stored in a GGUF (`tokenizer.chat_template`), if any. */
+export function chatTemplateFromGguf(file: GgufFile): string | undefined {
+  const v = file.metadata.get('tokenizer.chat_template')?.value;
+  return typeof v === 'string' ? v : undefined;
+}
