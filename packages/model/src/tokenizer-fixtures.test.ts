@@ -76,6 +76,9 @@ describe.skipIf(!have).each(SOURCES)(`Llama 2 vocabulary from %s${have ? '' : ' 
     expect(tok.decode(tok.encode('x\u0000y', { addBos: false }))).toBe('x\u0000y');
     const long = 'a'.repeat(200_000);
     expect(tok.decode(tok.encode(long, { addBos: false }))).toBe(long);
+    // invalid UTF-8 (a lone continuation byte, a truncated 3-byte sequence) becomes U+FFFD
+    expect(tok.decode(tok.encodeBytes(Uint8Array.of(0x61, 0x80, 0x62, 0xe4, 0xbd), { addBos: false }))).toBe('a\uFFFDb\uFFFD');
+    expect(() => tok.encode({ length: 2 ** 29 } as unknown as string)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
 });
 

@@ -108,6 +108,14 @@ export class SpmTokenizer {
     return out;
   }
 
+  /**
+   * UTF-8 bytes to token ids. Invalid UTF-8 sequences become U+FFFD (as
+   * TextDecoder's replacement mode), so any byte string has a defined result.
+   */
+  encodeBytes(bytes: Uint8Array, options: EncodeOptions = {}): number[] {
+    return this.encode(new TextDecoder('utf-8', { fatal: false }).decode(bytes), options);
+  }
+
   /** Splits text around special token texts (longest match first); ids stand for the specials. */
   private splitSpecials(text: string, parseSpecial: boolean): (string | number)[] {
     let fragments: (string | number)[] = text.length > 0 ? [text] : [];
