@@ -1,13 +1,20 @@
 import { existsSync } from 'node:fs';
-import { type ByteSource, urlSource } from '@llamita/model';
+import type { ByteSource } from '@llamita/model';
 import { fileSource } from '@llamita/model/node';
 import { UsageError } from './cli-error.js';
+import { DEFAULT_MODEL, download, resolveHfUrl } from './download.js';
+import { progressBar } from './progress.js';
 
-/** Opens `--model`: a local path, or an http(s) URL read with range requests. */
-export async function openModel(model: string | undefined): Promise<ByteSource> {
-  if (!model) throw new UsageError('--model is required (a GGUF file path or an http(s) URL)');
-  if (/^https?:\/\//.test(model)) return urlSource(model);
-  if (model.startsWith('hf:')) throw new UsageError('hf: model references are not implemented yet; pass a local path or an http(s) URL');
-  if (!existsSync(model)) throw new UsageError(`model file not found: ${model}`);
-  return fileSource(model);
+/**
+ * Opens `--model`: a local path, an http(s) URL or `hf:OWNER/REPO/FILE`
+ * (downloaded once into the cache, with a progress bar). Without one, the
+ * default model ({@link DEFAULT_MODEL}) when `allowDefault`.
+ */
+export async function openModel(model: string | undefined, allowDefault = false): Promise<ByteSource> {
+  const ref = model ?? (allowDefault ? DEFAULT_MODEL : undefined);
+  if (!ref) throw new UsageError('--model is required (a GGUF path, an http(s) URL or hf:OWNER/REPO/FILE)');
+  if (/^https?:\/\//.test(ref)) return fileSource(await download(ref, progressBar('downloading')));
+  if (ref.startsWith('hf:')) return fileSource(await download(resolveHfUrl(ref), progressBar('downloading')));
+  if (!existsSync(ref)) throw new UsageError(`model file not found: ${ref}`);
+  return fileSource(ref);
 }

@@ -7,9 +7,10 @@ import { intFlag, numberFlag } from '../options.js';
 import { progressBar } from '../progress.js';
 import { openModel } from '../source.js';
 
-export const runHelp = `llamita run --model FILE|URL [--prompt TEXT | --file PATH] [options]
+export const runHelp = `llamita run [--model FILE|URL|hf:OWNER/REPO/FILE] [--prompt TEXT | --file PATH] [options]
 
-Generates text, streamed to stdout (stats on stderr).
+Generates text, streamed to stdout (stats on stderr). Without --model, runs
+TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --max-tokens N     tokens to generate (default 256)
   --temperature T    0 = greedy (default 0.8)
   --top-k K          default 40
@@ -18,6 +19,7 @@ Generates text, streamed to stdout (stats on stderr).
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     js (default)
+  --threads N        worker threads, for backends that use them (the js backend is single-threaded)
   --json             print one JSON object instead of streaming`;
 
 /** `llamita run`. */
@@ -53,7 +55,7 @@ export async function run(argv: string[]): Promise<void> {
   const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
 
   const loadStart = performance.now();
-  const engine = await loadModel(await openModel(values.model), {
+  const engine = await loadModel(await openModel(values.model, true), {
     backend: await backendFactory(values.backend),
     ...(contextSize !== undefined && { contextSize }),
     onProgress: progressBar('loading'),

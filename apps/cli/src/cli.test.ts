@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const missing = !existsSync(main) ? 'apps/cli is not built (pnpm build)' : !fixturesAvailable() ? '../shared/fixtures not found' : '';
+const llamita = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...process.env, LLAMITA_CACHE: '/nonexistent-cache' } });
+
+describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const stories = fixturePath('stories260K/stories260K.gguf');
+
+  it("run: greedy text for an empty prompt is exactly llama2.c's greedy-256.txt", () => {
+    const r = llamita('run', '--model', stories, '--prompt', '', '--max-tokens', '256', '--temperature', '0');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8'));
+    expect(r.stderr).toMatch(/256 generated/);
+  });
+
+  it('run --json: text, prompt ids, generated ids, timings; same seed, same tokens', () => {
+    const args = ['run', '--model', stories, '--prompt', 'Once upon a time', '--max-tokens', '12', '--temperature', '0.9', '--seed', '5', '--json'];
+    const a = JSON.parse(llamita(...args).stdout);
+    const b = JSON.parse(llamita(...args).stdout);
+    expect(a.prompt_tokens).toEqual([1, 403, 407, 261, 378]);
+    expect(a.tokens).toHaveLength(12);
+    expect(a.tokens).toEqual(b.tokens);
+    expect(Object.keys(a.timings).sort()).toEqual(['decode_tok_s', 'load_ms', 'prefill_tok_s']);
+  });
+
+  it('perplexity --json and score --json', () => {
+    const text = fixturePath('quant/text.txt');
+    const ppl = JSON.parse(llamita('perplexity', '--model', fixturePath('quant/q-F32.gguf'), '--file', text, '--ctx', '64', '--json').stdout);
+    expect(ppl.ppl).toBeCloseTo(617.4681, 1);
+    expect(ppl).toMatchObject({ chunks: 7, tokens: 217 });
+    const s = JSON.parse(llamita('score', '--model', stories, '--file', text, '--max-tokens', '20', '--json').stdout);
+    expect(s.tokens).toHaveLength(20);
+    expect(s.logprobs).toHaveLength(19);
+    expect(s.top1).toHaveLength(19);
+  });
+
+  it.each([
+    [['run', '--model', 'missing.gguf'], 2, /model file not found: missing.gguf/],
+    [['run', '--model', 'http://127.0.0.1:9/model.gguf'], 1, /cannot reach http:\/\/127.0.0.1:9\/model.gguf/],
+    [['run', '--model', fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf')], 1, /metadata general.architecture is missing|tensor token_embd.weight is missing/],
+    [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
+    [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
+    [['chat'], 2, /not implemented yet/],
+    [['bogus'], 2, /unknown command "bogus"/],
+  ])('%j fails with a clear message and exit %i, no stack trace', (args, status, message) => {
+    const r = llamita(...args);
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cachePath, download, resolveHfUrl } from './download.js';
+
+const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff));
+
+describe('model downloads (against a local server that behaves like the hub)', () => {
+  let server: Server;
+  let base: string;
+  const ranges: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      // the hub redirects resolve/main URLs to a storage host
+      if (req.url?.includes('/resolve/main/')) return void res.writeHead(302, { Location: `/storage/${req.url.split('/').pop()}` }).end();
+      if (req.url === '/storage/model.gguf') {
+        const m = /bytes=(\d+)-/.exec(req.headers.range ?? '');
+        if (m) {
+          ranges.push(req.headers.range!);
+          const start = Number(m[1]);
+          res.writeHead(206, { 'Content-Range': `bytes ${start}-${payload.length - 1}/${payload.length}`, 'Content-Length': payload.length - start });
+          return void res.end(payload.subarray(start));
+        }
+        return void res.writeHead(200, { 'Content-Length': payload.length }).end(payload);
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    process.env.LLAMITA_CACHE = mkdtempSync(join(tmpdir(), 'llamita-cache-'));
+    ranges.length = 0;
+  });
+
+  it('resolves hf: references against LLAMITA_HF_ENDPOINT', () => {
+    expect(resolveHfUrl('hf:TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF/tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf', base)).toBe(
+      `${base}/TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF/resolve/main/tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf`,
+    );
+  });
+
+  it('downloads once through the redirect, with progress, then serves from the cache', async () => {
+    const url = resolveHfUrl('hf:owner/repo/model.gguf', base);
+    const progress: number[] = [];
+    const path = await download(url, (p) => progress.push(p.loaded));
+    expect(readFileSync(path).equals(payload)).toBe(true);
+    expect(progress.at(-1)).toBe(payload.length);
+    expect(await download(url)).toBe(path);
+  });
+
+  it('resumes an interrupted download with a range request', async () => {
+    const url = `${base}/storage/model.gguf`;
+    mkdirSync(dirname(cachePath(url)), { recursive: true });
+    writeFileSync(`${cachePath(url)}.part`, payload.subarray(0, 40_000));
+    const path = await download(url);
+    expect(ranges).toEqual(['bytes=40000-']);
+    expect(readFileSync(path).equals(payload)).toBe(true);
+    expect(existsSync(`${path}.part`)).toBe(false);
+  });
+
+  it('names the URL on a 404 and when nothing listens', async () => {
+    await expect(download(`${base}/storage/missing.gguf`)).rejects.toThrow(`${base}/storage/missing.gguf answered 404`);
+    await expect(download('http://127.0.0.1:9/x.gguf')).rejects.toThrow(/cannot reach http:\/\/127.0.0.1:9\/x.gguf/);
+  });
+});
