@@ -15,6 +15,6 @@ export { type LlamaWeights, type LlamaLayerWeights, type LoadProgress, expectedS
 export { type Activations, type LayerCache, llamaForward } from './llama/forward.js';
 export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
 export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
-export { type GgufTensorLayout, ggufHeader, paddingFor } from './gguf/writer.js';
+export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';
 export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
-export { type SynthesizeOptions, type SynthesizedModel, synthesizeLlama } from './synthetic/synthesize.js';
+export { type SynthesizeOptions, type SynthesizedModel, type SynthesizedChunk, synthesizeLlama } from './synthetic/synthesize.js';

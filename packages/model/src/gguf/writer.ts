@@ -88,6 +88,14 @@ class ByteWriter {
   }
 }
 
+/** The result of {@link ggufHeader}. */
+export interface GgufHeader {
+  /** Bytes up to the start of the tensor data. */
+  readonly header: Uint8Array;
+  /** Alignment of each tensor's data. */
+  readonly alignment: number;
+}
+
 /** A tensor's header entry: what {@link ggufHeader} needs before the data exists. */
 export type GgufTensorLayout = Omit<GgufTensorToWrite, 'data'>;
 
@@ -99,7 +107,7 @@ export const paddingFor = (bytes: number, alignment: number): number => (alignme
  * section), for tensors written afterwards in the same order, each followed by
  * {@link paddingFor} zero bytes. Lets a writer stream tensors it has not made yet.
  */
-export function ggufHeader(metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorLayout[]): { header: Uint8Array; alignment: number } {
+export function ggufHeader(metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorLayout[]): GgufHeader {
   const alignEntry = metadata.get('general.alignment');
   const alignment = alignEntry ? Number(alignEntry.value) : 32;
   const w = new ByteWriter();

@@ -19,11 +19,11 @@ export interface SyntheticShape {
  * head size 48 and rows that are not multiples of 256 (k-quant fallbacks);
  * `micro` is for fast tests.
  */
-export const SYNTHETIC_SHAPES = {
+export const SYNTHETIC_SHAPES: Readonly<Record<SyntheticShapeName, SyntheticShape>> = {
   tinyllama: { dim: 2048, ffnDim: 5632, nLayers: 22, nHeads: 32, nKvHeads: 4, contextLength: 2048 },
   small: { dim: 288, ffnDim: 768, nLayers: 4, nHeads: 6, nKvHeads: 2, contextLength: 512 },
   micro: { dim: 64, ffnDim: 160, nLayers: 2, nHeads: 2, nKvHeads: 1, contextLength: 256 },
-} as const satisfies Record<string, SyntheticShape>;
+};
 
 /** Name of a shape in {@link SYNTHETIC_SHAPES}. */
-export type SyntheticShapeName = keyof typeof SYNTHETIC_SHAPES;
+export type SyntheticShapeName = 'tinyllama' | 'small' | 'micro';

@@ -27,7 +27,15 @@ export interface SynthesizedModel {
   /** Total file size in bytes. */
   readonly totalBytes: number;
   /** Tensor data followed by its alignment padding, one tensor at a time. */
-  chunks(): Generator<{ readonly name: string; readonly bytes: Uint8Array }>;
+  chunks(): Generator<SynthesizedChunk>;
+}
+
+/** A piece of a synthesized file: a tensor's bytes, or the padding after them. */
+export interface SynthesizedChunk {
+  /** The tensor it belongs to. */
+  readonly name: string;
+  /** Bytes to append to the file. */
+  readonly bytes: Uint8Array;
 }
 
 /**
