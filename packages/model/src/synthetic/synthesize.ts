@@ -39,7 +39,8 @@ export interface SynthesizedChunk {
 }
 
 /**
- * Builds a Llama GGUF with seeded random weights (uniform, std 0.02; norms 1)
+ * Builds a Llama GGUF with seeded random weights (uniform, std 1/sqrt(fan-in),
+ * 4/sqrt(fan-in) for the output head; norms 1)
  * and another file's vocabulary. Tensors are generated lazily, so a 1.1B model
  * is never held in memory whole.
  * @throws LlamitaError `E_DTYPE` for a dtype without a quantizer.
@@ -99,10 +100,14 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
     totalBytes,
     *chunks() {
       const rng = new Prng(seed);
-      const amplitude = 0.02 * Math.sqrt(3); // uniform(-a, a) has std 0.02
       for (const [i, t] of layout.entries()) {
         const count = t.shape.reduce((a, b) => a * b, 1);
         const values = new Float32Array(count);
+        // std 1/sqrt(fan-in) keeps activations of unit scale through the blocks; the
+        // output head's 4x spreads logits by a few units, so a random model still
+        // has clear winners and greedy paths are not decided by rounding noise.
+        const std = (t.name === 'output.weight' ? 4 : 1) / Math.sqrt(t.shape[t.shape.length - 1]!);
+        const amplitude = std * Math.sqrt(3); // uniform(-a, a) has std a/sqrt(3)
         if (t.shape.length === 1) values.fill(1);
         else for (let j = 0; j < count; j++) values[j] = amplitude * (2 * rng.next() - 1);
         const bytes = quantize(t.dtype, values);

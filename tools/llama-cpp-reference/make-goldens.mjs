@@ -1,0 +1,72 @@
+// Reference outputs from llama.cpp (node-llama-cpp 3.21.1, CPU) for synthetic
+// models made by `llamita make-model`. See README.md beside this file.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getLlama } from 'node-llama-cpp';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const vocab = resolve(root, '../shared/fixtures/llama-spm-vocab/ggml-vocab-llama-spm.gguf');
+const out = join(root, 'packages/llamita/src/goldens/llama-cpp-synthetic.json');
+const PROMPT = 'Once upon a time, in a small town';
+const GEN = 16;
+const MODELS = [
+  { shape: 'micro', dtype: 'f32', seed: 11 },
+  { shape: 'small', dtype: 'f32', seed: 12 },
+  { shape: 'small', dtype: 'f16', seed: 13 },
+  { shape: 'small', dtype: 'q8_0', seed: 14 },
+  { shape: 'small', dtype: 'q4_0', seed: 15 },
+];
+
+const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+const dir = mkdtempSync(join(tmpdir(), 'llamita-goldens-'));
+const goldens = [];
+for (const m of MODELS) {
+  const path = join(dir, `${m.shape}-${m.dtype}-${m.seed}.gguf`);
+  execFileSync(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'make-model', '--shape', m.shape, '--dtype', m.dtype, '--seed', String(m.seed), '--vocab', vocab, '--out', path], { stdio: 'inherit' });
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  const model = await llama.loadModel({ modelPath: path });
+  // flash attention on: llama.cpp's default on CPU, and what llamita's f16 cache reproduces
+  const context = await model.createContext({ contextSize: 128, batchSize: 128, threads: 2, flashAttention: true });
+  const prompt = [model.tokens.bos, ...model.tokenize(PROMPT)].map(Number);
+
+  // greedy continuation
+  let seq = context.getSequence();
+  const gen = [];
+  for await (const t of seq.evaluate(prompt, { temperature: 0 })) {
+    gen.push(Number(t));
+    if (gen.length >= GEN) break;
+  }
+  seq.dispose();
+
+  // teacher-forced on prompt + greedy path: log-probabilities at every position
+  seq = context.getSequence();
+  const tokens = [...prompt, ...gen];
+  const input = tokens.map((t) => [t, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }]);
+  const results = await seq.controlledEvaluate(input);
+  const positions = [];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const probs = results[i]?.next?.probabilities;
+    if (!probs) throw new Error(`no probabilities at ${i}`);
+    const top = [...probs.entries()].slice(0, 5).map(([id, p]) => [Number(id), Math.log(p)]);
+    positions.push({ next: tokens[i + 1], next_logprob: Math.log(probs.get(tokens[i + 1]) ?? 0), top5: top });
+  }
+  seq.dispose();
+  await context.dispose();
+  await model.dispose();
+  goldens.push({ ...m, sha256, prompt, gen, positions });
+  console.error(`${m.shape} ${m.dtype}: prompt ${prompt.length} tokens, greedy ${gen.join(' ')}`);
+}
+
+const require = createRequire(import.meta.url);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify({ made_by: 'tools/llama-cpp-reference/make-goldens.mjs', node_llama_cpp: JSON.parse(readFileSync(join(dirname(require.resolve('node-llama-cpp')), '..', 'package.json'), 'utf8')).version, prompt_text: PROMPT, date: new Date().toISOString().slice(0, 10), models: goldens })}\n`,
+);
+console.error(`wrote ${out}`);
