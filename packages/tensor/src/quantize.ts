@@ -3,14 +3,17 @@ import { f32ToBf16, f32ToF16, fround } from './half.js';
 
 type BlockEncoder = (x: Float32Array, s: number, dv: DataView, p: number) => void;
 
-// q8_0: d = amax/127 as f16, then round(x/d) (quantize_row_q8_0_ref).
+/** C's roundf: to nearest, ties away from zero. */
+const roundAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
+
+// q8_0: d = amax/127 as f16, then roundf(x/d) (quantize_row_q8_0_ref).
 const q8_0: BlockEncoder = (x, s, dv, p) => {
   let amax = 0;
   for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[s + j]!));
   const d = fround(amax / 127);
   const id = d ? fround(1 / d) : 0;
   dv.setUint16(p, f32ToF16(d), true);
-  for (let j = 0; j < 32; j++) dv.setInt8(p + 2 + j, Math.round(fround(x[s + j]! * id)));
+  for (let j = 0; j < 32; j++) dv.setInt8(p + 2 + j, roundAway(fround(x[s + j]! * id)));
 };
 
 // q4_0: d = max / -8 by the signed extreme; q = min(15, trunc(x/d + 8.5)) (quantize_row_q4_0_ref).
