@@ -1,5 +1,6 @@
 import { DTYPE_INFO, LlamitaError, type DType } from '@llamita/core';
 import { f32ToBf16, f32ToF16, fround } from './half.js';
+import { encodeQ4KBlock, encodeQ6KBlock } from './kquants-encode.js';
 
 type BlockEncoder = (x: Float32Array, s: number, dv: DataView, p: number) => void;
 
@@ -43,6 +44,8 @@ const ENCODERS: Partial<Record<DType, BlockEncoder>> = {
   bf16: (x, s, dv, p) => dv.setUint16(p, f32ToBf16(x[s]!), true),
   q8_0,
   q4_0,
+  q4_k: encodeQ4KBlock,
+  q6_k: encodeQ6KBlock,
 };
 
 /** The dtypes {@link quantize} can write. */
