@@ -17,4 +17,4 @@ export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/mode
 export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';
 export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
-export { type SynthesizeOptions, type SynthesizedModel, type SynthesizedChunk, synthesizeLlama } from './synthetic/synthesize.js';
+export { type SyntheticDType, type SynthesizeOptions, type SynthesizedModel, type SynthesizedChunk, synthesizeLlama } from './synthetic/synthesize.js';

@@ -10,6 +10,7 @@ describe.skipIf(!have)(`quantizers against llama.cpp's${have ? '' : ' (skipped: 
   it.each([
     ['q-Q4_0.gguf', 'q4_0'],
     ['q-Q8_0.gguf', 'q8_0'],
+    ['q-Q5_0.gguf', 'q5_0'],
     ['q-Q4_K_M.gguf', 'q4_k'],
     ['q-Q6_K.gguf', 'q6_k'],
   ] as const)('quantizing q-F32.gguf to %s gives llama.cpp\'s bytes, tensor for tensor', async (file, dtype) => {
@@ -22,5 +23,25 @@ describe.skipIf(!have)(`quantizers against llama.cpp's${have ? '' : ' (skipped: 
       const values = dequantizeToF32('f32', await readTensorData(f32, src), 0, src.byteLength / 4);
       expect(Buffer.compare(Buffer.from(quantize(dtype, values)), Buffer.from(await readTensorData(reference, t))), t.name).toBe(0);
     }
+  });
+});
+
+describe.skipIf(!have)('make-model q4_k_m', () => {
+  it("picks llama.cpp's Q4_K_M types for the fixture model's shape", async () => {
+    const { synthesizeLlama } = await import('./synthetic/synthesize.js');
+    const vocab = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));
+    const model = synthesizeLlama({ shape: { dim: 256, ffnDim: 768, nLayers: 2, nHeads: 4, nKvHeads: 2, contextLength: 256 }, dtype: 'q4_k_m', seed: 1, vocab });
+    const bytes = new Uint8Array(model.totalBytes);
+    let o = 0;
+    for (const part of [model.header, ...Array.from(model.chunks(), (c) => c.bytes)]) {
+      bytes.set(part, o);
+      o += part.length;
+    }
+    const { bytesSource } = await import('./gguf/source.js');
+    const file = await readGguf(bytesSource(bytes));
+    const counts: Record<string, number> = {};
+    for (const t of file.tensors) counts[t.dtype] = (counts[t.dtype] ?? 0) + 1;
+    // q-Q4_K_M.gguf, made by llama.cpp from a model of this shape: {'Q6_K': 3, 'F32': 5, 'Q4_K': 13}
+    expect(counts).toEqual({ q6_k: 3, f32: 5, q4_k: 13 });
   });
 });

@@ -38,12 +38,38 @@ const q4_0: BlockEncoder = (x, s, dv, p) => {
   }
 };
 
+// q5_0: d = max / -16 by the signed extreme; q = min(31, trunc(x/d + 16.5)), 5th bits in qh (quantize_row_q5_0_ref).
+const q5_0: BlockEncoder = (x, s, dv, p) => {
+  let amax = 0;
+  let max = 0;
+  for (let j = 0; j < 32; j++) {
+    const v = x[s + j]!;
+    if (Math.abs(v) > amax) {
+      amax = Math.abs(v);
+      max = v;
+    }
+  }
+  const d = fround(max / -16);
+  const id = d ? fround(1 / d) : 0;
+  dv.setUint16(p, f32ToF16(d), true);
+  let qh = 0;
+  for (let j = 0; j < 16; j++) {
+    const lo = Math.min(31, Math.trunc(fround(fround(x[s + j]! * id) + 16.5)));
+    const hi = Math.min(31, Math.trunc(fround(fround(x[s + j + 16]! * id) + 16.5)));
+    dv.setUint8(p + 6 + j, (lo & 0xf) | ((hi & 0xf) << 4));
+    qh |= ((lo & 0x10) >> 4) << j;
+    qh |= ((hi & 0x10) >> 4) << (j + 16);
+  }
+  dv.setUint32(p + 2, qh >>> 0, true);
+};
+
 const ENCODERS: Partial<Record<DType, BlockEncoder>> = {
   f32: (x, s, dv, p) => dv.setFloat32(p, x[s]!, true),
   f16: (x, s, dv, p) => dv.setUint16(p, f32ToF16(x[s]!), true),
   bf16: (x, s, dv, p) => dv.setUint16(p, f32ToBf16(x[s]!), true),
   q8_0,
   q4_0,
+  q5_0,
   q4_k: encodeQ4KBlock,
   q6_k: encodeQ6KBlock,
 };

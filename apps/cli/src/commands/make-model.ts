@@ -1,19 +1,18 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import type { DType } from '@llamita/core';
-import { readGguf, SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticShapeName } from '@llamita/model';
+import { readGguf, SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticDType, type SyntheticShapeName } from '@llamita/model';
 import { UsageError } from '../cli-error.js';
 import { intFlag } from '../options.js';
 import { progressBar } from '../progress.js';
 import { openModel } from '../source.js';
 
-export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro --dtype f32|f16|q8_0|q4_0 --seed N --vocab FILE --out OUT.gguf
+export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro --dtype f32|f16|bf16|q8_0|q4_0|q4_k_m --seed N --vocab FILE --out OUT.gguf
 
 Writes a Llama GGUF with seeded random weights and the vocabulary of FILE (a
 GGUF, vocabulary-only files too). Same arguments, same bytes.`;
 
-const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'];
+const DTYPES: readonly SyntheticDType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k_m'];
 
 /** `llamita make-model`. */
 export async function makeModel(argv: string[]): Promise<void> {
@@ -23,8 +22,8 @@ export async function makeModel(argv: string[]): Promise<void> {
   });
   const shapeName = values.shape as SyntheticShapeName;
   if (!(shapeName in SYNTHETIC_SHAPES)) throw new UsageError(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(', ')}`);
-  const dtype = values.dtype as DType;
-  if (!DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')} (q4_k_m is not written yet)`);
+  const dtype = values.dtype as SyntheticDType;
+  if (!DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
   if (!values.out) throw new UsageError('--out is required');
   if (!values.vocab) throw new UsageError('--vocab is required (a GGUF holding tokenizer.ggml.* metadata)');
   const source = await openModel(values.vocab);

@@ -6,12 +6,37 @@ import type { GgufValue } from '../gguf/types.js';
 import type { GgufFile } from '../gguf/reader.js';
 import type { SyntheticShape } from './shapes.js';
 
+/** What `make-model --dtype` accepts: a single weight type, or llama.cpp's Q4_K_M mix. */
+export type SyntheticDType = DType | 'q4_k_m';
+
+/** The k-quant fallback llama.cpp uses for rows that are not a multiple of 256 (convert_incompatible_tensor). */
+const K_FALLBACK: Partial<Record<DType, DType>> = { q4_k: 'q5_0', q6_k: 'q8_0' };
+
+/** llama.cpp's use_more_bits: the first and last eighth of the layers, and every third in between. */
+const useMoreBits = (layer: number, layers: number): boolean =>
+  layer < Math.floor(layers / 8) || layer >= Math.floor((7 * layers) / 8) || (layer - Math.floor(layers / 8)) % 3 === 2;
+
+/**
+ * The type of one 2-D tensor: `dtype` itself, or for `q4_k_m` llama.cpp's
+ * choice (Q6_K for the output head and for attn_v / ffn_down in use_more_bits
+ * layers, Q4_K elsewhere), with llama.cpp's fallbacks for short rows.
+ */
+function weightType(dtype: SyntheticDType, name: string, cols: number, layers: number): DType {
+  let type: DType = dtype === 'q4_k_m' ? 'q4_k' : dtype;
+  if (dtype === 'q4_k_m') {
+    const layer = Number(/^blk\.(\d+)\./.exec(name)?.[1] ?? -1);
+    if (name === 'output.weight' || ((name.endsWith('attn_v.weight') || name.endsWith('ffn_down.weight')) && useMoreBits(layer, layers))) type = 'q6_k';
+  }
+  if (cols % DTYPE_INFO[type].blockSize !== 0) type = K_FALLBACK[type] ?? 'f32';
+  return cols % DTYPE_INFO[type].blockSize === 0 ? type : 'f32';
+}
+
 /** Options of {@link synthesizeLlama}. */
 export interface SynthesizeOptions {
   /** Model sizes. */
   readonly shape: SyntheticShape;
-  /** Type of the 2-D weights (norms stay f32). Rows that do not fit its block size fall back to f32. */
-  readonly dtype: DType;
+  /** Type of the 2-D weights (norms stay f32); rows that do not fit a block type fall back as llama.cpp does. */
+  readonly dtype: SyntheticDType;
   /** Seed of the weights: same seed, same bytes. */
   readonly seed: number;
   /** A GGUF whose `tokenizer.*` metadata is copied (a vocabulary-only file is enough). */
@@ -47,7 +72,7 @@ export interface SynthesizedChunk {
  */
 export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   const { shape: s, dtype, seed } = options;
-  if (!QUANTIZABLE_DTYPES.includes(dtype)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')})`);
+  if (dtype !== 'q4_k_m' && !QUANTIZABLE_DTYPES.includes(dtype)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')}, q4_k_m)`);
   const tokens = options.vocab.metadata.get('tokenizer.ggml.tokens')?.value as { items: readonly string[] } | undefined;
   if (!tokens) throw new LlamitaError('E_BAD_FILE', `${options.vocab.source.name} has no tokenizer.ggml.tokens`);
   const vocabSize = tokens.items.length;
@@ -69,7 +94,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   ]);
   for (const [key, value] of options.vocab.metadata) if (key.startsWith('tokenizer.')) metadata.set(key, value);
 
-  const weight = (name: string, rows: number, cols: number): GgufTensorLayout => ({ name, dtype: cols % DTYPE_INFO[dtype].blockSize === 0 ? dtype : 'f32', shape: [rows, cols] });
+  const weight = (name: string, rows: number, cols: number): GgufTensorLayout => ({ name, dtype: weightType(dtype, name, cols, s.nLayers), shape: [rows, cols] });
   const norm = (name: string): GgufTensorLayout => ({ name, dtype: 'f32', shape: [s.dim] });
   const layout: GgufTensorLayout[] = [weight('token_embd.weight', vocabSize, s.dim)];
   for (let l = 0; l < s.nLayers; l++) {
