@@ -4,3 +4,6 @@
  */
 export { fileSource } from './gguf/node-source.js';
 export type { ByteSource } from './gguf/source.js';
+export { openHfCheckpoint, type HfCheckpoint } from './safetensors/node-checkpoint.js';
+export type { LlamaConfig } from './llama/config.js';
+export type { TensorSource, TensorEntry } from './llama/tensor-source.js';

@@ -1,6 +1,7 @@
 import { LlamitaError, asF32, asI32, byteSize, tensorBytes, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
-import type { GgufFile } from '../gguf/reader.js';
+import { readTensorData, type GgufFile } from '../gguf/reader.js';
 import { llamaConfigFromGguf, type LlamaConfig } from './config.js';
+import type { TensorSource } from './tensor-source.js';
 import { llamaForward, type Activations, type LayerCache } from './forward.js';
 import { loadLlamaWeights, type LlamaWeights, type LoadProgress } from './weights.js';
 
@@ -44,14 +45,18 @@ export class LlamaModel {
   ) {}
 
   /** Loads a Llama GGUF onto `backend` and allocates its KV cache. */
-  static async fromGguf(file: GgufFile, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
-    const config = llamaConfigFromGguf(file);
+  static fromGguf(file: GgufFile, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
+    return LlamaModel.load(ggufTensorSource(file), llamaConfigFromGguf(file), backend, options);
+  }
+
+  /** Loads a Llama from any tensor source (GGUF, safetensors) with its config, and allocates its KV cache. */
+  static async load(source: TensorSource, config: LlamaConfig, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
     const contextSize = options.contextSize ?? Math.min(config.contextLength, 4096);
     if (!Number.isSafeInteger(contextSize) || contextSize < 1) throw new LlamitaError('E_INVALID_ARGUMENT', `context size must be a positive integer, got ${contextSize}`);
-    for (const dtype of new Set(file.tensors.map((t) => t.dtype))) {
+    for (const dtype of new Set([...source.entries.values()].map((t) => t.dtype))) {
       if (!backend.supportsOp('matmul', dtype)) throw new LlamitaError('E_UNSUPPORTED_OP', `the ${backend.info.name} backend cannot run ${dtype} weights`);
     }
-    const weights = await loadLlamaWeights(file, config, backend, options.onProgress);
+    const weights = await loadLlamaWeights(source, config, backend, options.onProgress);
     const kvType = options.kvType ?? 'f16';
     const kvShape = [contextSize, config.nKvHeads, config.headDim];
     const cache = Array.from({ length: config.nLayers }, (_, l) => ({
@@ -152,4 +157,14 @@ export class LlamaModel {
     this.scratch.set(key, a);
     return a;
   }
+}
+
+/** A GGUF file as a {@link TensorSource} (its names are already llama.cpp's). */
+export function ggufTensorSource(file: GgufFile): TensorSource {
+  const entries = new Map(file.tensors.map((t) => [t.name, t]));
+  return {
+    name: file.source.name,
+    entries,
+    read: (name) => readTensorData(file, entries.get(name)!),
+  };
 }

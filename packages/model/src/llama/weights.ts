@@ -1,8 +1,7 @@
 import { LlamitaError, tensorOn, type Backend, type Tensor } from '@llamita/core';
 import { dequantizeToF32 } from '@llamita/tensor';
-import { readTensorData, type GgufFile } from '../gguf/reader.js';
-import type { GgufTensorInfo } from '../gguf/types.js';
 import type { LlamaConfig } from './config.js';
+import type { TensorEntry, TensorSource } from './tensor-source.js';
 
 /** One transformer block's weights (shapes outermost first; `hd` = headDim). */
 export interface LlamaLayerWeights {
@@ -74,20 +73,20 @@ export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
- * Uploads a GGUF model's weights to `backend`, one tensor at a time (never the
+ * Uploads a model's weights to `backend`, one tensor at a time (never the
  * whole file in memory). Norm vectors are converted to f32, as the op set needs.
  * @throws LlamitaError `E_UNSUPPORTED_MODEL` naming a missing or misshapen tensor.
  */
-export async function loadLlamaWeights(file: GgufFile, config: LlamaConfig, backend: Backend, onProgress?: (p: LoadProgress) => void): Promise<LlamaWeights> {
-  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig, backend: Backend, onProgress?: (p: LoadProgress) => void): Promise<LlamaWeights> {
+  const byName = source.entries;
   const shapes = expectedShapes(config);
   const hasOutput = byName.has('output.weight');
   const needed = [...shapes.keys()].filter((n) => n !== 'output.weight' || hasOutput);
   const infos = needed.map((name) => {
     const info = byName.get(name);
-    if (!info) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tensor ${name} is missing`, { tensor: name });
+    if (!info) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} is missing`, { tensor: name });
     if (!sameShape(info.shape, shapes.get(name)!)) {
-      throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tensor ${name} has shape [${info.shape.join(', ')}], expected [${shapes.get(name)!.join(', ')}]`, { tensor: name });
+      throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} has shape [${info.shape.join(', ')}], expected [${shapes.get(name)!.join(', ')}]`, { tensor: name });
     }
     return info;
   });
@@ -96,7 +95,7 @@ export async function loadLlamaWeights(file: GgufFile, config: LlamaConfig, back
   const uploaded = new Map<string, Tensor>();
   for (const info of infos) {
     onProgress?.({ loaded, total, stage: info.name });
-    uploaded.set(info.name, await upload(file, info, backend));
+    uploaded.set(info.name, await upload(source, info, backend));
     loaded += info.byteLength;
   }
   onProgress?.({ loaded, total, stage: 'done' });
@@ -119,8 +118,8 @@ export async function loadLlamaWeights(file: GgufFile, config: LlamaConfig, back
   return { tokenEmbedding, layers, outputNorm: t('output_norm.weight'), output: hasOutput ? t('output.weight') : tokenEmbedding };
 }
 
-async function upload(file: GgufFile, info: GgufTensorInfo, backend: Backend): Promise<Tensor> {
-  let bytes = await readTensorData(file, info);
+async function upload(source: TensorSource, info: TensorEntry, backend: Backend): Promise<Tensor> {
+  let bytes = await source.read(info.name);
   let dtype = info.dtype;
   if (info.shape.length === 1 && dtype !== 'f32') {
     const values = dequantizeToF32(dtype, bytes, 0, info.shape[0]!);
