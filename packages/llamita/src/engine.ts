@@ -1,7 +1,8 @@
 import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
-import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LoadProgress } from '@llamita/model';
+import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
+import type { DType } from '@llamita/core';
 import { Prng, sampleToken, type SamplingOptions } from '@llamita/sampling';
-import { SpmTokenizer } from '@llamita/tokenizer';
+import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -11,8 +12,36 @@ export interface LoadModelOptions {
   readonly contextSize?: number;
   /** KV cache element type (default f16, as llama.cpp). */
   readonly kvType?: 'f16' | 'f32';
+  /** Re-encode float weight matrices to this type while loading (e.g. `q8_0`). */
+  readonly quantize?: DType;
   /** Progress of the weight upload. */
   readonly onProgress?: (p: LoadProgress) => void;
+}
+
+async function backendFrom(choice: BackendFactory | Backend): Promise<Backend> {
+  if (!isFactory(choice)) return choice;
+  const probe = await choice.probe();
+  if (!probe.ok) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the ${choice.name} backend cannot run here: ${probe.reason}`);
+  return choice.create();
+}
+
+function modelOptions(options: LoadModelOptions) {
+  return {
+    ...(options.contextSize !== undefined && { contextSize: options.contextSize }),
+    ...(options.kvType !== undefined && { kvType: options.kvType }),
+    ...(options.quantize !== undefined && { quantize: options.quantize }),
+    ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+  };
+}
+
+/**
+ * Loads a checkpoint given as parts: tensors (e.g. a Hugging Face safetensors
+ * checkpoint through `hfTensorSource`), its config and its vocabulary (e.g.
+ * from `tokenizer.json`).
+ */
+export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, vocab: SpmVocab, options: LoadModelOptions): Promise<Engine> {
+  const model = await LlamaModel.load(tensors, config, await backendFrom(options.backend), modelOptions(options));
+  return new Engine(model, new SpmTokenizer(vocab));
 }
 
 /** Options of {@link Engine.generate}. */
@@ -57,21 +86,10 @@ function isFactory(b: BackendFactory | Backend): b is BackendFactory {
  */
 export async function loadModel(source: ByteSource | Blob | string, options: LoadModelOptions): Promise<Engine> {
   const bytes = typeof source === 'string' ? await urlSource(source) : source instanceof Blob ? blobSource(source) : source;
-  let backend: Backend;
-  if (isFactory(options.backend)) {
-    const probe = await options.backend.probe();
-    if (!probe.ok) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the ${options.backend.name} backend cannot run here: ${probe.reason}`);
-    backend = await options.backend.create();
-  } else {
-    backend = options.backend;
-  }
+  const backend = await backendFrom(options.backend);
   const file = await readGguf(bytes);
   const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
-  const model = await LlamaModel.fromGguf(file, backend, {
-    ...(options.contextSize !== undefined && { contextSize: options.contextSize }),
-    ...(options.kvType !== undefined && { kvType: options.kvType }),
-    ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
-  });
+  const model = await LlamaModel.fromGguf(file, backend, modelOptions(options));
   await bytes.close();
   return new Engine(model, tokenizer);
 }

@@ -9,5 +9,5 @@
  * ```
  * @packageDocumentation
  */
-export { loadModel, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
+export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
 export { perplexity, score, logProb, type PerplexityProgress, type PerplexityResult, type ScoreResult } from './evaluate.js';

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadModel, perplexity, score } from 'llamita';
-import { backendFactory } from '../backends.js';
+import { perplexity, score } from 'llamita';
 import { UsageError } from '../cli-error.js';
+import { openEngine } from '../open-engine.js';
 import { intFlag } from '../options.js';
-import { openModel } from '../source.js';
 
 export const perplexityHelp = `llamita perplexity --model FILE --file TEXT --ctx N [--json] [--backend NAME]
 
@@ -32,7 +31,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
   });
   const text = textFile(values.file);
   const ctx = intFlag('ctx', values.ctx, 512, 4);
-  const engine = await loadModel(await openModel(values.model), { backend: await backendFactory(values.backend), contextSize: ctx });
+  const engine = await openEngine({ model: values.model, backend: values.backend, contextSize: ctx });
   const result = await perplexity(engine, text, ctx, (p) => {
     if (!values.json) process.stdout.write(`[${p.chunk}/${p.chunks}] ${p.ppl.toFixed(4)}\n`);
   });
@@ -49,8 +48,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   });
   const text = textFile(values.file);
   const maxTokens = intFlag('max-tokens', values['max-tokens'], Number.MAX_SAFE_INTEGER, 1);
-  const source = await openModel(values.model);
-  const engine = await loadModel(source, { backend: await backendFactory(values.backend) });
+  const engine = await openEngine({ model: values.model, backend: values.backend });
   const result = await score(engine, text, Math.min(maxTokens, engine.model.contextSize));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   engine.dispose();

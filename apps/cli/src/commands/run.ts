@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadModel } from 'llamita';
-import { backendFactory } from '../backends.js';
 import { UsageError } from '../cli-error.js';
+import { openEngine } from '../open-engine.js';
 import { intFlag, numberFlag } from '../options.js';
-import { progressBar } from '../progress.js';
-import { openModel } from '../source.js';
 
-export const runHelp = `llamita run [--model FILE|URL|hf:OWNER/REPO/FILE] [--prompt TEXT | --file PATH] [options]
+export const runHelp = `llamita run [--model FILE|URL|hf:OWNER/REPO/FILE|DIR] [--prompt TEXT | --file PATH] [options]
 
 Generates text, streamed to stdout (stats on stderr). Without --model, runs
 TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
@@ -20,7 +17,11 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     js (default)
   --threads N        worker threads, for backends that use them (the js backend is single-threaded)
-  --json             print one JSON object instead of streaming`;
+  --quantize TYPE    re-encode float weights while loading (q8_0, q4_0, q4_k, ...)
+  --json             print one JSON object instead of streaming
+
+DIR is a Hugging Face checkpoint folder: config.json, model.safetensors (or
+model.safetensors.index.json and its shards) and tokenizer.json.`;
 
 /** `llamita run`. */
 export async function run(argv: string[]): Promise<void> {
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
       ctx: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
+      quantize: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -55,10 +57,12 @@ export async function run(argv: string[]): Promise<void> {
   const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
 
   const loadStart = performance.now();
-  const engine = await loadModel(await openModel(values.model, true), {
-    backend: await backendFactory(values.backend),
+  const engine = await openEngine({
+    model: values.model,
+    backend: values.backend,
+    allowDefault: true,
     ...(contextSize !== undefined && { contextSize }),
-    onProgress: progressBar('loading'),
+    ...(values.quantize !== undefined && { quantize: values.quantize }),
   });
   const loadMs = performance.now() - loadStart;
 

@@ -16,6 +16,11 @@ export interface LlamaLoadOptions {
    * and attention then rounds as llama.cpp's flash attention does).
    */
   readonly kvType?: 'f16' | 'f32';
+  /**
+   * Re-encode float (f32/f16/bf16) weight matrices to this type while loading,
+   * e.g. `q8_0` for a bf16 Hugging Face checkpoint. Already-quantized tensors are kept.
+   */
+  readonly quantize?: DType;
   /** Called as weights upload. */
   readonly onProgress?: (p: LoadProgress) => void;
 }
@@ -53,10 +58,10 @@ export class LlamaModel {
   static async load(source: TensorSource, config: LlamaConfig, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
     const contextSize = options.contextSize ?? Math.min(config.contextLength, 4096);
     if (!Number.isSafeInteger(contextSize) || contextSize < 1) throw new LlamitaError('E_INVALID_ARGUMENT', `context size must be a positive integer, got ${contextSize}`);
-    for (const dtype of new Set([...source.entries.values()].map((t) => t.dtype))) {
+    for (const dtype of new Set([...source.entries.values()].map((t) => t.dtype).concat(options.quantize ?? []))) {
       if (!backend.supportsOp('matmul', dtype)) throw new LlamitaError('E_UNSUPPORTED_OP', `the ${backend.info.name} backend cannot run ${dtype} weights`);
     }
-    const weights = await loadLlamaWeights(source, config, backend, options.onProgress);
+    const weights = await loadLlamaWeights(source, config, backend, options.onProgress, options.quantize);
     const kvType = options.kvType ?? 'f16';
     const kvShape = [contextSize, config.nKvHeads, config.headDim];
     const cache = Array.from({ length: config.nLayers }, (_, l) => ({

@@ -1,5 +1,5 @@
-import { LlamitaError, tensorOn, type Backend, type Tensor } from '@llamita/core';
-import { dequantizeToF32 } from '@llamita/tensor';
+import { DTYPE_INFO, LlamitaError, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
+import { dequantizeToF32, quantize } from '@llamita/tensor';
 import type { LlamaConfig } from './config.js';
 import type { TensorEntry, TensorSource } from './tensor-source.js';
 
@@ -77,7 +77,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  * whole file in memory). Norm vectors are converted to f32, as the op set needs.
  * @throws LlamitaError `E_UNSUPPORTED_MODEL` naming a missing or misshapen tensor.
  */
-export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig, backend: Backend, onProgress?: (p: LoadProgress) => void): Promise<LlamaWeights> {
+export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig, backend: Backend, onProgress?: (p: LoadProgress) => void, quantizeTo?: DType): Promise<LlamaWeights> {
   const byName = source.entries;
   const shapes = expectedShapes(config);
   const hasOutput = byName.has('output.weight');
@@ -95,7 +95,7 @@ export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig
   const uploaded = new Map<string, Tensor>();
   for (const info of infos) {
     onProgress?.({ loaded, total, stage: info.name });
-    uploaded.set(info.name, await upload(source, info, backend));
+    uploaded.set(info.name, await upload(source, info, backend, quantizeTo));
     loaded += info.byteLength;
   }
   onProgress?.({ loaded, total, stage: 'done' });
@@ -118,13 +118,21 @@ export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig
   return { tokenEmbedding, layers, outputNorm: t('output_norm.weight'), output: hasOutput ? t('output.weight') : tokenEmbedding };
 }
 
-async function upload(source: TensorSource, info: TensorEntry, backend: Backend): Promise<Tensor> {
+/**
+ * Reads one tensor and puts it on the backend: norm vectors as f32; matrices
+ * in plain float types re-encoded to `quantizeTo` when given and their rows fit its blocks.
+ */
+async function upload(source: TensorSource, info: TensorEntry, backend: Backend, quantizeTo?: DType): Promise<Tensor> {
   let bytes = await source.read(info.name);
   let dtype = info.dtype;
+  const cols = info.shape[info.shape.length - 1]!;
+  const count = info.shape.reduce((a, b) => a * b, 1);
   if (info.shape.length === 1 && dtype !== 'f32') {
-    const values = dequantizeToF32(dtype, bytes, 0, info.shape[0]!);
-    bytes = new Uint8Array(values.buffer);
+    bytes = new Uint8Array(dequantizeToF32(dtype, bytes, 0, count).buffer);
     dtype = 'f32';
+  } else if (quantizeTo && info.shape.length === 2 && !DTYPE_INFO[dtype].quantized && cols % DTYPE_INFO[quantizeTo].blockSize === 0) {
+    bytes = quantize(quantizeTo, dequantizeToF32(dtype, bytes, 0, count));
+    dtype = quantizeTo;
   }
   const buffer = backend.allocate(bytes.byteLength, info.name);
   backend.write(buffer, 0, bytes);

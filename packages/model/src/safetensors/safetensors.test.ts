@@ -121,3 +121,17 @@ describe('safetensors reader on bad input', () => {
     await expect(read(withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }))).rejects.toThrow(/overlap/);
   });
 });
+
+describe.skipIf(!have)('quantizing a float checkpoint while it loads', () => {
+  it("F32 safetensors loaded with quantize: 'q8_0' computes exactly what llama.cpp's Q8_0 file does", async () => {
+    const dir = await toHfFolder(await readGguf(await fileSource(fixturePath('quant/q-F32.gguf'))), 1);
+    const hf = await openHfCheckpoint(dir);
+    const prompt = [1, 403, 407, 261, 378];
+    const quantized = await (await LlamaModel.load(hf.tensors, hf.config, await jsBackend.create(), { contextSize: 8, quantize: 'q8_0' })).evaluate(prompt);
+    const reference = await (await LlamaModel.fromGguf(await readGguf(await fileSource(fixturePath('quant/q-Q8_0.gguf'))), await jsBackend.create(), { contextSize: 8 })).evaluate(prompt);
+    let worst = 0;
+    quantized.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]!))));
+    expect(worst).toBeLessThan(1e-4);
+    await hf.close();
+  });
+});

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DType } from '@llamita/core';
+import { openHfCheckpoint } from '@llamita/model/node';
+import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
+import { loadCheckpoint, loadModel, type Engine } from 'llamita';
+import { backendFactory } from './backends.js';
+import { UsageError } from './cli-error.js';
+import { progressBar } from './progress.js';
+import { openModel } from './source.js';
+
+/** What every model-running command takes. */
+export interface EngineArgs {
+  readonly model: string | undefined;
+  readonly backend: string | undefined;
+  readonly contextSize?: number;
+  readonly quantize?: string;
+  /** Use the default model when `model` is absent. */
+  readonly allowDefault?: boolean;
+}
+
+const QUANTIZE: readonly DType[] = ['f16', 'bf16', 'q8_0', 'q4_0', 'q5_0', 'q4_k', 'q6_k'];
+
+/**
+ * Loads `--model`: a GGUF (path, URL, hf:) or a Hugging Face checkpoint folder
+ * (config.json, safetensors, tokenizer.json), with `--quantize` applied while loading.
+ */
+export async function openEngine(args: EngineArgs): Promise<Engine> {
+  if (args.quantize !== undefined && !QUANTIZE.includes(args.quantize as DType)) throw new UsageError(`--quantize must be one of ${QUANTIZE.join(', ')}`);
+  const options = {
+    backend: await backendFactory(args.backend),
+    ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
+    ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
+    onProgress: progressBar('loading'),
+  };
+  if (args.model && existsSync(args.model) && statSync(args.model).isDirectory()) {
+    const tokenizerPath = join(args.model, 'tokenizer.json');
+    if (!existsSync(tokenizerPath)) throw new UsageError(`${args.model} has no tokenizer.json`);
+    const checkpoint = await openHfCheckpoint(args.model);
+    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), options);
+    await checkpoint.close();
+    return engine;
+  }
+  return loadModel(await openModel(args.model, args.allowDefault), options);
+}
