@@ -26,11 +26,13 @@ const LOGPROB_TOLERANCE = 1e-2;
 /** At the first position (BOS alone, attention trivial) only the matmuls differ in rounding. */
 const FIRST_POSITION_TOLERANCE = 2e-3;
 /**
- * Open discrepancies, reported as skipped with their measured size: with Q8_0
- * and Q4_0 weights on these 288-wide synthetic models llamita leaves
- * llama.cpp's log-probabilities by up to 0.08 (Q8_0, later positions) and 0.1
- * (Q4_0, from the first position), although the same types match llama.cpp on
- * the 256-wide fixture models.
+ * Open discrepancies, reported as skipped with their measured size. Q4_0: on
+ * synthetic models with hidden size 256 or more and the 32,000-piece
+ * vocabulary, llama.cpp's first-position log-probabilities differ from ours by
+ * up to 0.1, while the 64-wide micro model and llama.cpp's own 256-wide
+ * fixture agree to 1e-4 (our Q4_0 bytes are llama.cpp's own, so the difference
+ * is in how a matmul is computed, likely llama.cpp's repacked Q4_0 kernels).
+ * Q8_0: the first position agrees to 2e-4, later positions drift up to 0.08.
  */
 const OPEN: Record<string, string> = process.env.LLAMITA_PARITY_ALL ? {} : { q8_0: 'up to 0.08 in log-probability at later positions', q4_0: 'up to 0.1 in log-probability from the first position' };
 
