@@ -28,6 +28,18 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(Object.keys(a.timings).sort()).toEqual(['decode_tok_s', 'load_ms', 'prefill_tok_s']);
   });
 
+  it('run --stop ends before the stop string, which is not printed; --logit-bias bans a token', () => {
+    const base = ['run', '--model', stories, '--prompt', 'Once upon a time', '--max-tokens', '60', '--temperature', '0'];
+    const full = llamita(...base).stdout;
+    expect(full).toContain('Lily');
+    const stopped = llamita(...base, '--stop', 'Lily');
+    expect(stopped.status).toBe(0);
+    expect(stopped.stdout.trimEnd()).toBe(full.slice(0, full.indexOf('Lily')).trimEnd());
+    const firstId = JSON.parse(llamita(...base, '--json').stdout).tokens[0];
+    const banned = JSON.parse(llamita(...base, '--json', '--logit-bias', `${firstId}=-inf`).stdout);
+    expect(banned.tokens).not.toContain(firstId);
+  });
+
   it('perplexity --json and score --json', () => {
     const text = fixturePath('quant/text.txt');
     const ppl = JSON.parse(llamita('perplexity', '--model', fixturePath('quant/q-F32.gguf'), '--file', text, '--ctx', '64', '--json').stdout);

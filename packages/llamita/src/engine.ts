@@ -1,7 +1,7 @@
 import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
 import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
 import type { DType } from '@llamita/core';
-import { Prng, sampleToken, type SamplingOptions } from '@llamita/sampling';
+import { SamplerChain, StopStringFilter, type SamplingOptions } from '@llamita/sampling';
 import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
 /** Options of {@link loadModel}. */
@@ -50,6 +50,8 @@ export interface GenerateOptions extends SamplingOptions {
   readonly maxTokens?: number;
   /** PRNG seed for sampling (default 0). Same seed, same tokens. */
   readonly seed?: number;
+  /** Stop when the text contains one of these; it is not emitted (it may span tokens). */
+  readonly stop?: readonly string[];
   /** Stop at the end-of-sequence token (default true). */
   readonly stopAtEos?: boolean;
   /** Abort generation between tokens. */
@@ -113,13 +115,16 @@ export class Engine {
    * Temperature 0 is greedy and reads back one token id per step.
    */
   async *generate(prompt: string | readonly number[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken> {
-    const { maxTokens = 256, seed = 0, stopAtEos = true, signal } = options;
+    const { maxTokens = 256, stopAtEos = true, signal } = options;
     const ids = typeof prompt === 'string' ? this.tokenizer.encode(prompt) : [...prompt];
     if (ids.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'the prompt has no tokens (and the model adds no BOS)');
-    const greedy = options.temperature === 0 || options.topK === 1;
-    const rng = new Prng(seed);
+    const chain = new SamplerChain({ ...options, dryIsBreaker: options.dryIsBreaker ?? this.dryBreakers() });
+    for (const id of ids) chain.accept(id);
+    // greedy with nothing that reshapes logits: read back only the argmax id
+    const plainGreedy = (options.temperature === 0 || options.topK === 1) && !options.logitBias?.size && (options.repeatPenalty ?? 1) === 1 && !options.presencePenalty && !options.frequencyPenalty && !options.dryMultiplier;
+    const next = async (tokens: readonly number[]) => (plainGreedy ? this.model.evaluateGreedy(tokens) : chain.sample(await this.model.evaluate(tokens)));
     const decoder = this.tokenizer.createStreamDecoder();
-    const next = async (tokens: readonly number[]) => (greedy ? this.model.evaluateGreedy(tokens) : sampleToken(await this.model.evaluate(tokens), rng, options));
+    const stops = new StopStringFilter(options.stop ?? []);
 
     Object.assign(this.stats, { promptTokens: ids.length, generatedTokens: 0, prefillMs: 0, decodeMs: 0 });
     this.model.reset();
@@ -131,17 +136,32 @@ export class Engine {
       if (signal?.aborted) break;
       if (stopAtEos && token === this.tokenizer.vocab.eos) break;
       this.stats.generatedTokens++;
-      yield { id: token, text: decoder.push(token) };
-      if (this.stats.generatedTokens >= maxTokens) break;
+      chain.accept(token);
+      const text = stops.push(decoder.push(token));
+      if (text || !stops.stopped) yield { id: token, text };
+      if (stops.stopped || this.stats.generatedTokens >= maxTokens) break;
       if (this.model.position >= this.model.contextSize) {
         throw new LlamitaError('E_CONTEXT_FULL', `context is full after ${this.model.position} tokens (context size ${this.model.contextSize})`);
       }
       token = await next([token]);
-      this.stats.decodeMs = performance.now() - start;
     }
     this.stats.decodeMs = performance.now() - start;
-    const tail = decoder.flush();
+    const tail = stops.stopped ? '' : stops.push(decoder.flush()) + stops.flush();
     if (tail) yield { id: -1, text: tail };
+  }
+
+  /** DRY's default sequence breakers (llama.cpp's: newline, colon, quote, asterisk), by token text. */
+  private dryBreakers(): (token: number) => boolean {
+    const cache = new Map<number, boolean>();
+    return (token) => {
+      let hit = cache.get(token);
+      if (hit === undefined) {
+        const text = new TextDecoder().decode(this.tokenizer.tokenBytes(token));
+        hit = /[\n:"*]/.test(text);
+        cache.set(token, hit);
+      }
+      return hit;
+    };
   }
 
   /** Frees the backend's buffers. */

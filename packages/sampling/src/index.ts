@@ -1,7 +1,28 @@
 /**
- * Seeded token sampling: a deterministic PRNG and the basic sampler steps
- * (greedy, temperature, top-k, top-p, min-p).
+ * Seeded token sampling as llama.cpp's sampler chain: penalties, DRY, top-k,
+ * typical-p, top-p, min-p, XTC, temperature, Mirostat 2.0, logit bias; and
+ * stop strings that may span token boundaries.
  * @packageDocumentation
  */
 export { Prng } from './prng.js';
-export { greedy, sampleToken, type SamplingOptions } from './samplers.js';
+export { Candidates } from './candidates.js';
+export { SamplerChain, DEFAULT_ORDER, type SamplerName, type SamplingOptions } from './chain.js';
+export {
+  type Sampler,
+  type SamplerContext,
+  type PenaltyOptions,
+  type DryOptions,
+  greedySampler,
+  distSampler,
+  temperatureSampler,
+  topKSampler,
+  topPSampler,
+  minPSampler,
+  typicalSampler,
+  penaltiesSampler,
+  logitBiasSampler,
+  xtcSampler,
+  drySampler,
+  mirostatV2Sampler,
+} from './samplers.js';
+export { StopStringFilter } from './stop.js';

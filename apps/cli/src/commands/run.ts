@@ -13,6 +13,14 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --top-k K          default 40
   --top-p P          default 0.95
   --min-p P          default 0.05
+  --typical-p P      locally typical sampling (default 1: off)
+  --repeat-penalty R, --repeat-last-n N, --presence-penalty P, --frequency-penalty F
+                     penalties over the last N tokens (defaults 1, 64, 0, 0: off)
+  --mirostat 2       Mirostat 2.0 (--mirostat-ent TAU 5, --mirostat-lr ETA 0.1)
+  --dry-multiplier M DRY repetition penalty (default 0: off; --dry-base 1.75, --dry-allowed-length 2)
+  --xtc-probability P, --xtc-threshold T  exclude top choices (defaults 0: off, 0.1)
+  --logit-bias ID=BIAS  add BIAS to a token's logit (-inf bans it); repeatable
+  --stop STR         stop when the output contains STR (not printed); repeatable
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     js (default)
@@ -36,6 +44,23 @@ export async function run(argv: string[]): Promise<void> {
       'top-k': { type: 'string' },
       'top-p': { type: 'string' },
       'min-p': { type: 'string' },
+      'typical-p': { type: 'string' },
+      'repeat-penalty': { type: 'string' },
+      'repeat-last-n': { type: 'string' },
+      'presence-penalty': { type: 'string' },
+      'frequency-penalty': { type: 'string' },
+      mirostat: { type: 'string' },
+      'mirostat-lr': { type: 'string' },
+      'mirostat-ent': { type: 'string' },
+      'dry-multiplier': { type: 'string' },
+      'dry-base': { type: 'string' },
+      'dry-allowed-length': { type: 'string' },
+      'xtc-probability': { type: 'string' },
+      'xtc-threshold': { type: 'string' },
+      'logit-bias': { type: 'string', multiple: true },
+      stop: { type: 'string', multiple: true },
+      'json-schema': { type: 'string' },
+      grammar: { type: 'string' },
       seed: { type: 'string' },
       ctx: { type: 'string' },
       backend: { type: 'string' },
@@ -47,11 +72,29 @@ export async function run(argv: string[]): Promise<void> {
   if (values.prompt !== undefined && values.file !== undefined) throw new UsageError('give --prompt or --file, not both');
   const prompt = values.file !== undefined ? readFileSync(values.file, 'utf8') : (values.prompt ?? '');
   const maxTokens = intFlag('max-tokens', values['max-tokens'], 256, 0);
+  if (values['json-schema'] !== undefined || values.grammar !== undefined) throw new UsageError('--json-schema and --grammar are not implemented yet');
+  const mirostat = intFlag('mirostat', values.mirostat, 0, 0, 2);
+  if (mirostat === 1) throw new UsageError('--mirostat 1 is not supported; use 2 (Mirostat 2.0)');
   const sampling = {
     temperature: numberFlag('temperature', values.temperature, 0.8, 0),
     topK: intFlag('top-k', values['top-k'], 40, 0),
     topP: numberFlag('top-p', values['top-p'], 0.95, 0, 1),
     minP: numberFlag('min-p', values['min-p'], 0.05, 0, 1),
+    typicalP: numberFlag('typical-p', values['typical-p'], 1, 0, 1),
+    repeatPenalty: numberFlag('repeat-penalty', values['repeat-penalty'], 1, 0),
+    repeatLastN: intFlag('repeat-last-n', values['repeat-last-n'], 64, -1),
+    presencePenalty: numberFlag('presence-penalty', values['presence-penalty'], 0),
+    frequencyPenalty: numberFlag('frequency-penalty', values['frequency-penalty'], 0),
+    mirostat: mirostat as 0 | 2,
+    mirostatEta: numberFlag('mirostat-lr', values['mirostat-lr'], 0.1, 0),
+    mirostatTau: numberFlag('mirostat-ent', values['mirostat-ent'], 5, 0),
+    dryMultiplier: numberFlag('dry-multiplier', values['dry-multiplier'], 0, 0),
+    dryBase: numberFlag('dry-base', values['dry-base'], 1.75, 1),
+    dryAllowedLength: intFlag('dry-allowed-length', values['dry-allowed-length'], 2, 0),
+    xtcProbability: numberFlag('xtc-probability', values['xtc-probability'], 0, 0, 1),
+    xtcThreshold: numberFlag('xtc-threshold', values['xtc-threshold'], 0.1, 0, 1),
+    logitBias: new Map((values['logit-bias'] ?? []).map(parseLogitBias)),
+    stop: values.stop ?? [],
     seed: intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1),
   };
   const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
@@ -90,3 +133,11 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** `ID=BIAS` (BIAS a number, or -inf to ban), as llama.cpp's --logit-bias. */
+function parseLogitBias(spec: string): [number, number] {
+  const m = /^(\d+)=([+-]?(?:inf|\d+(?:\.\d+)?))$/.exec(spec.trim());
+  if (!m) throw new UsageError(`--logit-bias takes ID=BIAS (e.g. 15043=-inf or 29871=1.5), got "${spec}"`);
+  const value = m[2] === '-inf' ? -Infinity : m[2] === 'inf' || m[2] === '+inf' ? Infinity : Number(m[2]);
+  return [Number(m[1]), value];
+}
