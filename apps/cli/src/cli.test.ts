@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
@@ -40,6 +42,19 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(banned.tokens).not.toContain(firstId);
   });
 
+  it('run --json-schema: the output parses and has the required fields, at high temperature', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llamita-schema-'));
+    const schemaPath = join(dir, 'schema.json');
+    writeFileSync(schemaPath, JSON.stringify({ type: 'object', properties: { title: { type: 'string' }, stars: { type: 'integer' } }, required: ['title', 'stars'] }));
+    for (const seed of ['1', '2']) {
+      const r = llamita('run', '--model', stories, '--prompt', 'A review:', '--max-tokens', '30', '--temperature', '1.8', '--seed', seed, '--json-schema', schemaPath);
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(typeof doc.title).toBe('string');
+      expect(Number.isInteger(doc.stars)).toBe(true);
+    }
+  });
+
   it('perplexity --json and score --json', () => {
     const text = fixturePath('quant/text.txt');
     const ppl = JSON.parse(llamita('perplexity', '--model', fixturePath('quant/q-F32.gguf'), '--file', text, '--ctx', '64', '--json').stdout);
@@ -58,6 +73,7 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
     [['chat'], 2, /not implemented yet/],
+    [['run', '--model', stories, '--grammar', 'yaml'], 2, /--grammar takes "json"/],
     [['bogus'], 2, /unknown command "bogus"/],
   ])('%j fails with a clear message and exit %i, no stack trace', (args, status, message) => {
     const r = llamita(...args);

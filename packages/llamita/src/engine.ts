@@ -1,7 +1,8 @@
 import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
 import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
 import type { DType } from '@llamita/core';
-import { SamplerChain, StopStringFilter, type SamplingOptions } from '@llamita/sampling';
+import { JsonConstraint, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
+import { JsonTokenMask } from './json-mask.js';
 import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
 /** Options of {@link loadModel}. */
@@ -52,6 +53,14 @@ export interface GenerateOptions extends SamplingOptions {
   readonly seed?: number;
   /** Stop when the text contains one of these; it is not emitted (it may span tokens). */
   readonly stop?: readonly string[];
+  /**
+   * Constrain the output to one JSON document: `true` for any JSON, or a JSON
+   * Schema (subset: object/properties/required, array/items, string, integer,
+   * number, boolean, enum, nullable). Tokens that cannot continue a valid
+   * document are masked; the document is closed before `maxTokens` runs out;
+   * generation ends when it is complete.
+   */
+  readonly json?: JsonSchema | true;
   /** Stop at the end-of-sequence token (default true). */
   readonly stopAtEos?: boolean;
   /** Abort generation between tokens. */
@@ -98,6 +107,8 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
 
 /** A loaded model with its tokenizer: generate text, score text. */
 export class Engine {
+  private jsonMask: JsonTokenMask | undefined;
+
   /** Stats of the last {@link Engine.generate} run. */
   readonly stats: GenerationStats = { promptTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0 };
 
@@ -120,9 +131,19 @@ export class Engine {
     if (ids.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'the prompt has no tokens (and the model adds no BOS)');
     const chain = new SamplerChain({ ...options, dryIsBreaker: options.dryIsBreaker ?? this.dryBreakers() });
     for (const id of ids) chain.accept(id);
+    let json = options.json === undefined ? undefined : JsonConstraint.fromSchema(options.json);
+    const mask = json ? (this.jsonMask ??= new JsonTokenMask(this.tokenizer)) : undefined;
+    if (json && mask!.spell(json.closingText()).length > maxTokens) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `maxTokens ${maxTokens} is too small for the shortest valid document (${JSON.stringify(json.closingText())})`);
+    }
     // greedy with nothing that reshapes logits: read back only the argmax id
-    const plainGreedy = (options.temperature === 0 || options.topK === 1) && !options.logitBias?.size && (options.repeatPenalty ?? 1) === 1 && !options.presencePenalty && !options.frequencyPenalty && !options.dryMultiplier;
-    const next = async (tokens: readonly number[]) => (plainGreedy ? this.model.evaluateGreedy(tokens) : chain.sample(await this.model.evaluate(tokens)));
+    const plainGreedy = !json && (options.temperature === 0 || options.topK === 1) && !options.logitBias?.size && (options.repeatPenalty ?? 1) === 1 && !options.presencePenalty && !options.frequencyPenalty && !options.dryMultiplier;
+    const next = async (tokens: readonly number[]) => {
+      if (plainGreedy) return this.model.evaluateGreedy(tokens);
+      const logits = await this.model.evaluate(tokens);
+      if (json) mask!.apply(logits, json);
+      return chain.sample(logits);
+    };
     const decoder = this.tokenizer.createStreamDecoder();
     const stops = new StopStringFilter(options.stop ?? []);
 
@@ -134,12 +155,22 @@ export class Engine {
     start = performance.now();
     while (this.stats.generatedTokens < maxTokens) {
       if (signal?.aborted) break;
+      if (json && !json.complete && maxTokens - this.stats.generatedTokens <= mask!.spell(json.closingText()).length) {
+        // out of budget: spell the shortest closing text instead of sampling
+        for (const id of mask!.spell(json.closingText())) {
+          this.stats.generatedTokens++;
+          yield { id, text: stops.push(decoder.push(id)) };
+        }
+        json = undefined;
+        break;
+      }
       if (stopAtEos && token === this.tokenizer.vocab.eos) break;
       this.stats.generatedTokens++;
       chain.accept(token);
+      if (json) json = json.advance(new TextDecoder().decode(this.tokenizer.tokenBytes(token)));
       const text = stops.push(decoder.push(token));
       if (text || !stops.stopped) yield { id: token, text };
-      if (stops.stopped || this.stats.generatedTokens >= maxTokens) break;
+      if (stops.stopped || this.stats.generatedTokens >= maxTokens || (json && json.complete && json.closingText() === '')) break;
       if (this.model.position >= this.model.contextSize) {
         throw new LlamitaError('E_CONTEXT_FULL', `context is full after ${this.model.position} tokens (context size ${this.model.contextSize})`);
       }

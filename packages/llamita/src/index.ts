@@ -10,4 +10,5 @@
  * @packageDocumentation
  */
 export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
+export { JsonTokenMask } from './json-mask.js';
 export { perplexity, score, logProb, type PerplexityProgress, type PerplexityResult, type ScoreResult } from './evaluate.js';

@@ -26,3 +26,4 @@ export {
   mirostatV2Sampler,
 } from './samplers.js';
 export { StopStringFilter } from './stop.js';
+export { JsonConstraint, type JsonSchema } from './json-schema.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { JsonSchema } from '@llamita/sampling';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
 import { intFlag, numberFlag } from '../options.js';
@@ -21,6 +22,9 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --xtc-probability P, --xtc-threshold T  exclude top choices (defaults 0: off, 0.1)
   --logit-bias ID=BIAS  add BIAS to a token's logit (-inf bans it); repeatable
   --stop STR         stop when the output contains STR (not printed); repeatable
+  --json-schema FILE constrain the output to one JSON document valid for the schema
+                     (object/properties/required, array/items, string, integer,
+                     number, boolean, enum, nullable); --grammar json for any JSON
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     js (default)
@@ -72,7 +76,8 @@ export async function run(argv: string[]): Promise<void> {
   if (values.prompt !== undefined && values.file !== undefined) throw new UsageError('give --prompt or --file, not both');
   const prompt = values.file !== undefined ? readFileSync(values.file, 'utf8') : (values.prompt ?? '');
   const maxTokens = intFlag('max-tokens', values['max-tokens'], 256, 0);
-  if (values['json-schema'] !== undefined || values.grammar !== undefined) throw new UsageError('--json-schema and --grammar are not implemented yet');
+  if (values.grammar !== undefined && values.grammar !== 'json') throw new UsageError('--grammar takes "json" (any JSON document); use --json-schema FILE for a schema');
+  const json: JsonSchema | true | undefined = values['json-schema'] !== undefined ? readSchema(values['json-schema']) : values.grammar === 'json' ? true : undefined;
   const mirostat = intFlag('mirostat', values.mirostat, 0, 0, 2);
   if (mirostat === 1) throw new UsageError('--mirostat 1 is not supported; use 2 (Mirostat 2.0)');
   const sampling = {
@@ -95,6 +100,7 @@ export async function run(argv: string[]): Promise<void> {
     xtcThreshold: numberFlag('xtc-threshold', values['xtc-threshold'], 0.1, 0, 1),
     logitBias: new Map((values['logit-bias'] ?? []).map(parseLogitBias)),
     stop: values.stop ?? [],
+    ...(json !== undefined && { json }),
     seed: intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1),
   };
   const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
@@ -133,6 +139,15 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Reads a JSON Schema file. */
+function readSchema(path: string): JsonSchema {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+  } catch (e) {
+    throw new UsageError(`--json-schema ${path}: ${(e as Error).message}`);
+  }
+}
 
 /** `ID=BIAS` (BIAS a number, or -inf to ban), as llama.cpp's --logit-bias. */
 function parseLogitBias(spec: string): [number, number] {
