@@ -17,18 +17,23 @@ const q8_0: BlockEncoder = (x, s, dv, p) => {
   for (let j = 0; j < 32; j++) dv.setInt8(p + 2 + j, roundAway(fround(x[s + j]! * id)));
 };
 
-// q4_0: d = max / -8 by the signed extreme; q = min(15, trunc(x/d + 8.5)) (quantize_row_q4_0_ref).
-const q4_0: BlockEncoder = (x, s, dv, p) => {
+/** The value of largest magnitude in a block, with its sign (the first on ties), as ggml's reference quantizers pick it. */
+function signedExtreme(x: Float32Array, s: number, n: number): number {
   let amax = 0;
   let max = 0;
-  for (let j = 0; j < 32; j++) {
+  for (let j = 0; j < n; j++) {
     const v = x[s + j]!;
     if (Math.abs(v) > amax) {
       amax = Math.abs(v);
       max = v;
     }
   }
-  const d = fround(max / -8);
+  return max;
+}
+
+// q4_0: d = max / -8 by the signed extreme; q = min(15, trunc(x/d + 8.5)) (quantize_row_q4_0_ref).
+const q4_0: BlockEncoder = (x, s, dv, p) => {
+  const d = fround(signedExtreme(x, s, 32) / -8);
   const id = d ? fround(1 / d) : 0;
   dv.setUint16(p, f32ToF16(d), true);
   for (let j = 0; j < 16; j++) {
@@ -40,16 +45,7 @@ const q4_0: BlockEncoder = (x, s, dv, p) => {
 
 // q5_0: d = max / -16 by the signed extreme; q = min(31, trunc(x/d + 16.5)), 5th bits in qh (quantize_row_q5_0_ref).
 const q5_0: BlockEncoder = (x, s, dv, p) => {
-  let amax = 0;
-  let max = 0;
-  for (let j = 0; j < 32; j++) {
-    const v = x[s + j]!;
-    if (Math.abs(v) > amax) {
-      amax = Math.abs(v);
-      max = v;
-    }
-  }
-  const d = fround(max / -16);
+  const d = fround(signedExtreme(x, s, 32) / -16);
   const id = d ? fround(1 / d) : 0;
   dv.setUint16(p, f32ToF16(d), true);
   let qh = 0;
