@@ -14,7 +14,8 @@ let start = performance.now();
 let first = true;
 let prefillMs = 0;
 let generated = 0;
-for await (const _ of seq.evaluate(prompt, { temperature: 0 })) {
+for await (const token of seq.evaluate(prompt, { temperature: 0 })) {
+  void token;
   if (first) {
     prefillMs = performance.now() - start;
     start = performance.now();

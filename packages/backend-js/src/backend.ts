@@ -26,7 +26,8 @@ export class JsBackend implements Backend {
   readonly info: BackendInfo = { name: 'js', contractVersion: CONTRACT_VERSION, description: 'plain TypeScript reference backend (f32, single thread)' };
   private readonly buffers = new Map<number, Uint8Array>();
   private nextId = 1;
-  private disposed = false;
+  /** Set once the backend is disposed; later calls throw `E_DISPOSED`. */
+  protected disposed = false;
 
   /** Every op, with every weight dtype but i32. */
   supportsOp(_op: OpName, weightDType: DType = 'f32'): boolean {
@@ -72,35 +73,41 @@ export class JsBackend implements Backend {
     this.disposed = true;
   }
 
-  private checkAlive(): void {
+  /** @throws LlamitaError `E_DISPOSED` once the backend was disposed. */
+  protected checkAlive(): void {
     if (this.disposed) throw new LlamitaError('E_DISPOSED', 'the js backend was disposed');
   }
 
-  private storage(buffer: BufferHandle): Uint8Array {
+  /** The bytes of a live buffer. Subclasses that keep buffers elsewhere (wasm memory) override this. */
+  protected storage(buffer: BufferHandle): Uint8Array {
     this.checkAlive();
     const bytes = buffer.backend === 'js' ? this.buffers.get(buffer.id) : undefined;
     if (!bytes) throw new LlamitaError('E_DISPOSED', `buffer ${buffer.backend}#${buffer.id} is not a live buffer of this backend`);
     return bytes;
   }
 
-  private f32(t: Tensor): Float32Array {
+  /** An f32 view of a tensor's bytes. */
+  protected f32(t: Tensor): Float32Array {
     const bytes = this.storage(t.buffer);
     if (t.byteOffset % 4 !== 0) throw new LlamitaError('E_INVALID_ARGUMENT', `f32 tensor at unaligned byte offset ${t.byteOffset}`);
-    return new Float32Array(bytes.buffer, t.byteOffset, byteSize('f32', t.shape) / 4);
+    return new Float32Array(bytes.buffer, bytes.byteOffset + t.byteOffset, byteSize('f32', t.shape) / 4);
   }
 
-  private u16(t: Tensor): Uint16Array {
+  /** An f16-bits view of a tensor's bytes. */
+  protected u16(t: Tensor): Uint16Array {
     const bytes = this.storage(t.buffer);
     if (t.byteOffset % 2 !== 0) throw new LlamitaError('E_INVALID_ARGUMENT', `f16 tensor at unaligned byte offset ${t.byteOffset}`);
-    return new Uint16Array(bytes.buffer, t.byteOffset, byteSize('f16', t.shape) / 2);
+    return new Uint16Array(bytes.buffer, bytes.byteOffset + t.byteOffset, byteSize('f16', t.shape) / 2);
   }
 
-  private i32(t: Tensor): Int32Array {
-    return new Int32Array(this.f32(t).buffer, t.byteOffset, byteSize('i32', t.shape) / 4);
+  /** An i32 view of a tensor's bytes. */
+  protected i32(t: Tensor): Int32Array {
+    const f = this.f32(t);
+    return new Int32Array(f.buffer, f.byteOffset, f.length);
   }
 
   /** Row reader over a `[rows, cols]` weight of any dtype. */
-  private rows(t: Tensor): k.RowReader {
+  protected rows(t: Tensor): k.RowReader {
     const bytes = this.storage(t.buffer);
     const cols = t.shape[1]!;
     const rowBytes = byteSize(t.dtype, [cols]);
@@ -111,7 +118,8 @@ export class JsBackend implements Backend {
     return (row, out) => dequantize(t.dtype, bytes, t.byteOffset + row * rowBytes, cols, out, 0);
   }
 
-  private execute(op: Op): void {
+  /** Runs one validated op. Subclasses may take over some ops and defer the rest here. */
+  protected execute(op: Op): void {
     switch (op.op) {
       case 'embedding': {
         const [vocab, dim] = op.table.shape as [number, number];

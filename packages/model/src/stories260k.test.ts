@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
+import { wasmBackend } from '@llamita/backend-wasm';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { SpmTokenizer } from '@llamita/tokenizer';
 import { fileSource } from './gguf/node-source.js';
@@ -11,10 +12,10 @@ import { LlamaModel } from './llama/model.js';
 const have = fixturesAvailable();
 
 describe.skipIf(!have)(`stories260K greedy decoding${have ? '' : ' (skipped: ../shared/fixtures not found; set LLAMITA_FIXTURES)'}`, () => {
-  it("reproduces llama2.c's run.c output for an empty prompt, exactly", async () => {
+  it.each([jsBackend, wasmBackend].map((b) => [b.name, b] as const))("reproduces llama2.c's run.c output for an empty prompt, exactly, on the %s backend", async (_name, backend) => {
     const file = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));
     const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
-    const model = await LlamaModel.fromGguf(file, await jsBackend.create(), { contextSize: 512 });
+    const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 512 });
     const prompt = tokenizer.encode('');
     expect(prompt).toEqual([tokenizer.vocab.bos]);
     const decoder = tokenizer.createStreamDecoder();

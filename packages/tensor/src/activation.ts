@@ -35,14 +35,29 @@ export function activationTypeFor(weight: DType): ActivationType {
   }
 }
 
-/** One 8-bit block quantization in place: values become `d * round(x / d)`, `d = amax / 127`. */
-function roundTripQ8Block(x: Float32Array, start: number, end: number, scaleToF16: boolean): void {
-  let amax = 0;
-  for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x[i]!));
-  const d = fround(amax / 127);
-  const id = d !== 0 ? fround(127 / amax) : 0;
-  const stored = scaleToF16 ? f16ToF32(f32ToF16(d)) : d;
-  for (let i = start; i < end; i++) x[i] = roundHalfEven(fround(x[i]! * id)) * stored;
+/**
+ * Quantizes an activation row to Q8_0 blocks of 32 as llama.cpp's
+ * quantize_row_q8_0 (AVX2): `d = amax / 127` stored as f16, quants
+ * `round(x * 127 / amax)` to nearest even. Writes quants to `qs` and the
+ * f16-rounded scales to `ds` (one per block). `row.length` must be a multiple of 32.
+ */
+export function quantizeRowQ8_0(row: Float32Array, qs: Int8Array, ds: Float32Array): void {
+  for (let b = 0, start = 0; start < row.length; b++, start += 32) {
+    let amax = 0;
+    for (let i = start; i < start + 32; i++) amax = Math.max(amax, Math.abs(row[i]!));
+    const d = fround(amax / 127);
+    const id = d !== 0 ? fround(127 / amax) : 0;
+    ds[b] = f16ToF32(f32ToF16(d));
+    for (let i = start; i < start + 32; i++) qs[i] = roundHalfEven(fround(row[i]! * id));
+  }
+}
+
+/** Q8_0 (and Q8_1, whose quants and scale are the same) in place: values become `d * q`. */
+function roundTripQ8Row(x: Float32Array): void {
+  const qs = new Int8Array(x.length);
+  const ds = new Float32Array(x.length / 32);
+  quantizeRowQ8_0(x, qs, ds);
+  for (let i = 0; i < x.length; i++) x[i] = qs[i]! * ds[i >> 5]!;
 }
 
 /** Q8_K (block 256, f32 scale): `iscale = -127 / max` by the signed extreme, as quantize_row_q8_K_ref. */
@@ -84,7 +99,7 @@ export function roundTripActivation(row: Float32Array, type: ActivationType): vo
       return;
     case 'q8_0':
     case 'q8_1':
-      for (let s = 0; s < row.length; s += 32) roundTripQ8Block(row, s, s + 32, true);
+      roundTripQ8Row(row);
       return;
     case 'q8_k':
       for (let s = 0; s < row.length; s += 256) roundTripQ8KBlock(row, s, s + 256);

@@ -1,0 +1,4 @@
+import { describeConformance } from '@llamita/testkit';
+import { wasmBackend } from './backend.js';
+
+describeConformance(wasmBackend);
