@@ -94,3 +94,98 @@ export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     }
   }
 }
+
+// k-quants against Q8_K activations: `xq` int8 [m, k], `xd` f32 [m, k/256]
+// (one scale per 256), `xs` i32 [m, k/16] (sums of each 16 quants, for the
+// mins). Formulas follow ggml's vec_dot_q4_K_q8_K and vec_dot_q6_K_q8_K.
+
+/** Scale and min of sub-block j of a Q4_K block from its 12 packed bytes (get_scale_min_k4). */
+@inline function scaleK4(s: usize, j: i32): i32 {
+  return j < 4 ? <i32>(load<u8>(s + j) & 63) : <i32>((load<u8>(s + j + 4) & 0xf) | ((load<u8>(s + j - 4) >> 6) << 4));
+}
+@inline function minK4(s: usize, j: i32): i32 {
+  return j < 4 ? <i32>(load<u8>(s + j + 4) & 63) : <i32>((load<u8>(s + j + 4) >> 4) | ((load<u8>(s + j) >> 6) << 4));
+}
+
+/** out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12 scale bytes, 128 nibble bytes). */
+export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+  const blocks = k >> 8;
+  const rowBytes = <usize>blocks * 144;
+  const low = i8x16.splat(0x0f);
+  for (let j = 0; j < n; j++) {
+    const wr = w + <usize>j * rowBytes;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * 144;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
+        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        let sumi = 0;
+        let sumMins = 0;
+        for (let c = 0; c < 4; c++) {
+          // 32 bytes of nibbles: low ones are sub-block 2c, high ones sub-block 2c+1
+          const q = wb + 16 + (<usize>c << 5);
+          const p0 = v128.load(q);
+          const p1 = v128.load(q + 16);
+          let a = i32x4.splat(0);
+          a = dot16(a, v128.and(p0, low), v128.load(xb + (<usize>c << 6)));
+          a = dot16(a, v128.and(p1, low), v128.load(xb + (<usize>c << 6) + 16));
+          let h = i32x4.splat(0);
+          h = dot16(h, i8x16.shr_u(p0, 4), v128.load(xb + (<usize>c << 6) + 32));
+          h = dot16(h, i8x16.shr_u(p1, 4), v128.load(xb + (<usize>c << 6) + 48));
+          sumi += scaleK4(wb + 4, 2 * c) * hsumI32(a) + scaleK4(wb + 4, 2 * c + 1) * hsumI32(h);
+          const bs0 = load<i32>(sums + (<usize>(4 * c) << 2)) + load<i32>(sums + (<usize>(4 * c + 1) << 2));
+          const bs1 = load<i32>(sums + (<usize>(4 * c + 2) << 2)) + load<i32>(sums + (<usize>(4 * c + 3) << 2));
+          sumMins += minK4(wb + 4, 2 * c) * bs0 + minK4(wb + 4, 2 * c + 1) * bs1;
+        }
+        s += dy * half(f16, wb) * <f32>sumi - dy * half(f16, wb + 2) * <f32>sumMins;
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
+
+/** out = x · wᵀ with Q6_K weights (210-byte blocks: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d). */
+export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+  const blocks = k >> 8;
+  const rowBytes = <usize>blocks * 210;
+  const low = i8x16.splat(0x0f);
+  const three = i8x16.splat(3);
+  const offset = i8x16.splat(32);
+  for (let j = 0; j < n; j++) {
+    const wr = w + <usize>j * rowBytes;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * 210;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        let sumi = 0;
+        for (let half128 = 0; half128 < 2; half128++) {
+          const ql = wb + (<usize>half128 << 6);
+          const qh = wb + 128 + (<usize>half128 << 5);
+          const sc = wb + 192 + (<usize>half128 << 3);
+          const y = xb + (<usize>half128 << 7);
+          for (let l = 0; l < 32; l += 16) {
+            const lo0 = v128.load(ql + l);
+            const lo1 = v128.load(ql + 32 + l);
+            const hi = v128.load(qh + l);
+            // four groups of 16 values: element offsets 0, 32, 64, 96 within this half
+            const q1 = i8x16.sub(v128.or(v128.and(lo0, low), i8x16.shl(v128.and(hi, three), 4)), offset);
+            const q2 = i8x16.sub(v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4)), offset);
+            const q3 = i8x16.sub(v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4)), offset);
+            const q4 = i8x16.sub(v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4)), offset);
+            const is = l >> 4;
+            sumi += <i32>load<i8>(sc + is) * hsumI32(dot16(i32x4.splat(0), q1, v128.load(y + l)));
+            sumi += <i32>load<i8>(sc + is + 2) * hsumI32(dot16(i32x4.splat(0), q2, v128.load(y + 32 + l)));
+            sumi += <i32>load<i8>(sc + is + 4) * hsumI32(dot16(i32x4.splat(0), q3, v128.load(y + 64 + l)));
+            sumi += <i32>load<i8>(sc + is + 6) * hsumI32(dot16(i32x4.splat(0), q4, v128.load(y + 96 + l)));
+          }
+        }
+        s += dy * half(f16, wb + 208) * <f32>sumi;
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}

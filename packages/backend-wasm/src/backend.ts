@@ -1,12 +1,14 @@
 import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type BufferHandle, type Op } from '@llamita/core';
 import { JsBackend } from '@llamita/backend-js';
-import { f16ToF32, quantizeRowQ8_0 } from '@llamita/tensor';
+import { f16ToF32, quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernels-module.js';
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
 const MAX_PAGES = 65535;
+/** Weight types with a SIMD kernel; the others run the reference kernels. */
+const WASM_WEIGHTS = new Set(['f32', 'q8_0', 'q4_0', 'q4_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
 const RESERVED = PAGE;
 
@@ -19,9 +21,9 @@ interface Region {
 /**
  * The WebAssembly backend: every buffer lives in one `WebAssembly.Memory`
  * (weights included, with no second copy in JavaScript), and matmuls with
- * f32, Q8_0 and Q4_0 weights run as SIMD128 kernels — quantized ones as
- * integer dot products against the activation row quantized once to Q8_0, as
- * llama.cpp does. The other ops and weight types still run the reference
+ * f32, Q8_0, Q4_0, Q4_K and Q6_K weights run as SIMD128 kernels — quantized
+ * ones as integer dot products against the activation row quantized once to
+ * Q8_0 or Q8_K, as llama.cpp does. The other ops and weight types still run the reference
  * TypeScript kernels over the same memory. Single-threaded so far.
  */
 export class WasmBackend extends JsBackend {
@@ -115,7 +117,7 @@ export class WasmBackend extends JsBackend {
   }
 
   protected override execute(op: Op): void {
-    if (op.op !== 'matmul' || !['f32', 'q8_0', 'q4_0'].includes(op.w.dtype)) return super.execute(op);
+    if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) return super.execute(op);
     const [m, k] = op.x.shape as [number, number];
     const n = op.w.shape[0]!;
     if (m === 0 || n === 0) return;
@@ -126,16 +128,37 @@ export class WasmBackend extends JsBackend {
       this.kernels.matmulF32(x, w, out, m, k, n);
       return;
     }
-    // quantize each activation row once to Q8_0 (quants, then f16-rounded scales)
-    const qsBytes = m * k;
-    const dsBytes = (m * k) / 8;
-    const scratch = this.scratchFor(qsBytes + dsBytes);
-    const qs = new Int8Array(this.memory.buffer, scratch, qsBytes);
-    const ds = new Float32Array(this.memory.buffer, scratch + qsBytes, (m * k) / 32);
+    // quantize each activation row once: Q8_0 (blocks of 32) for q8_0/q4_0, Q8_K (256) for the k-quants
+    const kQuant = op.w.dtype === 'q4_k' || op.w.dtype === 'q6_k';
+    const block = kQuant ? 256 : 32;
+    const qsBytes = (m * k + 15) & ~15;
+    const dsBytes = ((m * k) / block) * 4;
+    const sumsBytes = kQuant ? ((m * k) / 16) * 4 : 0;
+    const scratch = this.scratchFor(qsBytes + dsBytes + sumsBytes);
+    const [qsAt, dsAt, sumsAt] = [scratch, scratch + qsBytes, scratch + qsBytes + dsBytes];
+    const qs = new Int8Array(this.memory.buffer, qsAt, m * k);
+    const ds = new Float32Array(this.memory.buffer, dsAt, (m * k) / block);
     const xs = new Float32Array(this.memory.buffer, x, m * k);
-    for (let i = 0; i < m; i++) quantizeRowQ8_0(xs.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / 32, ((i + 1) * k) / 32));
-    const kernel = op.w.dtype === 'q8_0' ? this.kernels.matmulQ8_0 : this.kernels.matmulQ4_0;
-    kernel(scratch, scratch + qsBytes, w, out, m, k, n, this.f16Table);
+    const quantizeRow = kQuant ? quantizeRowQ8K : quantizeRowQ8_0;
+    for (let i = 0; i < m; i++) quantizeRow(xs.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
+    switch (op.w.dtype) {
+      case 'q8_0':
+        return this.kernels.matmulQ8_0(qsAt, dsAt, w, out, m, k, n, this.f16Table);
+      case 'q4_0':
+        return this.kernels.matmulQ4_0(qsAt, dsAt, w, out, m, k, n, this.f16Table);
+      case 'q6_k':
+        return this.kernels.matmulQ6_K(qsAt, dsAt, w, out, m, k, n, this.f16Table);
+      default: {
+        // Q4_K subtracts mins times the sums of each 16 activation quants
+        const sums = new Int32Array(this.memory.buffer, sumsAt, (m * k) / 16);
+        for (let g = 0; g < sums.length; g++) {
+          let t = 0;
+          for (let e = g * 16; e < g * 16 + 16; e++) t += qs[e]!;
+          sums[g] = t;
+        }
+        return this.kernels.matmulQ4_K(qsAt, dsAt, sumsAt, w, out, m, k, n, this.f16Table);
+      }
+    }
   }
 
   /** A scratch area of at least `bytes`, kept at a fixed place once allocated (16-byte aligned). */

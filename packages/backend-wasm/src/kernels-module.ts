@@ -5,6 +5,8 @@ export interface KernelExports {
   matmulF32(x: number, w: number, out: number, m: number, k: number, n: number): void;
   matmulQ8_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
   matmulQ4_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
+  matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
+  matmulQ6_K(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
 }
 
 /** The compiled kernels, built by the package's build step into `build/kernels.wasm` (not committed). */

@@ -60,24 +60,40 @@ function roundTripQ8Row(x: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] = qs[i]! * ds[i >> 5]!;
 }
 
-/** Q8_K (block 256, f32 scale): `iscale = -127 / max` by the signed extreme, as quantize_row_q8_K_ref. */
-function roundTripQ8KBlock(x: Float32Array, start: number, end: number): void {
-  let amax = 0;
-  let max = 0;
-  for (let i = start; i < end; i++) {
-    const a = Math.abs(x[i]!);
-    if (a > amax) {
-      amax = a;
-      max = x[i]!;
+/**
+ * Quantizes an activation row to Q8_K blocks of 256 as llama.cpp's
+ * quantize_row_q8_K_ref: `iscale = -127 / max` by the signed extreme, quants
+ * `min(127, round(iscale * x))` to nearest even, `d = 1 / iscale` (f32).
+ * Writes quants to `qs` and one scale per block to `ds`; an all-zero block gets d = 0.
+ */
+export function quantizeRowQ8K(row: Float32Array, qs: Int8Array, ds: Float32Array): void {
+  for (let b = 0, start = 0; start < row.length; b++, start += 256) {
+    let amax = 0;
+    let max = 0;
+    for (let i = start; i < start + 256; i++) {
+      const a = Math.abs(row[i]!);
+      if (a > amax) {
+        amax = a;
+        max = row[i]!;
+      }
     }
+    if (amax === 0) {
+      qs.fill(0, start, start + 256);
+      ds[b] = 0;
+      continue;
+    }
+    const iscale = fround(-127 / max);
+    ds[b] = fround(1 / iscale);
+    for (let i = start; i < start + 256; i++) qs[i] = Math.min(127, roundHalfEven(fround(iscale * row[i]!)));
   }
-  if (amax === 0) {
-    x.fill(0, start, end);
-    return;
-  }
-  const iscale = fround(-127 / max);
-  const d = fround(1 / iscale);
-  for (let i = start; i < end; i++) x[i] = Math.min(127, roundHalfEven(fround(iscale * x[i]!))) * d;
+}
+
+/** Q8_K in place: values become `d * q`. */
+function roundTripQ8KRow(x: Float32Array): void {
+  const qs = new Int8Array(x.length);
+  const ds = new Float32Array(x.length / 256);
+  quantizeRowQ8K(x, qs, ds);
+  for (let i = 0; i < x.length; i++) x[i] = qs[i]! * ds[i >> 8]!;
 }
 
 /**
@@ -102,7 +118,7 @@ export function roundTripActivation(row: Float32Array, type: ActivationType): vo
       roundTripQ8Row(row);
       return;
     case 'q8_k':
-      for (let s = 0; s < row.length; s += 256) roundTripQ8KBlock(row, s, s + 256);
+      roundTripQ8KRow(row);
       return;
   }
 }

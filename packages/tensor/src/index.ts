@@ -6,4 +6,4 @@
 export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from './half.js';
 export { dequantize, dequantizeToF32 } from './dequantize.js';
 export { quantize, QUANTIZABLE_DTYPES } from './quantize.js';
-export { type ActivationType, activationTypeFor, roundTripActivation, roundHalfEven, quantizeRowQ8_0 } from './activation.js';
+export { type ActivationType, activationTypeFor, roundTripActivation, roundHalfEven, quantizeRowQ8_0, quantizeRowQ8K } from './activation.js';

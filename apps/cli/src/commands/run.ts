@@ -27,7 +27,7 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
                      number, boolean, enum, nullable); --grammar json for any JSON
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
-  --backend NAME     js (default) or wasm (SIMD kernels for f32, Q8_0 and Q4_0 matmuls)
+  --backend NAME     js (default) or wasm (SIMD kernels for f32, Q8_0, Q4_0, Q4_K and Q6_K matmuls)
   --threads N        worker threads, for backends that use them (the js backend is single-threaded)
   --quantize TYPE    re-encode float weights while loading (q8_0, q4_0, q4_k, ...)
   --json             print one JSON object instead of streaming
