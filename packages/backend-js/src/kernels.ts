@@ -5,7 +5,25 @@
  */
 import { f16ToF32, f32ToF16, roundTripActivation, type ActivationType } from '@llamita/tensor';
 
-const toF16 = (x: number): number => f16ToF32(f32ToF16(x));
+/** Every half-precision value as a number, indexed by its bits. */
+const F16_VALUES = Float32Array.from({ length: 65536 }, (_, h) => f16ToF32(h));
+
+/** 2^42 + 1: Veltkamp's splitter that leaves 53 - 42 = 11 significant bits. */
+const SPLIT_F16 = 4398046511105;
+
+/**
+ * Rounds to the nearest f16 value (ties to even). In f16's normal range the
+ * Veltkamp split does it with three float operations; outside it (subnormals,
+ * overflow) the exact bit conversion runs.
+ */
+function toF16(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 6.103515625e-5 && a < 65504) {
+    const t = x * SPLIT_F16;
+    return t - (t - x);
+  }
+  return f16ToF32(f32ToF16(x));
+}
 const f32 = Math.fround;
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
@@ -137,7 +155,7 @@ export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Arra
       for (let p = 0; p <= last; p++) {
         const ko = (p * nKv + kvh) * hd;
         let dot = 0;
-        for (let i = 0; i < hd; i++) dot += q16[i]! * f16ToF32(k[ko + i]!);
+        for (let i = 0; i < hd; i++) dot += q16[i]! * F16_VALUES[k[ko + i]!]!;
         const s = f32(f32(dot) * scale);
         // a new max rescales what was accumulated; otherwise this row gets weight e^(s - M)
         let rescale = 1;
@@ -149,7 +167,7 @@ export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Arra
         } else {
           weight = f32(Math.exp(s - max));
         }
-        for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! + f16ToF32(v[ko + i]!) * weight);
+        for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! + F16_VALUES[v[ko + i]!]! * weight);
         sum = f32(sum * rescale + weight);
       }
       const inv = f32(1 / sum);

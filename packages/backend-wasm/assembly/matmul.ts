@@ -53,16 +53,17 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     for (let i = 0; i < m; i++) {
       const xr = xq + <usize>i * <usize>k;
       const xs = xd + (<usize>i * <usize>blocks << 2);
-      let s: f32 = 0;
+      // per block: integer dot, then scaled into four f32 lanes; one horizontal sum per row
+      let sum = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 34;
         const xb = xr + (<usize>b << 5);
         let acc = i32x4.splat(0);
         acc = dot16(acc, v128.load(xb), v128.load(wb + 2));
         acc = dot16(acc, v128.load(xb + 16), v128.load(wb + 18));
-        s += <f32>hsumI32(acc) * (half(f16, wb) * load<f32>(xs + (<usize>b << 2)));
+        sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(half(f16, wb) * load<f32>(xs + (<usize>b << 2)))));
       }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsumF32(sum));
     }
   }
 }
@@ -78,7 +79,7 @@ export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     for (let i = 0; i < m; i++) {
       const xr = xq + <usize>i * <usize>k;
       const xs = xd + (<usize>i * <usize>blocks << 2);
-      let s: f32 = 0;
+      let sum = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 18;
         const xb = xr + (<usize>b << 5);
@@ -88,9 +89,9 @@ export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
         let acc = i32x4.splat(0);
         acc = dot16(acc, v128.load(xb), lo);
         acc = dot16(acc, v128.load(xb + 16), hi);
-        s += <f32>hsumI32(acc) * (half(f16, wb) * load<f32>(xs + (<usize>b << 2)));
+        sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(half(f16, wb) * load<f32>(xs + (<usize>b << 2)))));
       }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsumF32(sum));
     }
   }
 }
