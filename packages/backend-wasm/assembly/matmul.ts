@@ -44,34 +44,16 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
   }
 }
 
-/** out = x · wᵀ with Q8_0 weights (34-byte blocks: f16 d, 32 int8). */
-export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+/**
+ * out = x · wᵀ for the 32-element block types against Q8_0 activations:
+ * per block an integer dot, scaled into four f32 lanes; one horizontal sum per
+ * output. `nibbles` selects Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles,
+ * low ones elements 0..15, value q - 8) over Q8_0 (34-byte blocks: f16 d, 32
+ * int8). Inlined into each export with constant arguments, so the branch folds away.
+ */
+@inline function matmulBlocks32(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, blockBytes: usize, nibbles: bool): void {
   const blocks = k >> 5;
-  const rowBytes = <usize>blocks * 34;
-  for (let j = 0; j < n; j++) {
-    const wr = w + <usize>j * rowBytes;
-    for (let i = 0; i < m; i++) {
-      const xr = xq + <usize>i * <usize>k;
-      const xs = xd + (<usize>i * <usize>blocks << 2);
-      // per block: integer dot, then scaled into four f32 lanes; one horizontal sum per row
-      let sum = f32x4.splat(0);
-      for (let b = 0; b < blocks; b++) {
-        const wb = wr + <usize>b * 34;
-        const xb = xr + (<usize>b << 5);
-        let acc = i32x4.splat(0);
-        acc = dot16(acc, v128.load(xb), v128.load(wb + 2));
-        acc = dot16(acc, v128.load(xb + 16), v128.load(wb + 18));
-        sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(half(f16, wb) * load<f32>(xs + (<usize>b << 2)))));
-      }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsumF32(sum));
-    }
-  }
-}
-
-/** out = x · wᵀ with Q4_0 weights (18-byte blocks: f16 d, 16 bytes of nibbles; low nibbles are elements 0..15, value q - 8). */
-export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
-  const blocks = k >> 5;
-  const rowBytes = <usize>blocks * 18;
+  const rowBytes = <usize>blocks * blockBytes;
   const low = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
   for (let j = 0; j < n; j++) {
@@ -81,19 +63,36 @@ export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
       const xs = xd + (<usize>i * <usize>blocks << 2);
       let sum = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
-        const wb = wr + <usize>b * 18;
+        const wb = wr + <usize>b * blockBytes;
         const xb = xr + (<usize>b << 5);
-        const packed = v128.load(wb + 2);
-        const lo = i8x16.sub(v128.and(packed, low), eight);
-        const hi = i8x16.sub(i8x16.shr_u(packed, 4), eight);
+        let first: v128;
+        let second: v128;
+        if (nibbles) {
+          const packed = v128.load(wb + 2);
+          first = i8x16.sub(v128.and(packed, low), eight);
+          second = i8x16.sub(i8x16.shr_u(packed, 4), eight);
+        } else {
+          first = v128.load(wb + 2);
+          second = v128.load(wb + 18);
+        }
         let acc = i32x4.splat(0);
-        acc = dot16(acc, v128.load(xb), lo);
-        acc = dot16(acc, v128.load(xb + 16), hi);
+        acc = dot16(acc, v128.load(xb), first);
+        acc = dot16(acc, v128.load(xb + 16), second);
         sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(half(f16, wb) * load<f32>(xs + (<usize>b << 2)))));
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsumF32(sum));
     }
   }
+}
+
+/** out = x · wᵀ with Q8_0 weights. */
+export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+  matmulBlocks32(xq, xd, w, out, m, k, n, f16, 34, false);
+}
+
+/** out = x · wᵀ with Q4_0 weights. */
+export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+  matmulBlocks32(xq, xd, w, out, m, k, n, f16, 18, true);
 }
 
 // k-quants against Q8_K activations: `xq` int8 [m, k], `xd` f32 [m, k/256]
