@@ -37,6 +37,8 @@ describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (ski
       await page.goto(url);
       await page.setInputFiles('#model', fixturePath('stories260K/stories260K.gguf'));
       await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Loaded'));
+      // Chromium has WebAssembly SIMD: the demo runs the wasm backend
+      expect(await page.textContent('#status')).toContain('on the wasm backend');
       await page.fill('#prompt', '');
       await page.fill('#max-tokens', '48');
       await page.click('#generate');

@@ -1,17 +1,24 @@
 import { jsBackend } from '@llamita/backend-js';
-import { LlamitaError } from '@llamita/core';
+import { wasmBackend } from '@llamita/backend-wasm';
+import { LlamitaError, type BackendFactory } from '@llamita/core';
 import { loadModel, type Engine } from 'llamita';
 import type { Reply, Request } from './protocol.js';
 
 let engine: Engine | undefined;
+
+/** The WebAssembly SIMD backend where the browser has it, else the reference backend. */
+async function pickBackend(): Promise<BackendFactory> {
+  return (await wasmBackend.probe()).ok ? wasmBackend : jsBackend;
+}
 const reply = (message: Reply) => postMessage(message);
 
 async function handle(request: Request): Promise<void> {
   if (request.type === 'load') {
     engine?.dispose();
-    engine = await loadModel(request.file, { backend: jsBackend, contextSize: 2048, onProgress: (p) => reply({ type: 'progress', loaded: p.loaded, total: p.total }) });
+    const backend = await pickBackend();
+    engine = await loadModel(request.file, { backend, contextSize: 2048, onProgress: (p) => reply({ type: 'progress', loaded: p.loaded, total: p.total }) });
     const c = engine.model.config;
-    reply({ type: 'loaded', description: `${request.file.name}: ${c.nLayers} layers, dim ${c.dim}, vocab ${c.vocabSize}` });
+    reply({ type: 'loaded', description: `${request.file.name}: ${c.nLayers} layers, dim ${c.dim}, vocab ${c.vocabSize}, on the ${backend.name} backend` });
     return;
   }
   if (!engine) throw new LlamitaError('E_INVALID_ARGUMENT', 'load a model first');
