@@ -55,6 +55,17 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     }
   });
 
+  it('bench --json reports medians and spreads on each backend', () => {
+    for (const backend of ['js', 'wasm']) {
+      const r = llamita('bench', '--model', stories, '--backend', backend, '--prompt-tokens', '16', '--gen-tokens', '8', '--repeats', '2', '--json');
+      expect(r.status).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j).toMatchObject({ backend, prompt_tokens: 16, gen_tokens: 8, repeats: 2 });
+      expect(j.prefill_tok_s).toBeGreaterThan(0);
+      expect(j.decode_spread[0]).toBeLessThanOrEqual(j.decode_spread[1]);
+    }
+  });
+
   it('perplexity --json and score --json', () => {
     const text = fixturePath('quant/text.txt');
     const ppl = JSON.parse(llamita('perplexity', '--model', fixturePath('quant/q-F32.gguf'), '--file', text, '--ctx', '64', '--json').stdout);
@@ -73,6 +84,7 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
     [['chat'], 2, /not implemented yet/],
+    [['bench', '--model', stories, '--threads', '2'], 2, /--threads above 1 is not supported yet/],
     [['run', '--model', stories, '--grammar', 'yaml'], 2, /--grammar takes "json"/],
     [['bogus'], 2, /unknown command "bogus"/],
   ])('%j fails with a clear message and exit %i, no stack trace', (args, status, message) => {

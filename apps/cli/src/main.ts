@@ -2,6 +2,7 @@
 import { LlamitaError } from '@llamita/core';
 import { UsageError } from './cli-error.js';
 import { perplexityCommand, perplexityHelp, scoreCommand, scoreHelp } from './commands/perplexity.js';
+import { bench, benchHelp } from './commands/bench.js';
 import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
 import { tokenize, tokenizeHelp } from './commands/tokenize.js';
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, Command> = {
   tokenize: { summary: 'print the token ids of a text', help: tokenizeHelp, action: tokenize },
   perplexity: { summary: "perplexity of a text file, as llama.cpp's tool computes it", help: perplexityHelp, action: perplexityCommand },
   score: { summary: 'teacher-forced log-probabilities of a text', help: scoreHelp, action: scoreCommand },
-  bench: { summary: 'prefill and decode speed' },
+  bench: { summary: 'prefill and decode speed', help: benchHelp, action: bench },
   serve: { summary: 'an HTTP server for completions' },
   'make-model': { summary: 'write a synthetic Llama GGUF with seeded random weights', help: makeModelHelp, action: makeModel },
 };
