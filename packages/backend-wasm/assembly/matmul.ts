@@ -47,42 +47,76 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
 /**
  * out = x · wᵀ for the 32-element block types against Q8_0 activations:
  * per block an integer dot, scaled into four f32 lanes; one horizontal sum per
- * output. `nibbles` selects Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles,
+ * output; four activation rows at a time share each decoded weight block. `nibbles` selects Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles,
  * low ones elements 0..15, value q - 8) over Q8_0 (34-byte blocks: f16 d, 32
  * int8). Inlined into each export with constant arguments, so the branch folds away.
  */
 @inline function matmulBlocks32(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, blockBytes: usize, nibbles: bool): void {
   const blocks = k >> 5;
   const rowBytes = <usize>blocks * blockBytes;
-  const low = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
   for (let j = 0; j < n; j++) {
     const wr = w + <usize>j * rowBytes;
-    for (let i = 0; i < m; i++) {
-      const xr = xq + <usize>i * <usize>k;
-      const xs = xd + (<usize>i * <usize>blocks << 2);
-      let sum = f32x4.splat(0);
-      for (let b = 0; b < blocks; b++) {
-        const wb = wr + <usize>b * blockBytes;
-        const xb = xr + (<usize>b << 5);
-        let first: v128;
-        let second: v128;
-        if (nibbles) {
-          const packed = v128.load(wb + 2);
-          first = i8x16.sub(v128.and(packed, low), eight);
-          second = i8x16.sub(i8x16.shr_u(packed, 4), eight);
-        } else {
-          first = v128.load(wb + 2);
-          second = v128.load(wb + 18);
-        }
-        let acc = i32x4.splat(0);
-        acc = dot16(acc, v128.load(xb), first);
-        acc = dot16(acc, v128.load(xb + 16), second);
-        sum = f32x4.add(sum, f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(half(f16, wb) * load<f32>(xs + (<usize>b << 2)))));
-      }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsumF32(sum));
+    // activation rows in groups of four share each decoded weight block (blocked prefill); the rest one by one
+    let i = 0;
+    for (; i + 4 <= m; i += 4) rowGroup(xq, xd, wr, out, i, j, k, n, f16, blockBytes, nibbles, 4);
+    for (; i < m; i++) rowGroup(xq, xd, wr, out, i, j, k, n, f16, blockBytes, nibbles, 1);
+  }
+}
+
+/**
+ * Outputs `out[i .. i+rows, j]` for weight row `wr`. `rows` is 1 or 4 and a
+ * constant at each (inlined) call site, so the per-row branches fold away.
+ */
+@inline function rowGroup(xq: usize, xd: usize, wr: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, blockBytes: usize, nibbles: bool, rows: i32): void {
+  const blocks = k >> 5;
+  const xRow = <usize>k;
+  const sRow = <usize>blocks << 2;
+  const xr = xq + <usize>i * xRow;
+  const xs = xd + <usize>i * sRow;
+  const low = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  let sum0 = f32x4.splat(0);
+  let sum1 = f32x4.splat(0);
+  let sum2 = f32x4.splat(0);
+  let sum3 = f32x4.splat(0);
+  for (let b = 0; b < blocks; b++) {
+    const wb = wr + <usize>b * blockBytes;
+    let first: v128;
+    let second: v128;
+    if (nibbles) {
+      const packed = v128.load(wb + 2);
+      first = i8x16.sub(v128.and(packed, low), eight);
+      second = i8x16.sub(i8x16.shr_u(packed, 4), eight);
+    } else {
+      first = v128.load(wb + 2);
+      second = v128.load(wb + 18);
+    }
+    const dw = half(f16, wb);
+    const xb = xr + (<usize>b << 5);
+    const sb = xs + (<usize>b << 2);
+    sum0 = f32x4.add(sum0, blockDot(xb, sb, first, second, dw));
+    if (rows > 1) {
+      sum1 = f32x4.add(sum1, blockDot(xb + xRow, sb + sRow, first, second, dw));
+      sum2 = f32x4.add(sum2, blockDot(xb + 2 * xRow, sb + 2 * sRow, first, second, dw));
+      sum3 = f32x4.add(sum3, blockDot(xb + 3 * xRow, sb + 3 * sRow, first, second, dw));
     }
   }
+  const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
+  const oRow = <usize>n << 2;
+  store<f32>(o, hsumF32(sum0));
+  if (rows > 1) {
+    store<f32>(o + oRow, hsumF32(sum1));
+    store<f32>(o + 2 * oRow, hsumF32(sum2));
+    store<f32>(o + 3 * oRow, hsumF32(sum3));
+  }
+}
+
+/** One 32-element block: integer dot of the activation quants at `xb` with the two weight halves, scaled to f32 lanes. */
+@inline function blockDot(xb: usize, sb: usize, first: v128, second: v128, dw: f32): v128 {
+  let acc = i32x4.splat(0);
+  acc = dot16(acc, v128.load(xb), first);
+  acc = dot16(acc, v128.load(xb + 16), second);
+  return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(dw * load<f32>(sb)));
 }
 
 /** out = x · wᵀ with Q8_0 weights. */
