@@ -16,10 +16,15 @@ interface TrieNode {
  */
 export class JsonTokenMask {
   private readonly root: TrieNode = { children: new Map(), ids: [] };
+  /** Tokens whose text can sit inside any JSON string (no quote, backslash or control character). */
+  private readonly plain: Uint8Array;
+  /** The other tokens with valid text, checked one by one inside strings. */
+  private readonly special: { id: number; text: string }[] = [];
 
   /** Builds the vocabulary trie once per tokenizer. */
   constructor(private readonly tokenizer: SpmTokenizer) {
     const utf8 = new TextDecoder('utf-8', { fatal: true });
+    this.plain = new Uint8Array(tokenizer.size);
     for (let id = 0; id < tokenizer.size; id++) {
       let text: string;
       try {
@@ -28,6 +33,9 @@ export class JsonTokenMask {
         continue;
       }
       if (!text) continue;
+      // eslint-disable-next-line no-control-regex -- control characters are what JSON strings forbid
+      if (/["\\\u0000-\u001f]/.test(text)) this.special.push({ id, text });
+      else this.plain[id] = 1;
       let node = this.root;
       for (const ch of text) {
         let child = node.children.get(ch);
@@ -40,6 +48,13 @@ export class JsonTokenMask {
 
   /** Sets the logits of tokens that cannot continue the document to -Infinity. */
   apply(logits: Float32Array, constraint: JsonConstraint): void {
+    if (constraint.inPlainString) {
+      // inside a string every plain token fits; only the few with quotes or escapes need a walk
+      const allowed = this.plain.slice();
+      for (const { id, text } of this.special) if (constraint.allows(text)) allowed[id] = 1;
+      for (let i = 0; i < logits.length; i++) if (!allowed[i]) logits[i] = -Infinity;
+      return;
+    }
     const allowed = new Uint8Array(logits.length);
     const walk = (node: TrieNode, state: JsonConstraint) => {
       for (const [ch, child] of node.children) {

@@ -4,6 +4,7 @@ import { fileSource } from '@llamita/model/node';
 import { JsonConstraint, type JsonSchema } from '@llamita/sampling';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { loadModel } from './engine.js';
+import { JsonTokenMask } from './json-mask.js';
 
 const have = fixturesAvailable();
 const schema: JsonSchema = {
@@ -32,6 +33,27 @@ describe.skipIf(!have)(`JSON-constrained generation${have ? '' : ' (skipped: ../
   it('refuses a token budget too small for the shortest valid document', async () => {
     const engine = await loadModel(await fileSource(fixturePath('stories260K/stories260K.gguf')), { backend: jsBackend, contextSize: 64 });
     await expect(engine.generate('', { json: schema, maxTokens: 10 }).next()).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+  });
+
+  it('the token mask allows exactly the tokens whose text continues the document (checked one by one)', async () => {
+    const engine = await loadModel(await fileSource(fixturePath('stories260K/stories260K.gguf')), { backend: jsBackend, contextSize: 16 });
+    const mask = new JsonTokenMask(engine.tokenizer);
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    for (const prefix of ['', '{', '{"na', '{"name": "Bo', '{"name": "Bo\\', '{"name": "x", "age": 4', '{"name": "x", "age": 4, "pets": [', '{"name": "x", "age": 4, "happy": true}']) {
+      const c = JsonConstraint.fromSchema(schema).advance(prefix)!;
+      const logits = new Float32Array(engine.tokenizer.size);
+      mask.apply(logits, c);
+      for (let id = 0; id < logits.length; id++) {
+        let text = '';
+        try {
+          text = utf8.decode(engine.tokenizer.tokenBytes(id));
+        } catch {
+          text = '';
+        }
+        const expected = id === engine.tokenizer.vocab.eos ? c.complete : text !== '' && c.allows(text);
+        expect(logits[id] === 0, `after ${JSON.stringify(prefix)}: token ${id} ${JSON.stringify(text)}`).toBe(expected);
+      }
+    }
   });
 
   it('any JSON with json: true', async () => {

@@ -246,6 +246,15 @@ export class JsonConstraint {
     return this.advance(text) !== undefined;
   }
 
+  /**
+   * Whether the document is inside a string with no pending escape: any text
+   * without `"`, `\` or control characters continues it unchanged.
+   */
+  get inPlainString(): boolean {
+    const top = this.stack[this.stack.length - 1]!;
+    return top.k === 'string' && top.esc === 0;
+  }
+
   /** Whether the document is complete (a number may still grow, but need not). */
   get complete(): boolean {
     const top = this.stack[this.stack.length - 1]!;
