@@ -6,6 +6,7 @@ import { bench, benchHelp } from './commands/bench.js';
 import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
 import { tokenize, tokenizeHelp } from './commands/tokenize.js';
+import { enableRelaxedSimd } from './relaxed-simd.js';
 
 interface Command {
   readonly summary: string;
@@ -35,6 +36,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {
+  enableRelaxedSimd();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage}\n`);

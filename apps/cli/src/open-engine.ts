@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DType } from '@llamita/core';
+import { ProfilingBackend, type DType } from '@llamita/core';
 import { openHfCheckpoint } from '@llamita/model/node';
 import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { loadCheckpoint, loadModel, type Engine } from 'llamita';
-import { backendFactory } from './backends.js';
+import { createBackend } from './backends.js';
 import { UsageError } from './cli-error.js';
 import { progressBar } from './progress.js';
 import { openModel } from './source.js';
@@ -13,6 +13,12 @@ import { openModel } from './source.js';
 export interface EngineArgs {
   readonly model: string | undefined;
   readonly backend: string | undefined;
+  /** `--threads`, for backends with threads. */
+  readonly threads?: number;
+  /** Keep the wasm backend on its plain SIMD128 kernels. */
+  readonly plainSimd?: boolean;
+  /** Wrap the backend in a {@link ProfilingBackend} (op-by-op timings). */
+  readonly profile?: boolean;
   readonly contextSize?: number;
   readonly quantize?: string;
   /** Use the default model when `model` is absent. */
@@ -27,8 +33,9 @@ const QUANTIZE: readonly DType[] = ['f16', 'bf16', 'q8_0', 'q4_0', 'q5_0', 'q4_k
  */
 export async function openEngine(args: EngineArgs): Promise<Engine> {
   if (args.quantize !== undefined && !QUANTIZE.includes(args.quantize as DType)) throw new UsageError(`--quantize must be one of ${QUANTIZE.join(', ')}`);
+  const backend = await createBackend(args.backend, args.threads, args.plainSimd);
   const options = {
-    backend: await backendFactory(args.backend),
+    backend: args.profile ? new ProfilingBackend(backend) : backend,
     ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
     onProgress: progressBar('loading'),

@@ -75,20 +75,25 @@ export function matmul(x: Float32Array, readRow: RowReader, activation: Activati
  */
 export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array): void {
   const halfDim = headDim / 2;
+  // the angles depend on the position and pair only: computed once per token, shared by its heads
+  const cos = new Float64Array(halfDim);
+  const sin = new Float64Array(halfDim);
   for (let t = 0; t < m; t++) {
     const pos = positions[t]!;
+    for (let i = 0; i < halfDim; i++) {
+      const angle = pos * Math.pow(theta, (-2 * i) / headDim);
+      cos[i] = Math.cos(angle);
+      sin[i] = Math.sin(angle);
+    }
     for (let h = 0; h < heads; h++) {
       const base = (t * heads + h) * headDim;
       for (let i = 0; i < halfDim; i++) {
-        const angle = pos * Math.pow(theta, (-2 * i) / headDim);
-        const cos = Math.cos(angle);
-        const sin = Math.sin(angle);
         const a = mode === 'adjacent' ? base + 2 * i : base + i;
         const b = mode === 'adjacent' ? a + 1 : a + halfDim;
         const x0 = x[a]!;
         const x1 = x[b]!;
-        out[a] = x0 * cos - x1 * sin;
-        out[b] = x0 * sin + x1 * cos;
+        out[a] = x0 * cos[i]! - x1 * sin[i]!;
+        out[b] = x0 * sin[i]! + x1 * cos[i]!;
       }
     }
   }

@@ -2,7 +2,8 @@
 // WebAssembly SIMD128. All pointers are byte offsets into the imported memory.
 //
 // Shapes (outermost first): x [m, k] activations, w [n, k] weights (one row per
-// output), out [m, n] f32. Quantized weights keep GGUF's block layout; their
+// output), out [m, n] f32. Each call computes the output columns j0 <= j < j1
+// only, so a pool of threads can split one product by weight rows. Quantized weights keep GGUF's block layout; their
 // activations arrive already quantized by the host to Q8_0 blocks (int8
 // quants `xq` [m, k] and f32 scales `xd` [m, k/32], the scale rounded to f16
 // as llama.cpp stores it), so every block product is an integer dot product.
@@ -18,10 +19,26 @@
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
-/** Dot product of 16 signed bytes with 16 signed bytes, added to four i32 lanes. */
+/** Dot product of 16 signed bytes with 16 signed bytes (any int8 values), added to four i32 lanes. */
 @inline function dot16(acc: v128, a: v128, b: v128): v128 {
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)));
+  acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(a, b)));
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(a, b)));
+}
+
+/**
+ * Four i32 lanes holding the dot product of 32 small weights (|w| * 127 * 4 must
+ * fit an i16, i.e. |w| <= 64: 4- to 6-bit quants) with 32 int8 activations.
+ * Products are summed as i16 before one widening, half the work of {@link dot16}.
+ */
+@inline function dot32Small(w0: v128, x0: v128, w1: v128, x1: v128): v128 {
+  const lo = i16x8.add(i16x8.extmul_low_i8x16_s(w0, x0), i16x8.extmul_low_i8x16_s(w1, x1));
+  const hi = i16x8.add(i16x8.extmul_high_i8x16_s(w0, x0), i16x8.extmul_high_i8x16_s(w1, x1));
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(lo, hi));
+}
+
+/** Like {@link dot32Small} for 16 weights (|w| <= 128). */
+@inline function dot16Small(w: v128, x: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x)));
 }
 
 @inline function half(f16: usize, at: usize): f32 {
@@ -29,9 +46,9 @@
 }
 
 /** out = x · wᵀ with f32 weights (k a multiple of 4 handled by SIMD, the rest by scalar code). */
-export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32): void {
+export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, j0: i32, j1: i32): void {
   const k4 = k & ~3;
-  for (let j = 0; j < n; j++) {
+  for (let j = j0; j < j1; j++) {
     const wr = w + (<usize>j * <usize>k << 2);
     for (let i = 0; i < m; i++) {
       const xr = x + (<usize>i * <usize>k << 2);
@@ -45,60 +62,33 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
 }
 
 /**
- * out = x · wᵀ for the 32-element block types against Q8_0 activations:
- * per block an integer dot, scaled into four f32 lanes; one horizontal sum per
- * output; four activation rows at a time share each decoded weight block. `nibbles` selects Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles,
- * low ones elements 0..15, value q - 8) over Q8_0 (34-byte blocks: f16 d, 32
- * int8). Inlined into each export with constant arguments, so the branch folds away.
+ * out[i .. i+rows, j] for Q8_0 weight row `wr` (34-byte blocks: f16 d, 32
+ * int8) against Q8_0 activations: per block an integer dot, scaled into four
+ * f32 lanes; one horizontal sum per output. `rows` is 1 or 4 and a constant
+ * at each inlined call, so four activation rows share each weight block in prefill.
  */
-@inline function matmulBlocks32(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, blockBytes: usize, nibbles: bool): void {
-  const blocks = k >> 5;
-  const rowBytes = <usize>blocks * blockBytes;
-  for (let j = 0; j < n; j++) {
-    const wr = w + <usize>j * rowBytes;
-    // activation rows in groups of four share each decoded weight block (blocked prefill); the rest one by one
-    let i = 0;
-    for (; i + 4 <= m; i += 4) rowGroup(xq, xd, wr, out, i, j, k, n, f16, blockBytes, nibbles, 4);
-    for (; i < m; i++) rowGroup(xq, xd, wr, out, i, j, k, n, f16, blockBytes, nibbles, 1);
-  }
-}
-
-/**
- * Outputs `out[i .. i+rows, j]` for weight row `wr`. `rows` is 1 or 4 and a
- * constant at each (inlined) call site, so the per-row branches fold away.
- */
-@inline function rowGroup(xq: usize, xd: usize, wr: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, blockBytes: usize, nibbles: bool, rows: i32): void {
+@inline function q8_0Rows(xq: usize, xd: usize, wr: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, rows: i32): void {
   const blocks = k >> 5;
   const xRow = <usize>k;
   const sRow = <usize>blocks << 2;
   const xr = xq + <usize>i * xRow;
   const xs = xd + <usize>i * sRow;
-  const low = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
   let sum0 = f32x4.splat(0);
   let sum1 = f32x4.splat(0);
   let sum2 = f32x4.splat(0);
   let sum3 = f32x4.splat(0);
   for (let b = 0; b < blocks; b++) {
-    const wb = wr + <usize>b * blockBytes;
-    let first: v128;
-    let second: v128;
-    if (nibbles) {
-      const packed = v128.load(wb + 2);
-      first = i8x16.sub(v128.and(packed, low), eight);
-      second = i8x16.sub(i8x16.shr_u(packed, 4), eight);
-    } else {
-      first = v128.load(wb + 2);
-      second = v128.load(wb + 18);
-    }
+    const wb = wr + <usize>b * 34;
+    const first = v128.load(wb + 2);
+    const second = v128.load(wb + 18);
     const dw = half(f16, wb);
     const xb = xr + (<usize>b << 5);
     const sb = xs + (<usize>b << 2);
-    sum0 = f32x4.add(sum0, blockDot(xb, sb, first, second, dw));
+    sum0 = f32x4.add(sum0, q8_0Block(xb, sb, first, second, dw));
     if (rows > 1) {
-      sum1 = f32x4.add(sum1, blockDot(xb + xRow, sb + sRow, first, second, dw));
-      sum2 = f32x4.add(sum2, blockDot(xb + 2 * xRow, sb + 2 * sRow, first, second, dw));
-      sum3 = f32x4.add(sum3, blockDot(xb + 3 * xRow, sb + 3 * sRow, first, second, dw));
+      sum1 = f32x4.add(sum1, q8_0Block(xb + xRow, sb + sRow, first, second, dw));
+      sum2 = f32x4.add(sum2, q8_0Block(xb + 2 * xRow, sb + 2 * sRow, first, second, dw));
+      sum3 = f32x4.add(sum3, q8_0Block(xb + 3 * xRow, sb + 3 * sRow, first, second, dw));
     }
   }
   const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
@@ -111,27 +101,148 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
   }
 }
 
-/** One 32-element block: integer dot of the activation quants at `xb` with the two weight halves, scaled to f32 lanes. */
-@inline function blockDot(xb: usize, sb: usize, first: v128, second: v128, dw: f32): v128 {
-  let acc = i32x4.splat(0);
-  acc = dot16(acc, v128.load(xb), first);
-  acc = dot16(acc, v128.load(xb + 16), second);
+/** One Q8_0 block: integer dot of the activation quants at `xb` with the two weight halves, scaled to f32 lanes. */
+@inline function q8_0Block(xb: usize, sb: usize, first: v128, second: v128, dw: f32): v128 {
+  const acc = dot16(dot16(i32x4.splat(0), v128.load(xb), first), v128.load(xb + 16), second);
   return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(dw * load<f32>(sb)));
 }
 
 /** out = x · wᵀ with Q8_0 weights. */
-export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
-  matmulBlocks32(xq, xd, w, out, m, k, n, f16, 34, false);
+export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  const rowBytes = <usize>(k >> 5) * 34;
+  for (let j = j0; j < j1; j++) {
+    const wr = w + <usize>j * rowBytes;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) q8_0Rows(xq, xd, wr, out, i, j, k, n, f16, 4);
+    for (; i < m; i++) q8_0Rows(xq, xd, wr, out, i, j, k, n, f16, 1);
+  }
 }
 
-/** out = x · wᵀ with Q4_0 weights. */
-export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
-  matmulBlocks32(xq, xd, w, out, m, k, n, f16, 18, true);
+// Q4_0 against Q8_0 activations, four weight rows at a time. Nibbles stay
+// unsigned (0..15) so one relaxed dot instruction can take them, and the
+// offset of 8 comes back as 8 · (sum of the block's activation quants), which
+// the host passes in `xs` (i32 [m, k/32]). Each block yields one i32 per row
+// (a transposed sum of four vectors), scaled in four f32 lanes — one lane per
+// weight row — so four outputs leave with one store.
+
+/** [Σa, Σb, Σc, Σd]: the horizontal sums of four i32 vectors. */
+@inline function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/**
+ * i32 lanes summing to Σ nibble · x over 32 elements: `lo`/`hi` hold the
+ * nibbles (0..15) of elements 0..15 / 16..31, `x0`/`x1` their int8 activations.
+ * With relaxed SIMD one dot instruction per 16 (nibbles fit its 7-bit operand).
+ */
+@inline function dotNibbles(lo: v128, hi: v128, x0: v128, x1: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, lo, i32x4.splat(0)));
+  return dot32Small(lo, x0, hi, x1);
+}
+
+/** Four f16 values at a, b, c, d as f32 lanes, through the table. */
+@inline function halves4(f16: usize, a: usize, b: usize, c: usize, d: usize): v128 {
+  let v = f32x4.splat(half(f16, a));
+  v = f32x4.replace_lane(v, 1, half(f16, b));
+  v = f32x4.replace_lane(v, 2, half(f16, c));
+  return f32x4.replace_lane(v, 3, half(f16, d));
+}
+
+/** One activation row `i` against block `b` of four weight rows: their four scaled block products. */
+@inline function q4_0Lanes(xq: usize, xd: usize, xs: usize, i: i32, b: i32, k: i32, l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128, dw: v128): v128 {
+  const blocks = <usize>(k >> 5);
+  const xb = xq + <usize>i * <usize>k + (<usize>b << 5);
+  const x0 = v128.load(xb);
+  const x1 = v128.load(xb + 16);
+  const at = (<usize>i * blocks + <usize>b) << 2;
+  const sums = sum4(dotNibbles(l0, h0, x0, x1), dotNibbles(l1, h1, x0, x1), dotNibbles(l2, h2, x0, x1), dotNibbles(l3, h3, x0, x1));
+  const centered = i32x4.sub(sums, i32x4.splat(load<i32>(xs + at) << 3));
+  return f32x4.mul(f32x4.convert_i32x4_s(centered), f32x4.mul(dw, f32x4.splat(load<f32>(xd + at))));
+}
+
+/**
+ * out[i .. i+acts, j .. j+4] for weight rows j .. j+3 (`acts` is 1 or 4, a
+ * constant at each inlined call, so four activation rows share each decoded
+ * weight block in prefill).
+ */
+@inline function q4_0Tile(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, acts: i32): void {
+  const blocks = k >> 5;
+  const rowBytes = <usize>blocks * 18;
+  const w0 = w + <usize>j * rowBytes;
+  const w1 = w0 + rowBytes;
+  const w2 = w1 + rowBytes;
+  const w3 = w2 + rowBytes;
+  const low = i8x16.splat(0x0f);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  for (let b = 0; b < blocks; b++) {
+    const o = <usize>b * 18;
+    const p0 = v128.load(w0 + o + 2);
+    const p1 = v128.load(w1 + o + 2);
+    const p2 = v128.load(w2 + o + 2);
+    const p3 = v128.load(w3 + o + 2);
+    const l0 = v128.and(p0, low);
+    const h0 = i8x16.shr_u(p0, 4);
+    const l1 = v128.and(p1, low);
+    const h1 = i8x16.shr_u(p1, 4);
+    const l2 = v128.and(p2, low);
+    const h2 = i8x16.shr_u(p2, 4);
+    const l3 = v128.and(p3, low);
+    const h3 = i8x16.shr_u(p3, 4);
+    const dw = halves4(f16, w0 + o, w1 + o, w2 + o, w3 + o);
+    acc0 = f32x4.add(acc0, q4_0Lanes(xq, xd, xs, i, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+    if (acts > 1) {
+      acc1 = f32x4.add(acc1, q4_0Lanes(xq, xd, xs, i + 1, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+      acc2 = f32x4.add(acc2, q4_0Lanes(xq, xd, xs, i + 2, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+      acc3 = f32x4.add(acc3, q4_0Lanes(xq, xd, xs, i + 3, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+    }
+  }
+  const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
+  const oRow = <usize>n << 2;
+  v128.store(o, acc0);
+  if (acts > 1) {
+    v128.store(o + oRow, acc1);
+    v128.store(o + 2 * oRow, acc2);
+    v128.store(o + 3 * oRow, acc3);
+  }
+}
+
+/** out[i, j] alone: the rows left over when n is not a multiple of four. */
+function q4_0Single(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize): void {
+  const blocks = k >> 5;
+  const wr = w + <usize>j * <usize>blocks * 18;
+  const low = i8x16.splat(0x0f);
+  let s: f32 = 0;
+  for (let b = 0; b < blocks; b++) {
+    const wb = wr + <usize>b * 18;
+    const xb = xq + <usize>i * <usize>k + (<usize>b << 5);
+    const at = (<usize>i * <usize>blocks + <usize>b) << 2;
+    const p = v128.load(wb + 2);
+    const sum = hsumI32(dotNibbles(v128.and(p, low), i8x16.shr_u(p, 4), v128.load(xb), v128.load(xb + 16))) - (load<i32>(xs + at) << 3);
+    s += <f32>sum * (half(f16, wb) * load<f32>(xd + at));
+  }
+  store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+}
+
+/** out = x · wᵀ with Q4_0 weights (18-byte blocks: f16 d, 16 bytes of nibbles, low ones elements 0..15, value q - 8). */
+export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, f16, 4);
+    for (; i < m; i++) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, f16, 1);
+  }
+  for (; j < j1; j++) for (let i = 0; i < m; i++) q4_0Single(xq, xd, xs, w, out, i, j, k, n, f16);
 }
 
 // k-quants against Q8_K activations: `xq` int8 [m, k], `xd` f32 [m, k/256]
 // (one scale per 256), `xs` i32 [m, k/16] (sums of each 16 quants, for the
 // mins). Formulas follow ggml's vec_dot_q4_K_q8_K and vec_dot_q6_K_q8_K.
+// Sub-block products are scaled as i32 vectors and summed horizontally once per block.
 
 /** Scale and min of sub-block j of a Q4_K block from its 12 packed bytes (get_scale_min_k4). */
 @inline function scaleK4(s: usize, j: i32): i32 {
@@ -142,11 +253,11 @@ export function matmulQ4_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
 }
 
 /** out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12 scale bytes, 128 nibble bytes). */
-export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
   const rowBytes = <usize>blocks * 144;
   const low = i8x16.splat(0x0f);
-  for (let j = 0; j < n; j++) {
+  for (let j = j0; j < j1; j++) {
     const wr = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
@@ -155,25 +266,23 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
         const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
-        let sumi = 0;
+        let acc = i32x4.splat(0);
         let sumMins = 0;
         for (let c = 0; c < 4; c++) {
           // 32 bytes of nibbles: low ones are sub-block 2c, high ones sub-block 2c+1
           const q = wb + 16 + (<usize>c << 5);
+          const y = xb + (<usize>c << 6);
           const p0 = v128.load(q);
           const p1 = v128.load(q + 16);
-          let a = i32x4.splat(0);
-          a = dot16(a, v128.and(p0, low), v128.load(xb + (<usize>c << 6)));
-          a = dot16(a, v128.and(p1, low), v128.load(xb + (<usize>c << 6) + 16));
-          let h = i32x4.splat(0);
-          h = dot16(h, i8x16.shr_u(p0, 4), v128.load(xb + (<usize>c << 6) + 32));
-          h = dot16(h, i8x16.shr_u(p1, 4), v128.load(xb + (<usize>c << 6) + 48));
-          sumi += scaleK4(wb + 4, 2 * c) * hsumI32(a) + scaleK4(wb + 4, 2 * c + 1) * hsumI32(h);
+          const a = dot32Small(v128.and(p0, low), v128.load(y), v128.and(p1, low), v128.load(y + 16));
+          const h = dot32Small(i8x16.shr_u(p0, 4), v128.load(y + 32), i8x16.shr_u(p1, 4), v128.load(y + 48));
+          acc = i32x4.add(acc, i32x4.mul(a, i32x4.splat(scaleK4(wb + 4, 2 * c))));
+          acc = i32x4.add(acc, i32x4.mul(h, i32x4.splat(scaleK4(wb + 4, 2 * c + 1))));
           const bs0 = load<i32>(sums + (<usize>(4 * c) << 2)) + load<i32>(sums + (<usize>(4 * c + 1) << 2));
           const bs1 = load<i32>(sums + (<usize>(4 * c + 2) << 2)) + load<i32>(sums + (<usize>(4 * c + 3) << 2));
           sumMins += minK4(wb + 4, 2 * c) * bs0 + minK4(wb + 4, 2 * c + 1) * bs1;
         }
-        s += dy * half(f16, wb) * <f32>sumi - dy * half(f16, wb + 2) * <f32>sumMins;
+        s += dy * half(f16, wb) * <f32>hsumI32(acc) - dy * half(f16, wb + 2) * <f32>sumMins;
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }
@@ -181,13 +290,13 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 }
 
 /** out = x · wᵀ with Q6_K weights (210-byte blocks: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d). */
-export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize): void {
+export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
   const rowBytes = <usize>blocks * 210;
   const low = i8x16.splat(0x0f);
   const three = i8x16.splat(3);
   const offset = i8x16.splat(32);
-  for (let j = 0; j < n; j++) {
+  for (let j = j0; j < j1; j++) {
     const wr = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
@@ -195,7 +304,7 @@ export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
         const wb = wr + <usize>b * 210;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
-        let sumi = 0;
+        let acc = i32x4.splat(0);
         for (let half128 = 0; half128 < 2; half128++) {
           const ql = wb + (<usize>half128 << 6);
           const qh = wb + 128 + (<usize>half128 << 5);
@@ -211,13 +320,13 @@ export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
             const q3 = i8x16.sub(v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4)), offset);
             const q4 = i8x16.sub(v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4)), offset);
             const is = l >> 4;
-            sumi += <i32>load<i8>(sc + is) * hsumI32(dot16(i32x4.splat(0), q1, v128.load(y + l)));
-            sumi += <i32>load<i8>(sc + is + 2) * hsumI32(dot16(i32x4.splat(0), q2, v128.load(y + 32 + l)));
-            sumi += <i32>load<i8>(sc + is + 4) * hsumI32(dot16(i32x4.splat(0), q3, v128.load(y + 64 + l)));
-            sumi += <i32>load<i8>(sc + is + 6) * hsumI32(dot16(i32x4.splat(0), q4, v128.load(y + 96 + l)));
+            acc = i32x4.add(acc, i32x4.mul(dot16Small(q1, v128.load(y + l)), i32x4.splat(<i32>load<i8>(sc + is))));
+            acc = i32x4.add(acc, i32x4.mul(dot16Small(q2, v128.load(y + 32 + l)), i32x4.splat(<i32>load<i8>(sc + is + 2))));
+            acc = i32x4.add(acc, i32x4.mul(dot16Small(q3, v128.load(y + 64 + l)), i32x4.splat(<i32>load<i8>(sc + is + 4))));
+            acc = i32x4.add(acc, i32x4.mul(dot16Small(q4, v128.load(y + 96 + l)), i32x4.splat(<i32>load<i8>(sc + is + 6))));
           }
         }
-        s += dy * half(f16, wb + 208) * <f32>sumi;
+        s += dy * half(f16, wb + 208) * <f32>hsumI32(acc);
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }

@@ -1,8 +1,10 @@
-import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type BufferHandle, type Op } from '@llamita/core';
+import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AttentionOp, type BufferHandle, type Op } from '@llamita/core';
 import { JsBackend } from '@llamita/backend-js';
 import { f16ToF32, quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
-import { instantiateKernels, kernelModule, type KernelExports } from './kernels-module.js';
+import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
+import { MAX_THREADS, ThreadPool } from './thread-pool.js';
+import { canBlockHere, hardwareThreads } from './threads.js';
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
@@ -11,6 +13,34 @@ const MAX_PAGES = 65535;
 const WASM_WEIGHTS = new Set(['f32', 'q8_0', 'q4_0', 'q4_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
 const RESERVED = PAGE;
+/** Products smaller than this (m·k·n multiply-adds) run on the calling thread alone: waking the pool costs more. */
+const MIN_PARALLEL_WORK = 1 << 18;
+
+/** Options of {@link WasmBackend.create}. */
+export interface WasmBackendOptions {
+  /**
+   * Threads that split each matmul, the calling one included. Defaults to the
+   * hardware concurrency. More than one needs shared memory (Node, or a
+   * cross-origin isolated page) and a caller allowed to block (not a browser's
+   * main thread); otherwise the backend runs single-threaded and says why in `info`.
+   */
+  readonly threads?: number;
+  /**
+   * Use the relaxed-SIMD kernels (one dot-product instruction per 16 int8
+   * pairs). Defaults to true where the runtime has relaxed SIMD (Chromium,
+   * Node 22+, Node 20 with `--experimental-wasm-relaxed-simd`); false forces
+   * the plain SIMD128 kernels. Results are the same: the kernels keep the
+   * relaxed operations inside their defined range.
+   */
+  readonly relaxedSimd?: boolean;
+}
+
+/** The activation rows last quantized for a matmul, reused while `x` is unchanged (q, k and v share one input). */
+interface QuantizedInput {
+  readonly x: number;
+  readonly bytes: number;
+  readonly kQuant: boolean;
+}
 
 /** A region of the wasm memory owned by one buffer. */
 interface Region {
@@ -34,14 +64,18 @@ export class WasmBackend extends JsBackend {
   private top: number;
   private readonly f16Table: number;
   private scratch: Region = { offset: 0, byteLength: 0 };
+  private quantized: QuantizedInput | undefined;
+  private attentionScratch: Region = { offset: 0, byteLength: 0 };
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
+    private readonly pool: ThreadPool | undefined,
+    threading: string,
+    relaxed: boolean,
   ) {
     super();
-    const f = detectWasmFeatures();
-    this.info = { name: 'wasm', contractVersion: CONTRACT_VERSION, description: `WebAssembly SIMD128 (${f.relaxedSimd ? 'relaxed SIMD available, unused' : 'no relaxed SIMD'}; single thread)` };
+    this.info = { name: 'wasm', contractVersion: CONTRACT_VERSION, description: `WebAssembly SIMD128 (${relaxed ? 'relaxed SIMD' : 'plain SIMD, no relaxed SIMD'}; ${threading})` };
     this.top = RESERVED;
     // every half-precision value as f32, so kernels decode block scales with one load
     this.f16Table = this.reserve(65536 * 4);
@@ -49,10 +83,35 @@ export class WasmBackend extends JsBackend {
     for (let h = 0; h < 65536; h++) table[h] = f16ToF32(h);
   }
 
-  /** Creates a backend with its own memory. */
-  static async create(): Promise<WasmBackend> {
-    const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
-    return new WasmBackend(memory, await instantiateKernels(memory));
+  /**
+   * Creates a backend with its own memory and, for more than one thread, its
+   * own pool of workers.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` for a thread count that is not a
+   * positive integer up to 64; `E_BACKEND_UNAVAILABLE` when relaxed SIMD is
+   * asked for and missing, or the workers cannot start.
+   */
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const features = detectWasmFeatures();
+    const relaxed = options.relaxedSimd ?? features.relaxedSimd;
+    if (relaxed && !features.relaxedSimd) throw new LlamitaError('E_BACKEND_UNAVAILABLE', 'this runtime has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
+    const wanted = options.threads ?? (await hardwareThreads());
+    if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_THREADS) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `threads must be an integer from 1 to ${MAX_THREADS}, got ${wanted}`);
+    }
+    const why = wanted === 1 ? 'one thread requested' : !features.threads ? 'no shared memory here (a browser page must be cross-origin isolated)' : undefined;
+    if (why) {
+      const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+      return new WasmBackend(memory, await instantiateKernels(await kernelModule('single', relaxed), memory), undefined, `single thread: ${why}`, relaxed);
+    }
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
+    const module = await kernelModule('shared', relaxed);
+    const pool = await ThreadPool.create(module, memory, wanted, KERNEL_NAMES, canBlockHere());
+    return new WasmBackend(memory, await instantiateKernels(module, memory), pool, `${wanted} threads`, relaxed);
+  }
+
+  /** Threads that split each matmul, this one included. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
   }
 
   /** Bytes of wasm memory in use (weights, cache, scratch). */
@@ -98,10 +157,16 @@ export class WasmBackend extends JsBackend {
     }
   }
 
-  /** Frees every buffer; later calls throw `E_DISPOSED`. */
+  /** Frees every buffer and stops the worker threads; later calls throw `E_DISPOSED`. */
   override dispose(): void {
     this.regions.clear();
+    this.pool?.dispose();
     this.disposed = true;
+  }
+
+  override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
+    this.quantized = undefined;
+    super.write(buffer, byteOffset, data);
   }
 
   protected override storage(buffer: BufferHandle): Uint8Array {
@@ -117,53 +182,107 @@ export class WasmBackend extends JsBackend {
   }
 
   protected override execute(op: Op): void {
-    if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) return super.execute(op);
+    if (op.op === 'attention' && op.k.dtype === 'f16' && op.q.shape[2]! % 4 === 0) {
+      this.quantized = undefined;
+      return this.attention(op);
+    }
+    if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) {
+      this.quantized = undefined;
+      return super.execute(op);
+    }
     const [m, k] = op.x.shape as [number, number];
     const n = op.w.shape[0]!;
     if (m === 0 || n === 0) return;
     const x = this.address(op.x.buffer, op.x.byteOffset);
     const w = this.address(op.w.buffer, op.w.byteOffset);
     const out = this.address(op.out.buffer, op.out.byteOffset);
-    if (op.w.dtype === 'f32') {
-      this.kernels.matmulF32(x, w, out, m, k, n);
-      return;
-    }
-    // quantize each activation row once: Q8_0 (blocks of 32) for q8_0/q4_0, Q8_K (256) for the k-quants
+    if (op.w.dtype === 'f32') return this.dispatch('matmulF32', [x, w, out, m, k, n], n, m * k * n);
+    // each activation row is quantized once: Q8_0 (blocks of 32) for q8_0/q4_0, Q8_K (256) for the k-quants
     const kQuant = op.w.dtype === 'q4_k' || op.w.dtype === 'q6_k';
+    const { qs, ds, sums } = this.quantizeInput(x, m, k, kQuant);
+    // a later matmul reading its own output as input must not reuse these quants
+    if (out < x + m * k * 4 && x < out + m * n * 4) this.quantized = undefined;
+    const work = m * k * n;
+    switch (op.w.dtype) {
+      case 'q8_0':
+        return this.dispatch('matmulQ8_0', [qs, ds, w, out, m, k, n, this.f16Table], n, work);
+      case 'q4_0':
+        return this.dispatch('matmulQ4_0', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
+      case 'q6_k':
+        return this.dispatch('matmulQ6_K', [qs, ds, w, out, m, k, n, this.f16Table], n, work);
+      default:
+        return this.dispatch('matmulQ4_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
+    }
+  }
+
+  /** Attention over an f16 cache in SIMD, split across threads by head. */
+  private attention(op: AttentionOp): void {
+    const [m, nHead, hd] = op.q.shape as [number, number, number];
+    const [ctx, nKv] = op.k.shape as [number, number];
+    for (const p of this.i32(op.positions)) {
+      if (p < 0 || p >= ctx) throw new LlamitaError('E_OUT_OF_BOUNDS', `attention position ${p} is outside the cache [0, ${ctx})`, { position: p, contextSize: ctx });
+    }
+    const scratchBytes = nHead * hd * 8;
+    if (this.attentionScratch.byteLength < scratchBytes) this.attentionScratch = { offset: this.reserve(scratchBytes), byteLength: scratchBytes };
+    const args = [
+      this.address(op.q.buffer, op.q.byteOffset),
+      this.address(op.k.buffer, op.k.byteOffset),
+      this.address(op.v.buffer, op.v.byteOffset),
+      this.address(op.positions.buffer, op.positions.byteOffset),
+      op.scale,
+      m,
+      nHead,
+      nKv,
+      hd,
+      ctx,
+      this.address(op.out.buffer, op.out.byteOffset),
+      this.attentionScratch.offset,
+    ];
+    this.dispatch('attentionF16', args, nHead, m * nHead * hd * 64);
+  }
+
+  /** Runs a kernel over all `n` output columns: split across the pool when there is enough work, else here. */
+  private dispatch(name: KernelName, args: number[], n: number, work: number): void {
+    const kernel = this.kernels[name] as (...a: number[]) => void;
+    if (this.pool && work >= MIN_PARALLEL_WORK) this.pool.run(name, kernel, args, n);
+    else kernel(...args, 0, n);
+  }
+
+  /**
+   * Quantizes the `[m, k]` f32 rows at `x` into scratch (int8 quants, f32
+   * scales, and the i32 sums of each group of quants: per 16 for Q8_K, which
+   * Q4_K's mins need, per 32 for Q8_0, which Q4_0's offset of 8 needs),
+   * unless the previous matmul already did for the same input.
+   */
+  private quantizeInput(x: number, m: number, k: number, kQuant: boolean): { qs: number; ds: number; sums: number } {
     const block = kQuant ? 256 : 32;
     const qsBytes = (m * k + 15) & ~15;
     const dsBytes = ((m * k) / block) * 4;
-    const sumsBytes = kQuant ? ((m * k) / 16) * 4 : 0;
-    const scratch = this.scratchFor(qsBytes + dsBytes + sumsBytes);
-    const [qsAt, dsAt, sumsAt] = [scratch, scratch + qsBytes, scratch + qsBytes + dsBytes];
-    const qs = new Int8Array(this.memory.buffer, qsAt, m * k);
-    const ds = new Float32Array(this.memory.buffer, dsAt, (m * k) / block);
+    const group = kQuant ? 16 : 32;
+    const sumsBytes = ((m * k) / group) * 4;
+    const reuse = this.quantized?.x === x && this.quantized.bytes === m * k * 4 && this.quantized.kQuant === kQuant;
+    const scratch = reuse ? this.scratch.offset : this.scratchFor(qsBytes + dsBytes + sumsBytes);
+    const at = { qs: scratch, ds: scratch + qsBytes, sums: scratch + qsBytes + dsBytes };
+    if (reuse) return at;
+    const qs = new Int8Array(this.memory.buffer, at.qs, m * k);
+    const ds = new Float32Array(this.memory.buffer, at.ds, (m * k) / block);
     const xs = new Float32Array(this.memory.buffer, x, m * k);
     const quantizeRow = kQuant ? quantizeRowQ8K : quantizeRowQ8_0;
     for (let i = 0; i < m; i++) quantizeRow(xs.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
-    switch (op.w.dtype) {
-      case 'q8_0':
-        return this.kernels.matmulQ8_0(qsAt, dsAt, w, out, m, k, n, this.f16Table);
-      case 'q4_0':
-        return this.kernels.matmulQ4_0(qsAt, dsAt, w, out, m, k, n, this.f16Table);
-      case 'q6_k':
-        return this.kernels.matmulQ6_K(qsAt, dsAt, w, out, m, k, n, this.f16Table);
-      default: {
-        // Q4_K subtracts mins times the sums of each 16 activation quants
-        const sums = new Int32Array(this.memory.buffer, sumsAt, (m * k) / 16);
-        for (let g = 0; g < sums.length; g++) {
-          let t = 0;
-          for (let e = g * 16; e < g * 16 + 16; e++) t += qs[e]!;
-          sums[g] = t;
-        }
-        return this.kernels.matmulQ4_K(qsAt, dsAt, sumsAt, w, out, m, k, n, this.f16Table);
-      }
+    const sums = new Int32Array(this.memory.buffer, at.sums, (m * k) / group);
+    for (let g = 0; g < sums.length; g++) {
+      let t = 0;
+      for (let e = g * group; e < (g + 1) * group; e++) t += qs[e]!;
+      sums[g] = t;
     }
+    this.quantized = { x, bytes: m * k * 4, kQuant };
+    return at;
   }
 
   /** A scratch area of at least `bytes`, kept at a fixed place once allocated (16-byte aligned). */
   private scratchFor(bytes: number): number {
     if (this.scratch.byteLength < bytes) {
+      this.quantized = undefined;
       const size = Math.max(bytes, this.scratch.byteLength * 2, 1 << 16);
       this.scratch = { offset: this.reserve(size), byteLength: size };
     }
@@ -172,18 +291,20 @@ export class WasmBackend extends JsBackend {
 }
 
 /** Factory for {@link WasmBackend}: probes SIMD support and that the kernels load. */
-export const wasmBackend: BackendFactory = {
+export const wasmBackend: BackendFactory<WasmBackendOptions> = {
   name: 'wasm',
   async probe() {
     const f = detectWasmFeatures();
     if (!f.simd) return { ok: false, reason: 'this runtime has no WebAssembly SIMD128' };
     try {
-      await kernelModule();
+      await kernelModule('single');
+      if (f.threads) await kernelModule('shared');
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
-    return { ok: true, description: `WebAssembly SIMD128${f.relaxedSimd ? ' (relaxed SIMD available)' : ''}, single thread` };
+    const threads = f.threads ? `up to ${await hardwareThreads()} threads` : 'single thread (no shared memory)';
+    return { ok: true, description: `WebAssembly SIMD128${f.relaxedSimd ? ' (relaxed SIMD available)' : ''}, ${threads}` };
   },
-  create: () => WasmBackend.create(),
+  create: (options?: WasmBackendOptions) => WasmBackend.create(options),
 };
 

@@ -1,22 +1,54 @@
 import { LlamitaError } from '@llamita/core';
+import { detectWasmFeatures } from './features.js';
 
 /** The exports of `assembly/matmul.ts` (pointers are byte offsets into the shared memory). */
+// Every kernel ends with `j0, j1`: it computes output columns j0 <= j < j1 of n, so threads can split it.
 export interface KernelExports {
-  matmulF32(x: number, w: number, out: number, m: number, k: number, n: number): void;
-  matmulQ8_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
-  matmulQ4_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
-  matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
-  matmulQ6_K(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number): void;
+  matmulF32(x: number, w: number, out: number, m: number, k: number, n: number, j0: number, j1: number): void;
+  matmulQ8_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ4_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ6_K(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  /** Heads h0 <= h < h1 of attention over an f16 cache; `scratch` holds 2·hd f32 per head. */
+  attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, h0: number, h1: number): void;
 }
 
-/** The compiled kernels, built by the package's build step into `build/kernels.wasm` (not committed). */
-const WASM_URL = new URL('../build/kernels.wasm', import.meta.url);
+/** Names of the kernels, the order the thread pool indexes them by. */
+export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16'] as const satisfies readonly (keyof KernelExports)[];
 
-let cached: Promise<WebAssembly.Module> | undefined;
+/** A kernel's name. */
+export type KernelName = (typeof KERNEL_NAMES)[number];
 
-/** Compiles the kernel module once per process (Node reads the file; browsers fetch it). */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  cached ??= (async () => {
+/**
+ * The compiled kernels, built by the package's build step (not committed):
+ * over an ordinary memory or a shared one (threads), each with plain SIMD128
+ * or with relaxed SIMD (the default where the runtime validates it).
+ * Each instance writes the module's one data segment (expf's table, below
+ * the first 64 KiB that buffers never use) when it starts; over a shared
+ * memory the workers rewrite the same bytes, which is harmless.
+ */
+const WASM_URLS = {
+  single: new URL('../build/kernels.wasm', import.meta.url),
+  'single-relaxed': new URL('../build/kernels-relaxed.wasm', import.meta.url),
+  shared: new URL('../build/kernels-shared.wasm', import.meta.url),
+  'shared-relaxed': new URL('../build/kernels-shared-relaxed.wasm', import.meta.url),
+};
+
+/** Which memory the kernels run over: an ordinary one, or a shared one (threads). */
+export type MemoryKind = 'single' | 'shared';
+
+const cached = new Map<string, Promise<WebAssembly.Module>>();
+
+/**
+ * Compiles the kernel module for `kind` once per process (Node reads the
+ * file; browsers fetch it): the relaxed-SIMD build where the runtime has it.
+ */
+export function kernelModule(kind: MemoryKind = 'single', relaxed = detectWasmFeatures().relaxedSimd): Promise<WebAssembly.Module> {
+  const variant = relaxed ? (`${kind}-relaxed` as const) : kind;
+  const WASM_URL = WASM_URLS[variant];
+  let module = cached.get(variant);
+  if (module) return module;
+  module = (async () => {
     let bytes: ArrayBuffer;
     try {
       if (WASM_URL.protocol === 'file:') {
@@ -27,17 +59,18 @@ export function kernelModule(): Promise<WebAssembly.Module> {
         bytes = await (await fetch(WASM_URL)).arrayBuffer();
       }
     } catch (e) {
-      cached = undefined;
+      cached.delete(variant);
       throw new LlamitaError('E_BACKEND_UNAVAILABLE', `cannot load the wasm kernels from ${WASM_URL.href} (was the package built?): ${(e as Error).message}`);
     }
     return WebAssembly.compile(bytes);
   })();
-  return cached;
+  cached.set(variant, module);
+  return module;
 }
 
-/** Instantiates the kernels over `memory`. */
-export async function instantiateKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
-  const instance = await WebAssembly.instantiate(await kernelModule(), {
+/** Instantiates `module` (one of {@link kernelModule}'s) over `memory` (shared or not, to match). */
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, {
     env: {
       memory,
       abort: () => {

@@ -26,3 +26,4 @@ export { type Backend, type BackendInfo, type BackendFactory, type ProbeResult, 
 export { validateOp } from './validate.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';
+export { ProfilingBackend, type OpTiming } from './profile.js';

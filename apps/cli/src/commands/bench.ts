@@ -1,13 +1,18 @@
 import { parseArgs } from 'node:util';
+import { ProfilingBackend, type Backend, type OpTiming } from '@llamita/core';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
 import { intFlag } from '../options.js';
 
-export const benchHelp = `llamita bench --model FILE [--backend js|wasm] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
+export const benchHelp = `llamita bench --model FILE [--backend js|wasm] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
 Measures prefill (the prompt in one batch) and decode (greedy, one token at a
 time) speed, as the median of --repeats runs from an empty cache, with the spread.
-Prompt ids are fixed (BOS, then a deterministic walk over the vocabulary).`;
+Prompt ids are fixed (BOS, then a deterministic walk over the vocabulary).
+--threads N sets the wasm backend's threads (default: every hardware thread);
+--plain-simd keeps it on the plain SIMD128 kernels where relaxed SIMD exists.
+--profile times each op of the last repeat (ms per kind of op, prefill and
+decode apart); running op by op makes those repeats a little slower.`;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -24,32 +29,41 @@ export async function bench(argv: string[]): Promise<void> {
       'gen-tokens': { type: 'string' },
       repeats: { type: 'string' },
       json: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'plain-simd': { type: 'boolean', default: false },
     },
   });
   if (!values.model) throw new UsageError('--model is required');
-  if (values.threads !== undefined && intFlag('threads', values.threads, 1, 1) !== 1) throw new UsageError('--threads above 1 is not supported yet: both backends are single-threaded');
   const promptTokens = intFlag('prompt-tokens', values['prompt-tokens'], 128, 1, 8192);
   const genTokens = intFlag('gen-tokens', values['gen-tokens'], 64, 1, 8192);
   const repeats = intFlag('repeats', values.repeats, 3, 1, 100);
-  const engine = await openEngine({ model: values.model, backend: values.backend, contextSize: promptTokens + genTokens });
+  const threads = values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1, 64);
+  const engine = await openEngine({ model: values.model, backend: values.backend, contextSize: promptTokens + genTokens, profile: values.profile, plainSimd: values['plain-simd'], ...(threads !== undefined && { threads }) });
+  const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
+  const profile: { prefill: OpTiming[]; decode: OpTiming[] } = { prefill: [], decode: [] };
   const { vocabSize } = engine.model.config;
   const prompt = [engine.tokenizer.vocab.bos, ...Array.from({ length: promptTokens - 1 }, (_, i) => 3 + ((i * 7919) % (vocabSize - 3)))];
   const prefill: number[] = [];
   const decode: number[] = [];
   for (let r = 0; r < repeats; r++) {
     engine.model.reset();
+    profiler?.reset();
     let start = performance.now();
     let token = await engine.model.evaluateGreedy(prompt);
     prefill.push(promptTokens / ((performance.now() - start) / 1000));
+    profile.prefill = profiler?.report() ?? [];
+    profiler?.reset();
     start = performance.now();
     for (let i = 0; i < genTokens; i++) token = await engine.model.evaluateGreedy([token]);
     decode.push(genTokens / ((performance.now() - start) / 1000));
+    profile.decode = profiler?.report() ?? [];
     if (!values.json) process.stderr.write(`run ${r + 1}/${repeats}: prefill ${round(prefill.at(-1)!)} tok/s, decode ${round(decode.at(-1)!)} tok/s\n`);
   }
   const result = {
     model: values.model,
     backend: engine.model.backend.info.name,
-    threads: 1,
+    backend_info: engine.model.backend.info.description,
+    threads: threadsOf(profiler?.inner ?? engine.model.backend),
     prompt_tokens: promptTokens,
     gen_tokens: genTokens,
     repeats,
@@ -57,8 +71,25 @@ export async function bench(argv: string[]): Promise<void> {
     decode_tok_s: round(median(decode)),
     prefill_spread: [round(Math.min(...prefill)), round(Math.max(...prefill))],
     decode_spread: [round(Math.min(...decode)), round(Math.max(...decode))],
+    ...(profiler && { profile: { prefill: perToken(profile.prefill, promptTokens), decode: perToken(profile.decode, genTokens) } }),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(`${result.backend}: prefill ${result.prefill_tok_s} tok/s (${result.prefill_spread.join('–')}), decode ${result.decode_tok_s} tok/s (${result.decode_spread.join('–')})\n`);
+  else {
+    process.stdout.write(`${result.backend} (${result.threads} thread${result.threads > 1 ? 's' : ''}): prefill ${result.prefill_tok_s} tok/s (${result.prefill_spread.join('–')}), decode ${result.decode_tok_s} tok/s (${result.decode_spread.join('–')})\n`);
+    for (const [phase, rows] of Object.entries(result.profile ?? {})) {
+      process.stdout.write(`${phase}, ms per token:\n`);
+      for (const r of rows) process.stdout.write(`  ${r.ms_per_token.toFixed(3).padStart(9)}  ${String(r.calls).padStart(5)}×  ${r.key}\n`);
+    }
+  }
   engine.dispose();
+}
+
+/** Threads of a backend that has them (wasm), else 1. */
+function threadsOf(backend: Backend): number {
+  return 'threads' in backend && typeof backend.threads === 'number' ? backend.threads : 1;
+}
+
+/** Profile rows with time per token of the phase. */
+function perToken(rows: readonly OpTiming[], tokens: number) {
+  return rows.map((r) => ({ key: r.key, calls: r.calls, ms_per_token: Math.round((r.ms / tokens) * 1000) / 1000 }));
 }

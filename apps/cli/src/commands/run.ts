@@ -28,7 +28,7 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     js (default) or wasm (SIMD kernels for f32, Q8_0, Q4_0, Q4_K and Q6_K matmuls)
-  --threads N        worker threads, for backends that use them (the js backend is single-threaded)
+  --threads N        threads for the wasm backend (default: all hardware threads; js is single-threaded)
   --quantize TYPE    re-encode float weights while loading (q8_0, q4_0, q4_k, ...)
   --json             print one JSON object instead of streaming
 
@@ -109,6 +109,7 @@ export async function run(argv: string[]): Promise<void> {
   const engine = await openEngine({
     model: values.model,
     backend: values.backend,
+    ...(values.threads !== undefined && { threads: intFlag('threads', values.threads, 1, 1, 64) }),
     allowDefault: true,
     ...(contextSize !== undefined && { contextSize }),
     ...(values.quantize !== undefined && { quantize: values.quantize }),

@@ -1,0 +1,171 @@
+import { LlamitaError } from '@llamita/core';
+import { workerMain, type WorkerInit } from './worker-main.js';
+
+/** Slots of the control block shared by the pool's threads (an Int32Array over a SharedArrayBuffer). */
+export const Slot = {
+  /** Bumped once per task; workers wait on it. */
+  Generation: 0,
+  /** Workers that finished the current task. */
+  Done: 1,
+  /** Index of the kernel to run, or -1 to stop. */
+  Kernel: 2,
+  /** Workers whose task threw. */
+  Failed: 3,
+  /** Threads taking part, the caller included. */
+  Threads: 4,
+  /** Arguments of the current task. */
+  ArgCount: 5,
+  /** First of the [j0, j1) pairs, one per thread. */
+  Ranges: 16,
+} as const;
+/** Most threads a pool runs (the control block has a row range for each). */
+export const MAX_THREADS = 64;
+/** Byte offset of the task's f64 arguments in the control block. */
+export const ARGS_AT = (Slot.Ranges + 2 * MAX_THREADS) * 4;
+/** Most arguments a task takes (the split range is appended by each thread). */
+export const MAX_ARGS = 16;
+const CONTROL_BYTES = ARGS_AT + MAX_ARGS * 8;
+/** Loads of the done counter before the caller sleeps: a few microseconds of spinning saves a futex round trip per matmul. */
+const SPINS = 20000;
+/** A worker silent this long is taken for dead, and the task fails instead of hanging. */
+const STALL_MS = 60_000;
+
+/** The part of `[0, n)` thread `t` of `threads` computes; boundaries are multiples of 4 rows. */
+export function shareOf(n: number, t: number, threads: number): [number, number] {
+  const cut = (i: number) => (i === threads ? n : Math.min(n, Math.floor((n * i) / threads / 4) * 4));
+  return [cut(t), cut(t + 1)];
+}
+
+type Kernel = (...args: number[]) => void;
+
+/** The minimal worker handle both runtimes give. */
+interface WorkerHandle {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+/**
+ * Worker threads over one shared `WebAssembly.Memory`, each with its own
+ * instance of the kernel module. {@link ThreadPool.run} splits one kernel call
+ * by output rows: the caller computes the first share while the workers
+ * compute the rest, and it returns once all are done (synchronously, so the
+ * backend's `run` stays synchronous). Workers spin briefly, then sleep on a
+ * futex (`Atomics.wait`), between tasks.
+ */
+export class ThreadPool {
+  private readonly control: Int32Array;
+  private readonly args: Float64Array;
+
+  private constructor(
+    private readonly workers: readonly WorkerHandle[],
+    controlBuffer: SharedArrayBuffer,
+    private readonly kernelNames: readonly string[],
+    private readonly canBlock: boolean,
+  ) {
+    this.control = new Int32Array(controlBuffer, 0, ARGS_AT / 4);
+    this.args = new Float64Array(controlBuffer, ARGS_AT, MAX_ARGS);
+  }
+
+  /** Threads that take part in each task, the calling one included. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Starts `threads - 1` workers that instantiate `module` over `memory` and
+   * export `kernelNames`. `canBlock` says whether the calling thread may
+   * `Atomics.wait` (not a browser's main thread); without it the caller spins.
+   * @throws LlamitaError `E_BACKEND_UNAVAILABLE` when a worker cannot start.
+   */
+  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, kernelNames: readonly string[], canBlock: boolean): Promise<ThreadPool> {
+    if (threads > MAX_THREADS) throw new LlamitaError('E_INVALID_ARGUMENT', `at most ${MAX_THREADS} threads, got ${threads}`);
+    const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
+    const workers: WorkerHandle[] = [];
+    try {
+      const ready: Promise<void>[] = [];
+      for (let i = 1; i < threads; i++) {
+        const { worker, started } = await spawn();
+        workers.push(worker);
+        ready.push(started);
+        worker.postMessage({ module, memory, control: controlBuffer, kernelNames, slots: Slot, argsAt: ARGS_AT, maxArgs: MAX_ARGS, index: i } satisfies WorkerInit);
+      }
+      await Promise.all(ready);
+    } catch (e) {
+      for (const w of workers) void w.terminate();
+      throw new LlamitaError('E_BACKEND_UNAVAILABLE', `cannot start ${threads - 1} wasm worker threads: ${(e as Error).message}`);
+    }
+    return new ThreadPool(workers, controlBuffer, kernelNames, canBlock);
+  }
+
+  /**
+   * Runs `kernel(...args, j0, j1)` on every thread, each with its share of
+   * `[0, n)` ({@link shareOf}); `local` is the calling thread's instance of
+   * the same kernel.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` when a worker's kernel trapped.
+   */
+  run(kernel: string, local: Kernel, args: readonly number[], n: number): void {
+    const c = this.control;
+    const index = this.kernelNames.indexOf(kernel);
+    if (index < 0 || args.length > MAX_ARGS) throw new LlamitaError('E_INVALID_ARGUMENT', `the thread pool cannot run ${kernel} with ${args.length} arguments`);
+    this.args.set(args);
+    c[Slot.ArgCount] = args.length;
+    for (let t = 0; t < this.threads; t++) c.set(shareOf(n, t, this.threads), Slot.Ranges + 2 * t);
+    c[Slot.Kernel] = index;
+    c[Slot.Threads] = this.threads;
+    c[Slot.Failed] = 0;
+    Atomics.store(c, Slot.Done, 0);
+    Atomics.add(c, Slot.Generation, 1);
+    Atomics.notify(c, Slot.Generation);
+    const [j0, j1] = shareOf(n, 0, this.threads);
+    local(...args, j0, j1);
+    this.awaitWorkers();
+    if (c[Slot.Failed]) throw new LlamitaError('E_INVALID_ARGUMENT', `a wasm worker thread failed running ${kernel}`);
+  }
+
+  /** Blocks until every worker reported the current task done. */
+  private awaitWorkers(): void {
+    const c = this.control;
+    const workers = this.workers.length;
+    let spins = 0;
+    let since = 0;
+    for (let done = Atomics.load(c, Slot.Done); done < workers; done = Atomics.load(c, Slot.Done)) {
+      if (++spins < SPINS || !this.canBlock) continue;
+      since ||= performance.now();
+      Atomics.wait(c, Slot.Done, done, 100);
+      if (performance.now() - since > STALL_MS) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `a wasm worker thread stopped responding (${workers - done} of ${workers} still busy after ${STALL_MS / 1000} s)`);
+    }
+  }
+
+  /** Stops the workers. */
+  dispose(): void {
+    Atomics.store(this.control, Slot.Kernel, -1);
+    Atomics.add(this.control, Slot.Generation, 1);
+    Atomics.notify(this.control, Slot.Generation);
+    for (const w of this.workers) void w.terminate();
+  }
+}
+
+/** Starts one worker running {@link workerMain}; `started` settles when it is listening, or rejects on its first error. */
+async function spawn(): Promise<{ worker: WorkerHandle; started: Promise<void> }> {
+  const main = workerMain.toString();
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const { Worker } = await import('node:worker_threads');
+    const source = `const { parentPort } = require('node:worker_threads');\n(${main})((handler) => parentPort.once('message', handler), (message) => parentPort.postMessage(message));`;
+    const worker = new Worker(source, { eval: true });
+    worker.unref();
+    const started = new Promise<void>((resolve, reject) => {
+      worker.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+      worker.once('error', reject);
+    });
+    return { worker, started };
+  }
+  const source = `(${main})((handler) => { self.onmessage = (e) => handler(e.data); }, (message) => self.postMessage(message));`;
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  const started = new Promise<void>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
+    worker.onerror = (e: ErrorEvent) => reject(new Error(e.message));
+  });
+  void started.finally(() => URL.revokeObjectURL(url)).catch(() => undefined);
+  return { worker, started };
+}

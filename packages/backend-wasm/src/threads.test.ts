@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { asF32, byteSize, tensorOn, type Backend, type DType, type Op, type Tensor } from '@llamita/core';
+import { JsBackend } from '@llamita/backend-js';
+import { Prng } from '@llamita/sampling';
+import { f32ToF16 } from '@llamita/tensor';
+import { randomF32, randomWeight } from '@llamita/testkit';
+import { WasmBackend } from './backend.js';
+import { shareOf } from './thread-pool.js';
+
+function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView): Tensor {
+  const buffer = backend.allocate(byteSize(dtype, shape));
+  if (data) backend.write(buffer, 0, data);
+  return tensorOn(buffer, dtype, shape);
+}
+
+/** Runs `build`'s op on a backend and returns its f32 output. */
+async function runOn(backend: Backend, build: (b: Backend) => { op: Op; out: Tensor }): Promise<Float32Array> {
+  const { op, out } = build(backend);
+  backend.run([op]);
+  return asF32(await backend.read(out));
+}
+
+describe('shareOf', () => {
+  it('cuts [0, n) into contiguous shares at multiples of 4 that cover every row once', () => {
+    for (const [n, threads] of [[5632, 2], [256, 3], [7, 4], [1, 8], [32000, 16]] as const) {
+      let next = 0;
+      for (let t = 0; t < threads; t++) {
+        const [j0, j1] = shareOf(n, t, threads);
+        expect(j0).toBe(next);
+        expect(j1).toBeGreaterThanOrEqual(j0);
+        if (t < threads - 1) expect(j1 % 4 === 0 || j1 === n).toBe(true);
+        next = j1;
+      }
+      expect(next).toBe(n);
+    }
+  });
+});
+
+describe('wasm backend threads', () => {
+  const rng = new Prng(7);
+  const [m, k, n] = [5, 512, 1030];
+  const x = randomF32(rng, m * k);
+  const weights = Object.fromEntries((['f32', 'q8_0', 'q4_0', 'q4_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]));
+
+  it.each(Object.keys(weights))('splits a %s matmul across 1, 2 and 3 threads with identical results', async (dtype) => {
+    const matmul = (b: Backend) => {
+      const out = put(b, 'f32', [m, n]);
+      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype]), out } satisfies Op, out };
+    };
+    const results: Float32Array[] = [];
+    for (const threads of [1, 2, 3]) {
+      const backend = await WasmBackend.create({ threads });
+      expect(backend.threads).toBe(threads);
+      results.push(await runOn(backend, matmul));
+      backend.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+    // and the same products as the reference kernels, up to f32 summation order
+    const reference = await runOn(new JsBackend(), matmul);
+    const scale = Math.max(...reference.map(Math.abs));
+    for (let i = 0; i < reference.length; i++) expect(Math.abs(results[0]![i]! - reference[i]!)).toBeLessThan(1e-4 * scale);
+  });
+
+  it('runs attention over an f16 cache head by head on threads, as the reference kernel rounds it', async () => {
+    const [mq, nHead, nKv, hd, ctx] = [3, 8, 2, 64, 40];
+    const q = randomF32(rng, mq * nHead * hd, 2);
+    const kv = (count: number) => Uint16Array.from(randomF32(rng, count, 3), (v) => f32ToF16(v));
+    const [kc, vc] = [kv(ctx * nKv * hd), kv(ctx * nKv * hd)];
+    const attention = (b: Backend) => {
+      const out = put(b, 'f32', [mq, nHead * hd]);
+      const op: Op = { op: 'attention', q: put(b, 'f32', [mq, nHead, hd], q), k: put(b, 'f16', [ctx, nKv, hd], kc), v: put(b, 'f16', [ctx, nKv, hd], vc), positions: put(b, 'i32', [mq], Int32Array.of(20, 30, 39)), scale: 1 / 8, out };
+      return { op, out };
+    };
+    const reference = await runOn(new JsBackend(), attention);
+    for (const threads of [1, 3]) {
+      const backend = await WasmBackend.create({ threads });
+      const got = await runOn(backend, attention);
+      backend.dispose();
+      // the accumulator is f16: the two may differ by one f16 step where an f32 sum rounded the other way
+      for (let i = 0; i < reference.length; i++) expect(Math.abs(got[i]! - reference[i]!)).toBeLessThanOrEqual(2 ** -9 * Math.max(1, Math.abs(reference[i]!)));
+    }
+  });
+
+  it('refuses thread counts outside 1..64', async () => {
+    await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
+    await expect(WasmBackend.create({ threads: 65 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
+  });
+
+  it('says in its info how many threads it runs', async () => {
+    const backend = await WasmBackend.create({ threads: 2 });
+    expect(backend.info.description).toMatch(/2 threads/);
+    backend.dispose();
+    const single = await WasmBackend.create({ threads: 1 });
+    expect(single.info.description).toMatch(/single thread/);
+    single.dispose();
+  });
+});
