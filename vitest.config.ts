@@ -29,5 +29,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // as the CLI does: Node 20 keeps WebAssembly relaxed SIMD behind a flag, and the
+    // wasm backend's default (relaxed) kernels are what users run
+    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -84,7 +84,8 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
     [['chat'], 2, /not implemented yet/],
-    [['bench', '--model', stories, '--threads', '2'], 2, /--threads above 1 is not supported yet/],
+    [['bench', '--model', stories, '--threads', '2'], 2, /the js backend is single-threaded: --threads must be 1/],
+    [['bench', '--model', stories, '--backend', 'wasm', '--threads', '65'], 2, /--threads must be/],
     [['run', '--model', stories, '--grammar', 'yaml'], 2, /--grammar takes "json"/],
     [['bogus'], 2, /unknown command "bogus"/],
   ])('%j fails with a clear message and exit %i, no stack trace', (args, status, message) => {

@@ -25,22 +25,6 @@
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(a, b)));
 }
 
-/**
- * Four i32 lanes holding the dot product of 32 small weights (|w| * 127 * 4 must
- * fit an i16, i.e. |w| <= 64: 4- to 6-bit quants) with 32 int8 activations.
- * Products are summed as i16 before one widening, half the work of {@link dot16}.
- */
-@inline function dot32Small(w0: v128, x0: v128, w1: v128, x1: v128): v128 {
-  const lo = i16x8.add(i16x8.extmul_low_i8x16_s(w0, x0), i16x8.extmul_low_i8x16_s(w1, x1));
-  const hi = i16x8.add(i16x8.extmul_high_i8x16_s(w0, x0), i16x8.extmul_high_i8x16_s(w1, x1));
-  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(lo, hi));
-}
-
-/** Like {@link dot32Small} for 16 weights (|w| <= 128). */
-@inline function dot16Small(w: v128, x: v128): v128 {
-  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x)));
-}
-
 @inline function half(f16: usize, at: usize): f32 {
   return load<f32>(f16 + (<usize>load<u16>(at) << 2));
 }
@@ -133,13 +117,24 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
 }
 
 /**
+ * i16 lanes summing to Σ w · x over 16 elements, for unsigned weights `w` of
+ * at most 7 bits and int8 activations `x`; every lane is at most 2 · 127 · |w|.
+ * With relaxed SIMD one dot instruction (nibbles and 6-bit quants fit its
+ * 7-bit operand), in the i16x8 form: on x86 that is one pmaddubsw. (The
+ * i32x4 `_add` form was miscompiled by Node 20's V8 inside the four-row Q4_0
+ * tile; the relaxed-versus-plain test caught it.)
+ */
+@inline function dot16Unsigned(w: v128, x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
+  return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
+}
+
+/**
  * i32 lanes summing to Σ nibble · x over 32 elements: `lo`/`hi` hold the
  * nibbles (0..15) of elements 0..15 / 16..31, `x0`/`x1` their int8 activations.
- * With relaxed SIMD one dot instruction per 16 (nibbles fit its 7-bit operand).
  */
 @inline function dotNibbles(lo: v128, hi: v128, x0: v128, x1: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, lo, i32x4.splat(0)));
-  return dot32Small(lo, x0, hi, x1);
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(lo, x0), dot16Unsigned(hi, x1)));
 }
 
 /** Four f16 values at a, b, c, d as f32 lanes, through the table. */
@@ -240,62 +235,133 @@ export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 }
 
 // k-quants against Q8_K activations: `xq` int8 [m, k], `xd` f32 [m, k/256]
-// (one scale per 256), `xs` i32 [m, k/16] (sums of each 16 quants, for the
-// mins). Formulas follow ggml's vec_dot_q4_K_q8_K and vec_dot_q6_K_q8_K.
-// Sub-block products are scaled as i32 vectors and summed horizontally once per block.
+// (one scale per 256), `xs` i32 [m, k/16] (sums of each 16 quants, for Q4_K's
+// mins and Q6_K's offset). Formulas follow ggml's vec_dot_q4_K_q8_K and
+// vec_dot_q6_K_q8_K. Sub-block products are scaled by pmaddwd-style i16 dots
+// into i32 vectors, summed horizontally once per block.
 
-/** Scale and min of sub-block j of a Q4_K block from its 12 packed bytes (get_scale_min_k4). */
-@inline function scaleK4(s: usize, j: i32): i32 {
-  return j < 4 ? <i32>(load<u8>(s + j) & 63) : <i32>((load<u8>(s + j + 4) & 0xf) | ((load<u8>(s + j - 4) >> 6) << 4));
-}
-@inline function minK4(s: usize, j: i32): i32 {
-  return j < 4 ? <i32>(load<u8>(s + j + 4) & 63) : <i32>((load<u8>(s + j + 4) >> 4) | ((load<u8>(s + j) >> 6) << 4));
+/**
+ * The 6-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K block's
+ * eight sub-blocks, unpacked from its 12 packed bytes at `s` all at once
+ * (ggml's get_scale_min_k4 for every j).
+ */
+@inline function q4KScalesMins(s: usize): v128 {
+  const a = load<u32>(s);
+  const b = load<u32>(s + 4);
+  const c = load<u32>(s + 8);
+  let v = i32x4.splat(a & 0x3f3f3f3f);
+  v = i32x4.replace_lane(v, 1, (c & 0x0f0f0f0f) | (((a >> 6) & 0x03030303) << 4));
+  v = i32x4.replace_lane(v, 2, b & 0x3f3f3f3f);
+  return i32x4.replace_lane(v, 3, ((c >> 4) & 0x0f0f0f0f) | (((b >> 6) & 0x03030303) << 4));
 }
 
-/** out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12 scale bytes, 128 nibble bytes). */
+/**
+ * One activation row's Q8_K block `xb` against one Q4_K weight block `wb`:
+ * i32 lanes summing to Σ_j scale_j · Σ(q · x) over the 8 sub-blocks, and (in
+ * `mins`) lanes summing to Σ_j min_j · Σ x. `bsums` holds the activation's
+ * eight per-32 sums as i16.
+ */
+@inline function q4KBlock(wb: usize, xb: usize, bsums: v128, low: v128): v128 {
+  const sm = q4KScalesMins(wb + 4);
+  minsOut = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), bsums);
+  const scLo = i32x4.extract_lane(sm, 0);
+  const scHi = i32x4.extract_lane(sm, 1);
+  let acc = i32x4.splat(0);
+  for (let c = 0; c < 4; c++) {
+    // 32 bytes of nibbles: low ones are sub-block 2c, high ones sub-block 2c+1
+    const q = wb + 16 + (<usize>c << 5);
+    const y = xb + (<usize>c << 6);
+    const p0 = v128.load(q);
+    const p1 = v128.load(q + 16);
+    const word = c < 2 ? scLo : scHi;
+    const shift = (c & 1) << 4;
+    const a = i16x8.add(dot16Unsigned(v128.and(p0, low), v128.load(y)), dot16Unsigned(v128.and(p1, low), v128.load(y + 16)));
+    const h = i16x8.add(dot16Unsigned(i8x16.shr_u(p0, 4), v128.load(y + 32)), dot16Unsigned(i8x16.shr_u(p1, 4), v128.load(y + 48)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(a, i16x8.splat(<i16>((word >> shift) & 0xff))));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(h, i16x8.splat(<i16>((word >> (shift + 8)) & 0xff))));
+  }
+  return acc;
+}
+/** The second result of {@link q4KBlock} (AssemblyScript functions return one value). */
+let minsOut: v128 = i32x4.splat(0);
+
+/** The eight per-32 sums of a Q8_K block as i16 lanes, from its sixteen i32 per-16 sums at `sums`. */
+@inline function bsums32(sums: usize): v128 {
+  const a = v128.load(sums);
+  const b = v128.load(sums + 16);
+  const c = v128.load(sums + 32);
+  const d = v128.load(sums + 48);
+  // pairs of per-16 sums: lanes (0+1, 2+3) of each vector, via a transposed add
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 2, 4, 6), i32x4.shuffle(c, d, 1, 3, 5, 7));
+  return i16x8.narrow_i32x4_s(ab, cd);
+}
+
+/**
+ * out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12
+ * scale bytes, 128 nibble bytes), four weight rows at a time: each block's
+ * four integer sums leave as one vector (one lane per row), scaled by the
+ * rows' d and dmin in f32 lanes.
+ */
 export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
   const rowBytes = <usize>blocks * 144;
   const low = i8x16.splat(0x0f);
-  for (let j = j0; j < j1; j++) {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const w0 = w + <usize>j * rowBytes;
+    for (let i = 0; i < m; i++) {
+      let acc = f32x4.splat(0);
+      for (let b = 0; b < blocks; b++) {
+        const o = <usize>b * 144;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const bsums = bsums32(xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2));
+        const dy = f32x4.splat(load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2)));
+        const s0 = q4KBlock(w0 + o, xb, bsums, low);
+        const m0 = minsOut;
+        const s1 = q4KBlock(w0 + rowBytes + o, xb, bsums, low);
+        const m1 = minsOut;
+        const s2 = q4KBlock(w0 + 2 * rowBytes + o, xb, bsums, low);
+        const m2 = minsOut;
+        const s3 = q4KBlock(w0 + 3 * rowBytes + o, xb, bsums, low);
+        const m3 = minsOut;
+        const d = halves4(f16, w0 + o, w0 + rowBytes + o, w0 + 2 * rowBytes + o, w0 + 3 * rowBytes + o);
+        const dmin = halves4(f16, w0 + o + 2, w0 + rowBytes + o + 2, w0 + 2 * rowBytes + o + 2, w0 + 3 * rowBytes + o + 2);
+        const scaled = f32x4.mul(f32x4.mul(dy, d), f32x4.convert_i32x4_s(sum4(s0, s1, s2, s3)));
+        acc = f32x4.add(acc, f32x4.sub(scaled, f32x4.mul(f32x4.mul(dy, dmin), f32x4.convert_i32x4_s(sum4(m0, m1, m2, m3)))));
+      }
+      v128.store(out + ((<usize>i * <usize>n + <usize>j) << 2), acc);
+    }
+  }
+  // rows left over when n is not a multiple of four
+  for (; j < j1; j++) {
     const wr = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 144;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
-        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
+        const bsums = bsums32(xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2));
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
-        let acc = i32x4.splat(0);
-        let sumMins = 0;
-        for (let c = 0; c < 4; c++) {
-          // 32 bytes of nibbles: low ones are sub-block 2c, high ones sub-block 2c+1
-          const q = wb + 16 + (<usize>c << 5);
-          const y = xb + (<usize>c << 6);
-          const p0 = v128.load(q);
-          const p1 = v128.load(q + 16);
-          const a = dot32Small(v128.and(p0, low), v128.load(y), v128.and(p1, low), v128.load(y + 16));
-          const h = dot32Small(i8x16.shr_u(p0, 4), v128.load(y + 32), i8x16.shr_u(p1, 4), v128.load(y + 48));
-          acc = i32x4.add(acc, i32x4.mul(a, i32x4.splat(scaleK4(wb + 4, 2 * c))));
-          acc = i32x4.add(acc, i32x4.mul(h, i32x4.splat(scaleK4(wb + 4, 2 * c + 1))));
-          const bs0 = load<i32>(sums + (<usize>(4 * c) << 2)) + load<i32>(sums + (<usize>(4 * c + 1) << 2));
-          const bs1 = load<i32>(sums + (<usize>(4 * c + 2) << 2)) + load<i32>(sums + (<usize>(4 * c + 3) << 2));
-          sumMins += minK4(wb + 4, 2 * c) * bs0 + minK4(wb + 4, 2 * c + 1) * bs1;
-        }
-        s += dy * half(f16, wb) * <f32>hsumI32(acc) - dy * half(f16, wb + 2) * <f32>sumMins;
+        const sumi = hsumI32(q4KBlock(wb, xb, bsums, low));
+        s += dy * half(f16, wb) * <f32>sumi - dy * half(f16, wb + 2) * <f32>hsumI32(minsOut);
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }
   }
 }
 
-/** out = x · wᵀ with Q6_K weights (210-byte blocks: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d). */
-export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+/**
+ * out = x · wᵀ with Q6_K weights (210-byte blocks: 128 low-nibble bytes, 64
+ * high-bit bytes, 16 int8 scales, f16 d). Quants stay unsigned (0..63) for the
+ * dot products; the offset of 32 returns as 32 · Σ_g scale_g · (sum of group g's
+ * activation quants), from the host's per-16 sums `xs`.
+ */
+export function matmulQ6_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
   const rowBytes = <usize>blocks * 210;
   const low = i8x16.splat(0x0f);
   const three = i8x16.splat(3);
-  const offset = i8x16.splat(32);
   for (let j = j0; j < j1; j++) {
     const wr = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
@@ -303,7 +369,14 @@ export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 210;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        // Σ_g scale_g · sum_g over the 16 groups, for the offset
+        const scales = v128.load(wb + 192);
+        const offset = i32x4.add(
+          i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums), v128.load(sums + 16))),
+          i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums + 32), v128.load(sums + 48))),
+        );
         let acc = i32x4.splat(0);
         for (let half128 = 0; half128 < 2; half128++) {
           const ql = wb + (<usize>half128 << 6);
@@ -315,18 +388,18 @@ export function matmulQ6_K(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
             const lo1 = v128.load(ql + 32 + l);
             const hi = v128.load(qh + l);
             // four groups of 16 values: element offsets 0, 32, 64, 96 within this half
-            const q1 = i8x16.sub(v128.or(v128.and(lo0, low), i8x16.shl(v128.and(hi, three), 4)), offset);
-            const q2 = i8x16.sub(v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4)), offset);
-            const q3 = i8x16.sub(v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4)), offset);
-            const q4 = i8x16.sub(v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4)), offset);
-            const is = l >> 4;
-            acc = i32x4.add(acc, i32x4.mul(dot16Small(q1, v128.load(y + l)), i32x4.splat(<i32>load<i8>(sc + is))));
-            acc = i32x4.add(acc, i32x4.mul(dot16Small(q2, v128.load(y + 32 + l)), i32x4.splat(<i32>load<i8>(sc + is + 2))));
-            acc = i32x4.add(acc, i32x4.mul(dot16Small(q3, v128.load(y + 64 + l)), i32x4.splat(<i32>load<i8>(sc + is + 4))));
-            acc = i32x4.add(acc, i32x4.mul(dot16Small(q4, v128.load(y + 96 + l)), i32x4.splat(<i32>load<i8>(sc + is + 6))));
+            const q1 = v128.or(v128.and(lo0, low), i8x16.shl(v128.and(hi, three), 4));
+            const q2 = v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4));
+            const q3 = v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4));
+            const q4 = v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4));
+            const is = <usize>(l >> 4);
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q1, v128.load(y + l)), i16x8.splat(<i16>load<i8>(sc + is))));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q2, v128.load(y + 32 + l)), i16x8.splat(<i16>load<i8>(sc + is + 2))));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q3, v128.load(y + 64 + l)), i16x8.splat(<i16>load<i8>(sc + is + 4))));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q4, v128.load(y + 96 + l)), i16x8.splat(<i16>load<i8>(sc + is + 6))));
           }
         }
-        s += dy * half(f16, wb + 208) * <f32>hsumI32(acc);
+        s += dy * half(f16, wb + 208) * <f32>hsumI32(i32x4.sub(acc, i32x4.shl(offset, 5)));
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }

@@ -209,7 +209,7 @@ export class WasmBackend extends JsBackend {
       case 'q4_0':
         return this.dispatch('matmulQ4_0', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
       case 'q6_k':
-        return this.dispatch('matmulQ6_K', [qs, ds, w, out, m, k, n, this.f16Table], n, work);
+        return this.dispatch('matmulQ6_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
       default:
         return this.dispatch('matmulQ4_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
     }
@@ -251,7 +251,8 @@ export class WasmBackend extends JsBackend {
   /**
    * Quantizes the `[m, k]` f32 rows at `x` into scratch (int8 quants, f32
    * scales, and the i32 sums of each group of quants: per 16 for Q8_K, which
-   * Q4_K's mins need, per 32 for Q8_0, which Q4_0's offset of 8 needs),
+   * Q4_K's mins and Q6_K's offset of 32 need, per 32 for Q8_0, which Q4_0's
+   * offset of 8 needs),
    * unless the previous matmul already did for the same input.
    */
   private quantizeInput(x: number, m: number, k: number, kQuant: boolean): { qs: number; ds: number; sums: number } {

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { asF32, byteSize, tensorOn, type Backend, type DType, type Op, type Tensor } from '@llamita/core';
 import { JsBackend } from '@llamita/backend-js';
@@ -5,7 +6,11 @@ import { Prng } from '@llamita/sampling';
 import { f32ToF16 } from '@llamita/tensor';
 import { randomF32, randomWeight } from '@llamita/testkit';
 import { WasmBackend } from './backend.js';
+import { detectWasmFeatures } from './features.js';
 import { shareOf } from './thread-pool.js';
+
+// Node 20 has relaxed SIMD behind this flag (what the CLI sets too); both kernel builds are tested
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView): Tensor {
   const buffer = backend.allocate(byteSize(dtype, shape));
@@ -41,6 +46,23 @@ describe('wasm backend threads', () => {
   const [m, k, n] = [5, 512, 1030];
   const x = randomF32(rng, m * k);
   const weights = Object.fromEntries((['f32', 'q8_0', 'q4_0', 'q4_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]));
+
+  it('has relaxed SIMD to test once the flag is set', () => {
+    expect(detectWasmFeatures().relaxedSimd).toBe(true);
+  });
+
+  it.each(Object.keys(weights))('gives identical %s products with relaxed and plain SIMD kernels', async (dtype) => {
+    const matmul = (b: Backend) => {
+      const out = put(b, 'f32', [m, n]);
+      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype]), out } satisfies Op, out };
+    };
+    const relaxed = await WasmBackend.create({ threads: 1, relaxedSimd: true });
+    const plain = await WasmBackend.create({ threads: 1, relaxedSimd: false });
+    expect(relaxed.info.description).toMatch(/relaxed SIMD;/);
+    expect(await runOn(relaxed, matmul)).toEqual(await runOn(plain, matmul));
+    relaxed.dispose();
+    plain.dispose();
+  });
 
   it.each(Object.keys(weights))('splits a %s matmul across 1, 2 and 3 threads with identical results', async (dtype) => {
     const matmul = (b: Backend) => {
