@@ -13,3 +13,20 @@ export type Reply =
   | { readonly type: 'token'; readonly text: string }
   | { readonly type: 'done'; readonly tokens: number; readonly decodeTokS: number }
   | { readonly type: 'error'; readonly error: SerializedError };
+
+/** The benchmark page's request to its worker. */
+export interface BenchRequest {
+  readonly type: 'bench';
+  /** Absolute URL of the GGUF (range requests). */
+  readonly model: string;
+  readonly threads: number;
+  readonly promptTokens: number;
+  readonly genTokens: number;
+  readonly repeats: number;
+}
+
+/** The benchmark worker's messages: progress lines, then the result (shaped like `llamita bench --json`) or an error. */
+export type BenchReply =
+  | { readonly type: 'progress'; readonly text: string }
+  | { readonly type: 'result'; readonly result: Record<string, unknown> }
+  | { readonly type: 'error'; readonly error: SerializedError };

@@ -11,4 +11,5 @@
  */
 export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
 export { JsonTokenMask } from './json-mask.js';
+export { benchmark, benchmarkPrompt, type BenchmarkOptions, type BenchmarkResult } from './benchmark.js';
 export { perplexity, score, logProb, type PerplexityProgress, type PerplexityResult, type ScoreResult } from './evaluate.js';

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ProfilingBackend, type Backend, type OpTiming } from '@llamita/core';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
+import { benchmark } from 'llamita';
 import { intFlag } from '../options.js';
 
 export const benchHelp = `llamita bench --model FILE [--backend js|wasm] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
@@ -13,9 +14,6 @@ Prompt ids are fixed (BOS, then a deterministic walk over the vocabulary).
 --plain-simd keeps it on the plain SIMD128 kernels where relaxed SIMD exists.
 --profile times each op of the last repeat (ms per kind of op, prefill and
 decode apart); running op by op makes those repeats a little slower.`;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const round = (x: number) => Math.round(x * 100) / 100;
 
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
@@ -41,36 +39,33 @@ export async function bench(argv: string[]): Promise<void> {
   const engine = await openEngine({ model: values.model, backend: values.backend, contextSize: promptTokens + genTokens, profile: values.profile, plainSimd: values['plain-simd'], ...(threads !== undefined && { threads }) });
   const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
   const profile: { prefill: OpTiming[]; decode: OpTiming[] } = { prefill: [], decode: [] };
-  const { vocabSize } = engine.model.config;
-  const prompt = [engine.tokenizer.vocab.bos, ...Array.from({ length: promptTokens - 1 }, (_, i) => 3 + ((i * 7919) % (vocabSize - 3)))];
-  const prefill: number[] = [];
-  const decode: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    engine.model.reset();
-    profiler?.reset();
-    let start = performance.now();
-    let token = await engine.model.evaluateGreedy(prompt);
-    prefill.push(promptTokens / ((performance.now() - start) / 1000));
-    profile.prefill = profiler?.report() ?? [];
-    profiler?.reset();
-    start = performance.now();
-    for (let i = 0; i < genTokens; i++) token = await engine.model.evaluateGreedy([token]);
-    decode.push(genTokens / ((performance.now() - start) / 1000));
-    profile.decode = profiler?.report() ?? [];
-    if (!values.json) process.stderr.write(`run ${r + 1}/${repeats}: prefill ${round(prefill.at(-1)!)} tok/s, decode ${round(decode.at(-1)!)} tok/s\n`);
-  }
+  const r = await benchmark(engine, {
+    promptTokens,
+    genTokens,
+    repeats,
+    // the profile of the last run: prefill's ops are read when decode starts, decode's when the run ends
+    onPhase: (phase) => {
+      if (phase === 'decode') profile.prefill = profiler?.report() ?? [];
+      profiler?.reset();
+    },
+    onRun: ({ index, prefillTokS, decodeTokS }) => {
+      profile.decode = profiler?.report() ?? [];
+      if (!values.json) process.stderr.write(`run ${index + 1}/${repeats}: prefill ${prefillTokS} tok/s, decode ${decodeTokS} tok/s\n`);
+    },
+  });
+  const backend = profiler?.inner ?? engine.model.backend;
   const result = {
     model: values.model,
-    backend: engine.model.backend.info.name,
-    backend_info: engine.model.backend.info.description,
-    threads: threadsOf(profiler?.inner ?? engine.model.backend),
+    backend: backend.info.name,
+    backend_info: backend.info.description,
+    threads: threadsOf(backend),
     prompt_tokens: promptTokens,
     gen_tokens: genTokens,
     repeats,
-    prefill_tok_s: round(median(prefill)),
-    decode_tok_s: round(median(decode)),
-    prefill_spread: [round(Math.min(...prefill)), round(Math.max(...prefill))],
-    decode_spread: [round(Math.min(...decode)), round(Math.max(...decode))],
+    prefill_tok_s: r.prefillTokS,
+    decode_tok_s: r.decodeTokS,
+    prefill_spread: r.prefillSpread,
+    decode_spread: r.decodeSpread,
     ...(profiler && { profile: { prefill: perToken(profile.prefill, promptTokens), decode: perToken(profile.decode, genTokens) } }),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
