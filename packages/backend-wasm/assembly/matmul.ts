@@ -7,7 +7,10 @@
 // activations arrive already quantized by the host to Q8_0 blocks (int8
 // quants `xq` [m, k] and f32 scales `xd` [m, k/32], the scale rounded to f16
 // as llama.cpp stores it), so every block product is an integer dot product.
-// `f16` points at a 65,536-entry f32 table of every half-precision value.
+// `f16` points at a 65,536-entry f32 table of every half-precision value
+// (scalar scale loads); four scales at a time convert in SIMD instead.
+
+import { halfBitsToF32 } from './half';
 
 /** Sum of the four f32 lanes. */
 @inline function hsumF32(v: v128): f32 {
@@ -137,12 +140,12 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
   return i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(lo, x0), dot16Unsigned(hi, x1)));
 }
 
-/** Four f16 values at a, b, c, d as f32 lanes, through the table. */
-@inline function halves4(f16: usize, a: usize, b: usize, c: usize, d: usize): v128 {
-  let v = f32x4.splat(half(f16, a));
-  v = f32x4.replace_lane(v, 1, half(f16, b));
-  v = f32x4.replace_lane(v, 2, half(f16, c));
-  return f32x4.replace_lane(v, 3, half(f16, d));
+/** The four f16 values at a, b, c, d as f32 lanes: gathered into the low halves of four i32 lanes, converted in SIMD. */
+@inline function halves4(a: usize, b: usize, c: usize, d: usize): v128 {
+  let h = v128.load16_lane(a, i32x4.splat(0), 0);
+  h = v128.load16_lane(b, h, 2);
+  h = v128.load16_lane(c, h, 4);
+  return halfBitsToF32(v128.load16_lane(d, h, 6));
 }
 
 /** One activation row `i` against block `b` of four weight rows: their four scaled block products. */
@@ -188,7 +191,7 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     const h2 = i8x16.shr_u(p2, 4);
     const l3 = v128.and(p3, low);
     const h3 = i8x16.shr_u(p3, 4);
-    const dw = halves4(f16, w0 + o, w1 + o, w2 + o, w3 + o);
+    const dw = halves4(w0 + o, w1 + o, w2 + o, w3 + o);
     acc0 = f32x4.add(acc0, q4_0Lanes(xq, xd, xs, i, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
     if (acts > 1) {
       acc1 = f32x4.add(acc1, q4_0Lanes(xq, xd, xs, i + 1, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
@@ -325,8 +328,8 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const m2 = minsOut;
         const s3 = q4KBlock(w0 + 3 * rowBytes + o, xb, bsums, low);
         const m3 = minsOut;
-        const d = halves4(f16, w0 + o, w0 + rowBytes + o, w0 + 2 * rowBytes + o, w0 + 3 * rowBytes + o);
-        const dmin = halves4(f16, w0 + o + 2, w0 + rowBytes + o + 2, w0 + 2 * rowBytes + o + 2, w0 + 3 * rowBytes + o + 2);
+        const d = halves4(w0 + o, w0 + rowBytes + o, w0 + 2 * rowBytes + o, w0 + 3 * rowBytes + o);
+        const dmin = halves4(w0 + o + 2, w0 + rowBytes + o + 2, w0 + 2 * rowBytes + o + 2, w0 + 3 * rowBytes + o + 2);
         const scaled = f32x4.mul(f32x4.mul(dy, d), f32x4.convert_i32x4_s(sum4(s0, s1, s2, s3)));
         acc = f32x4.add(acc, f32x4.sub(scaled, f32x4.mul(f32x4.mul(dy, dmin), f32x4.convert_i32x4_s(sum4(m0, m1, m2, m3)))));
       }
