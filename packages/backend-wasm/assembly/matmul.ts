@@ -161,28 +161,26 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
 }
 
 /**
- * out[i .. i+acts, j .. j+4] for weight rows j .. j+3 (`acts` is 1 or 4, a
- * constant at each inlined call, so four activation rows share each decoded
- * weight block in prefill).
+ * out[i .. i+acts, j .. j+4] for weight rows j .. j+3, which lie in the
+ * interleaved layout of {@link repackQ4_0} (`acts` is 1 or 4, a constant at
+ * each inlined call, so four activation rows share each decoded weight block
+ * in prefill).
  */
-@inline function q4_0Tile(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, acts: i32): void {
+@inline function q4_0Tile(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, acts: i32): void {
   const blocks = k >> 5;
-  const rowBytes = <usize>blocks * 18;
-  const w0 = w + <usize>j * rowBytes;
-  const w1 = w0 + rowBytes;
-  const w2 = w1 + rowBytes;
-  const w3 = w2 + rowBytes;
+  const group = w + <usize>j * <usize>blocks * 18;
   const low = i8x16.splat(0x0f);
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
   for (let b = 0; b < blocks; b++) {
-    const o = <usize>b * 18;
-    const p0 = v128.load(w0 + o + 2);
-    const p1 = v128.load(w1 + o + 2);
-    const p2 = v128.load(w2 + o + 2);
-    const p3 = v128.load(w3 + o + 2);
+    const wb = group + <usize>b * 72;
+    const dw = halfBitsToF32(i32x4.extend_low_i16x8_u(v128.load64_zero(wb)));
+    const p0 = v128.load(wb + 8);
+    const p1 = v128.load(wb + 24);
+    const p2 = v128.load(wb + 40);
+    const p3 = v128.load(wb + 56);
     const l0 = v128.and(p0, low);
     const h0 = i8x16.shr_u(p0, 4);
     const l1 = v128.and(p1, low);
@@ -191,7 +189,6 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     const h2 = i8x16.shr_u(p2, 4);
     const l3 = v128.and(p3, low);
     const h3 = i8x16.shr_u(p3, 4);
-    const dw = halves4(w0 + o, w1 + o, w2 + o, w3 + o);
     acc0 = f32x4.add(acc0, q4_0Lanes(xq, xd, xs, i, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
     if (acts > 1) {
       acc1 = f32x4.add(acc1, q4_0Lanes(xq, xd, xs, i + 1, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
@@ -206,6 +203,37 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     v128.store(o + oRow, acc1);
     v128.store(o + 2 * oRow, acc2);
     v128.store(o + 3 * oRow, acc3);
+  }
+}
+
+/**
+ * Rewrites Q4_0 weights `w` [n, k] in place so each group of four rows
+ * (rows 4g .. 4g+3) keeps its blocks side by side: for block b, the four
+ * f16 scales (8 bytes), then the four rows' 16 nibble bytes (64 bytes). One
+ * sequential stream instead of four strided ones reads about three times
+ * faster from memory, and the scales convert with one load. Rows past the
+ * last whole group keep GGUF's layout. `tmp` has room for four rows.
+ * `unpack` reverses it.
+ */
+export function repackQ4_0(w: usize, n: i32, k: i32, tmp: usize, unpack: bool): void {
+  const blocks = <usize>(k >> 5);
+  const rowBytes = blocks * 18;
+  for (let j = 0; j + 4 <= n; j += 4) {
+    const group = w + <usize>j * rowBytes;
+    memory.copy(tmp, group, 4 * rowBytes);
+    for (let b: usize = 0; b < blocks; b++) {
+      for (let r: usize = 0; r < 4; r++) {
+        const standard = r * rowBytes + b * 18;
+        const packed = b * 72;
+        if (unpack) {
+          store<u16>(group + standard, load<u16>(tmp + packed + (r << 1)));
+          memory.copy(group + standard + 2, tmp + packed + 8 + (r << 4), 16);
+        } else {
+          store<u16>(group + packed + (r << 1), load<u16>(tmp + standard));
+          memory.copy(group + packed + 8 + (r << 4), tmp + standard + 2, 16);
+        }
+      }
+    }
   }
 }
 
@@ -226,13 +254,16 @@ function q4_0Single(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i3
   store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
 }
 
-/** out = x · wᵀ with Q4_0 weights (18-byte blocks: f16 d, 16 bytes of nibbles, low ones elements 0..15, value q - 8). */
+/**
+ * out = x · wᵀ with Q4_0 weights (18-byte blocks: f16 d, 16 bytes of nibbles,
+ * low ones elements 0..15, value q - 8), repacked by {@link repackQ4_0}.
+ */
 export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   let j = j0;
   for (; j + 4 <= j1; j += 4) {
     let i = 0;
-    for (; i + 4 <= m; i += 4) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, f16, 4);
-    for (; i < m; i++) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, f16, 1);
+    for (; i + 4 <= m; i += 4) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, 4);
+    for (; i < m; i++) q4_0Tile(xq, xd, xs, w, out, i, j, k, n, 1);
   }
   for (; j < j1; j++) for (let i = 0; i < m; i++) q4_0Single(xq, xd, xs, w, out, i, j, k, n, f16);
 }

@@ -1,6 +1,6 @@
-import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AttentionOp, type BufferHandle, type Op } from '@llamita/core';
-import { JsBackend } from '@llamita/backend-js';
-import { f16ToF32, quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
+import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AttentionOp, type BufferHandle, type Op, type Tensor } from '@llamita/core';
+import { JsBackend, type kernels as reference } from '@llamita/backend-js';
+import { dequantize, f16ToF32, quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
@@ -35,6 +35,14 @@ export interface WasmBackendOptions {
   readonly relaxedSimd?: boolean;
 }
 
+/** A Q4_0 weight the backend rewrote in place into the kernels' interleaved layout (see `repackQ4_0`). */
+interface PackedWeight {
+  readonly bufferId: number;
+  readonly address: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
 /** The activation rows last quantized for a matmul, reused while `x` is unchanged (q, k and v share one input). */
 interface QuantizedInput {
   readonly x: number;
@@ -66,6 +74,9 @@ export class WasmBackend extends JsBackend {
   private scratch: Region = { offset: 0, byteLength: 0 };
   private quantized: QuantizedInput | undefined;
   private attentionScratch: Region = { offset: 0, byteLength: 0 };
+  private packScratch: Region = { offset: 0, byteLength: 0 };
+  /** Q4_0 weights in the interleaved layout, by absolute address. */
+  private readonly packed = new Map<number, PackedWeight>();
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -150,6 +161,7 @@ export class WasmBackend extends JsBackend {
   override release(buffer: BufferHandle): void {
     const region = this.regions.get(buffer.id);
     if (!region) return;
+    for (const [address, p] of this.packed) if (p.bufferId === buffer.id) this.packed.delete(address);
     this.regions.delete(buffer.id);
     if (region.offset + Math.max(4, region.byteLength) === this.top) {
       new Uint8Array(this.memory.buffer, region.offset, region.byteLength).fill(0);
@@ -160,13 +172,21 @@ export class WasmBackend extends JsBackend {
   /** Frees every buffer and stops the worker threads; later calls throw `E_DISPOSED`. */
   override dispose(): void {
     this.regions.clear();
+    this.packed.clear();
     this.pool?.dispose();
     this.disposed = true;
   }
 
   override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
     this.quantized = undefined;
+    this.unpackAll(buffer);
     super.write(buffer, byteOffset, data);
+  }
+
+  /** Returns the bytes in GGUF's layout, also for a weight the kernels repacked (it is put back first). */
+  override read(tensor: Tensor): Promise<Uint8Array> {
+    this.unpackAll(tensor.buffer);
+    return super.read(tensor);
   }
 
   protected override storage(buffer: BufferHandle): Uint8Array {
@@ -207,6 +227,7 @@ export class WasmBackend extends JsBackend {
       case 'q8_0':
         return this.dispatch('matmulQ8_0', [qs, ds, w, out, m, k, n, this.f16Table], n, work);
       case 'q4_0':
+        this.pack(op.w, w);
         return this.dispatch('matmulQ4_0', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
       case 'q6_k':
         return this.dispatch('matmulQ6_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
@@ -239,6 +260,53 @@ export class WasmBackend extends JsBackend {
       this.attentionScratch.offset,
     ];
     this.dispatch('attentionF16', args, nHead, m * nHead * hd * 64);
+  }
+
+  /** Rewrites a Q4_0 weight into the interleaved layout its kernel reads, once. */
+  private pack(weight: Tensor, address: number): void {
+    if (this.packed.has(address)) return;
+    const [rows, cols] = weight.shape as [number, number];
+    this.kernels.repackQ4_0(address, rows, cols, this.packingScratch(cols), 0);
+    this.packed.set(address, { bufferId: weight.buffer.id, address, rows, cols });
+  }
+
+  /** Puts every repacked weight of `buffer` back into GGUF's layout. */
+  private unpackAll(buffer: BufferHandle): void {
+    for (const [address, p] of this.packed) {
+      if (p.bufferId !== buffer.id) continue;
+      this.kernels.repackQ4_0(address, p.rows, p.cols, this.packingScratch(p.cols), 1);
+      this.packed.delete(address);
+    }
+  }
+
+  /** Room for four Q4_0 rows of `cols`. */
+  private packingScratch(cols: number): number {
+    const bytes = 4 * (cols / 32) * 18;
+    if (this.packScratch.byteLength < bytes) this.packScratch = { offset: this.reserve(bytes), byteLength: bytes };
+    return this.packScratch.offset;
+  }
+
+  /** Row reader that also understands repacked Q4_0 weights (the embedding op reads them). */
+  protected override rows(t: Tensor): reference.RowReader {
+    const p = this.packed.get(this.address(t.buffer, t.byteOffset));
+    if (!p) return super.rows(t);
+    const blocks = p.cols / 32;
+    const rowBytes = blocks * 18;
+    const row = new Uint8Array(rowBytes);
+    return (r, out) => {
+      const memory = new Uint8Array(this.memory.buffer);
+      const group = p.address + (r - (r % 4)) * rowBytes;
+      if (r >= p.rows - (p.rows % 4)) {
+        row.set(memory.subarray(p.address + r * rowBytes, p.address + (r + 1) * rowBytes));
+      } else {
+        for (let b = 0; b < blocks; b++) {
+          const packed = group + b * 72;
+          row.set(memory.subarray(packed + 2 * (r % 4), packed + 2 * (r % 4) + 2), b * 18);
+          row.set(memory.subarray(packed + 8 + 16 * (r % 4), packed + 24 + 16 * (r % 4)), b * 18 + 2);
+        }
+      }
+      dequantize('q4_0', row, 0, p.cols, out, 0);
+    };
   }
 
   /** Runs a kernel over all `n` output columns: split across the pool when there is enough work, else here. */

@@ -9,6 +9,8 @@ export interface KernelExports {
   matmulQ4_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ6_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  /** Rewrites Q4_0 weights [n, k] into (unpack = 0) or out of (1) the kernels' interleaved layout; `tmp` holds four rows. */
+  repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
   /** Heads h0 <= h < h1 of attention over an f16 cache; `scratch` holds 2·hd f32 per head. */
   attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, h0: number, h1: number): void;
 }
