@@ -240,10 +240,12 @@ export class WasmBackend extends JsBackend {
   private attention(op: AttentionOp): void {
     const [m, nHead, hd] = op.q.shape as [number, number, number];
     const [ctx, nKv] = op.k.shape as [number, number];
+    let span = 0;
     for (const p of this.i32(op.positions)) {
       if (p < 0 || p >= ctx) throw new LlamitaError('E_OUT_OF_BOUNDS', `attention position ${p} is outside the cache [0, ${ctx})`, { position: p, contextSize: ctx });
+      span = Math.max(span, p + 1);
     }
-    const scratchBytes = nHead * hd * 8;
+    const scratchBytes = nKv * this.kernels.attentionScratchBytes(nHead / nKv, hd);
     if (this.attentionScratch.byteLength < scratchBytes) this.attentionScratch = { offset: this.reserve(scratchBytes), byteLength: scratchBytes };
     const args = [
       this.address(op.q.buffer, op.q.byteOffset),
@@ -259,7 +261,8 @@ export class WasmBackend extends JsBackend {
       this.address(op.out.buffer, op.out.byteOffset),
       this.attentionScratch.offset,
     ];
-    this.dispatch('attentionF16', args, nHead, m * nHead * hd * 64);
+    // split by KV head (each thread converts its K and V rows once for the whole group)
+    this.dispatch('attentionF16', args, nKv, m * nHead * hd * span, 1);
   }
 
   /** Rewrites a Q4_0 weight into the interleaved layout its kernel reads, once. */
@@ -309,10 +312,10 @@ export class WasmBackend extends JsBackend {
     };
   }
 
-  /** Runs a kernel over all `n` output columns: split across the pool when there is enough work, else here. */
-  private dispatch(name: KernelName, args: number[], n: number, work: number): void {
+  /** Runs a kernel over all `n` output columns: split across the pool (at multiples of `align`) when there is enough work, else here. */
+  private dispatch(name: KernelName, args: number[], n: number, work: number, align = 4): void {
     const kernel = this.kernels[name] as (...a: number[]) => void;
-    if (this.pool && work >= MIN_PARALLEL_WORK) this.pool.run(name, kernel, args, n);
+    if (this.pool && work >= MIN_PARALLEL_WORK) this.pool.run(name, kernel, args, n, align);
     else kernel(...args, 0, n);
   }
 

@@ -11,8 +11,10 @@ export interface KernelExports {
   matmulQ6_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   /** Rewrites Q4_0 weights [n, k] into (unpack = 0) or out of (1) the kernels' interleaved layout; `tmp` holds four rows. */
   repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
-  /** Heads h0 <= h < h1 of attention over an f16 cache; `scratch` holds 2·hd f32 per head. */
-  attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, h0: number, h1: number): void;
+  /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
+  attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, g0: number, g1: number): void;
+  /** Scratch bytes attentionF16 needs per KV head. */
+  attentionScratchBytes(group: number, hd: number): number;
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */

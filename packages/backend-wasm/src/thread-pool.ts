@@ -30,9 +30,9 @@ const SPINS = 20000;
 /** A worker silent this long is taken for dead, and the task fails instead of hanging. */
 const STALL_MS = 60_000;
 
-/** The part of `[0, n)` thread `t` of `threads` computes; boundaries are multiples of 4 rows. */
-export function shareOf(n: number, t: number, threads: number): [number, number] {
-  const cut = (i: number) => (i === threads ? n : Math.min(n, Math.floor((n * i) / threads / 4) * 4));
+/** The part of `[0, n)` thread `t` of `threads` computes; inner boundaries are multiples of `align` (4: the matmul tiles). */
+export function shareOf(n: number, t: number, threads: number, align = 4): [number, number] {
+  const cut = (i: number) => (i === threads ? n : Math.min(n, Math.floor((n * i) / threads / align) * align));
   return [cut(t), cut(t + 1)];
 }
 
@@ -99,24 +99,24 @@ export class ThreadPool {
 
   /**
    * Runs `kernel(...args, j0, j1)` on every thread, each with its share of
-   * `[0, n)` ({@link shareOf}); `local` is the calling thread's instance of
-   * the same kernel.
+   * `[0, n)` ({@link shareOf}, boundaries at multiples of `align`); `local`
+   * is the calling thread's instance of the same kernel.
    * @throws LlamitaError `E_INVALID_ARGUMENT` when a worker's kernel trapped.
    */
-  run(kernel: string, local: Kernel, args: readonly number[], n: number): void {
+  run(kernel: string, local: Kernel, args: readonly number[], n: number, align = 4): void {
     const c = this.control;
     const index = this.kernelNames.indexOf(kernel);
     if (index < 0 || args.length > MAX_ARGS) throw new LlamitaError('E_INVALID_ARGUMENT', `the thread pool cannot run ${kernel} with ${args.length} arguments`);
     this.args.set(args);
     c[Slot.ArgCount] = args.length;
-    for (let t = 0; t < this.threads; t++) c.set(shareOf(n, t, this.threads), Slot.Ranges + 2 * t);
+    for (let t = 0; t < this.threads; t++) c.set(shareOf(n, t, this.threads, align), Slot.Ranges + 2 * t);
     c[Slot.Kernel] = index;
     c[Slot.Threads] = this.threads;
     c[Slot.Failed] = 0;
     Atomics.store(c, Slot.Done, 0);
     Atomics.add(c, Slot.Generation, 1);
     Atomics.notify(c, Slot.Generation);
-    const [j0, j1] = shareOf(n, 0, this.threads);
+    const [j0, j1] = shareOf(n, 0, this.threads, align);
     local(...args, j0, j1);
     this.awaitWorkers();
     if (c[Slot.Failed]) throw new LlamitaError('E_INVALID_ARGUMENT', `a wasm worker thread failed running ${kernel}`);

@@ -84,14 +84,14 @@ describe('wasm backend threads', () => {
     for (let i = 0; i < reference.length; i++) expect(Math.abs(results[0]![i]! - reference[i]!)).toBeLessThan(1e-4 * scale);
   });
 
-  it('runs attention over an f16 cache head by head on threads, as the reference kernel rounds it', async () => {
-    const [mq, nHead, nKv, hd, ctx] = [3, 8, 2, 64, 40];
+  it('runs attention over an f16 cache by KV head on threads, as the reference kernel rounds it', async () => {
+    const [mq, nHead, nKv, hd, ctx] = [3, 8, 2, 64, 200];
     const q = randomF32(rng, mq * nHead * hd, 2);
     const kv = (count: number) => Uint16Array.from(randomF32(rng, count, 3), (v) => f32ToF16(v));
     const [kc, vc] = [kv(ctx * nKv * hd), kv(ctx * nKv * hd)];
     const attention = (b: Backend) => {
       const out = put(b, 'f32', [mq, nHead * hd]);
-      const op: Op = { op: 'attention', q: put(b, 'f32', [mq, nHead, hd], q), k: put(b, 'f16', [ctx, nKv, hd], kc), v: put(b, 'f16', [ctx, nKv, hd], vc), positions: put(b, 'i32', [mq], Int32Array.of(20, 30, 39)), scale: 1 / 8, out };
+      const op: Op = { op: 'attention', q: put(b, 'f32', [mq, nHead, hd], q), k: put(b, 'f16', [ctx, nKv, hd], kc), v: put(b, 'f16', [ctx, nKv, hd], vc), positions: put(b, 'i32', [mq], Int32Array.of(100, 150, 199)), scale: 1 / 8, out };
       return { op, out };
     };
     const reference = await runOn(new JsBackend(), attention);
