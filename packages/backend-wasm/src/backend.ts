@@ -1,6 +1,6 @@
 import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AttentionOp, type BufferHandle, type Op, type Tensor } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
-import { dequantize, f16ToF32, quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
+import { dequantize, f16ToF32 } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
@@ -336,17 +336,8 @@ export class WasmBackend extends JsBackend {
     const scratch = reuse ? this.scratch.offset : this.scratchFor(qsBytes + dsBytes + sumsBytes);
     const at = { qs: scratch, ds: scratch + qsBytes, sums: scratch + qsBytes + dsBytes };
     if (reuse) return at;
-    const qs = new Int8Array(this.memory.buffer, at.qs, m * k);
-    const ds = new Float32Array(this.memory.buffer, at.ds, (m * k) / block);
-    const xs = new Float32Array(this.memory.buffer, x, m * k);
-    const quantizeRow = kQuant ? quantizeRowQ8K : quantizeRowQ8_0;
-    for (let i = 0; i < m; i++) quantizeRow(xs.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
-    const sums = new Int32Array(this.memory.buffer, at.sums, (m * k) / group);
-    for (let g = 0; g < sums.length; g++) {
-      let t = 0;
-      for (let e = g * group; e < (g + 1) * group; e++) t += qs[e]!;
-      sums[g] = t;
-    }
+    // rows split across threads in prefill; a quantized element costs about as much as 16 multiply-adds
+    this.dispatch(kQuant ? 'quantizeQ8K' : 'quantizeQ8_0', [x, m, k, at.qs, at.ds, at.sums], m, m * k * 16, 1);
     this.quantized = { x, bytes: m * k * 4, kQuant };
     return at;
   }

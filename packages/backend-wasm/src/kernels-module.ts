@@ -13,12 +13,16 @@ export interface KernelExports {
   repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
   /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
   attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, g0: number, g1: number): void;
+  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_0 (quants, f16-rounded scales, per-32 sums), as tensor's quantizeRowQ8_0. */
+  quantizeQ8_0(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
+  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_K (quants, scales, per-16 sums), as tensor's quantizeRowQ8K. */
+  quantizeQ8K(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
   /** Scratch bytes attentionF16 needs per KV head. */
   attentionScratchBytes(group: number, hd: number): number;
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K'] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -1,0 +1,85 @@
+// Activation rows quantized for the integer matmuls, bit for bit as the
+// reference (tensor's quantizeRowQ8_0 / quantizeRowQ8K, i.e. llama.cpp's x86
+// path: scales by correctly rounded f32 division, quants rounded half to even).
+// x f32 [m, k]; quants `qs` int8 [m, k]; scales `ds` f32 [m, k/block];
+// `sums` i32 [m, k/group]: the sum of each group of quants (32 for Q8_0, 16
+// for Q8_K), which the kernels use for offsets and mins. Rows i0 <= i < i1.
+
+import { roundToF16 } from './half';
+
+/** Quants of four groups of four lanes, x * scale rounded half to even, as 16 int8 lanes. */
+@inline function quants16(x: usize, scale: v128): v128 {
+  const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x), scale)));
+  const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + 16), scale)));
+  const c = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + 32), scale)));
+  const d = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + 48), scale)));
+  return i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
+}
+
+@inline function sumI8(q: v128): i32 {
+  const s = i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(q));
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+}
+
+@inline function maxAbs16(x: usize, acc: v128): v128 {
+  acc = f32x4.max(acc, f32x4.abs(v128.load(x)));
+  acc = f32x4.max(acc, f32x4.abs(v128.load(x + 16)));
+  acc = f32x4.max(acc, f32x4.abs(v128.load(x + 32)));
+  return f32x4.max(acc, f32x4.abs(v128.load(x + 48)));
+}
+
+@inline function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+/** Q8_0: blocks of 32, d = amax / 127 rounded to f16, q = round(x · 127 / amax). k must be a multiple of 32. */
+export function quantizeQ8_0(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, i0: i32, i1: i32): void {
+  const blocks = k >> 5;
+  for (let i = i0; i < i1; i++) {
+    for (let b = 0; b < blocks; b++) {
+      const e = <usize>i * <usize>k + (<usize>b << 5);
+      const xb = x + (e << 2);
+      const amax = hmax(maxAbs16(xb + 64, maxAbs16(xb, f32x4.splat(0))));
+      const d: f32 = amax / 127;
+      const id = f32x4.splat(d != 0 ? <f32>127 / amax : 0);
+      store<f32>(ds + (e >> 3), f32x4.extract_lane(roundToF16(f32x4.splat(d)), 0));
+      const q0 = quants16(xb, id);
+      const q1 = quants16(xb + 64, id);
+      v128.store(qs + e, q0);
+      v128.store(qs + e + 16, q1);
+      store<i32>(sums + (e >> 3), sumI8(q0) + sumI8(q1));
+    }
+  }
+}
+
+/** Q8_K: blocks of 256, scale from the signed value of largest magnitude (the first one), q = min(127, round(-127 / max · x)). k must be a multiple of 256. */
+export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, i0: i32, i1: i32): void {
+  const blocks = k >> 8;
+  for (let i = i0; i < i1; i++) {
+    for (let b = 0; b < blocks; b++) {
+      const e = <usize>i * <usize>k + (<usize>b << 8);
+      const xb = x + (e << 2);
+      let acc = f32x4.splat(0);
+      for (let o: usize = 0; o < 1024; o += 64) acc = maxAbs16(xb + o, acc);
+      const amax = hmax(acc);
+      if (amax == 0) {
+        memory.fill(qs + e, 0, 256);
+        store<f32>(ds + (e >> 6), 0);
+        for (let g: usize = 0; g < 16; g++) store<i32>(sums + (e >> 2) + (g << 2), 0);
+        continue;
+      }
+      // the first element of that magnitude gives the sign, as the reference's strict comparison does
+      let at: usize = 0;
+      while (abs<f32>(load<f32>(xb + (at << 2))) != amax) at++;
+      const iscale: f32 = <f32>-127 / load<f32>(xb + (at << 2));
+      store<f32>(ds + (e >> 6), <f32>1 / iscale);
+      const scale = f32x4.splat(iscale);
+      for (let g: usize = 0; g < 16; g++) {
+        const q = quants16(xb + (g << 6), scale);
+        // min(127, ·): 127.5 and up would round to 128, which the narrowing saturated to 127 already
+        v128.store(qs + e + (g << 4), q);
+        store<i32>(sums + (e >> 2) + (g << 2), sumI8(q));
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { setFlagsFromString } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { Prng } from '@llamita/sampling';
+import { quantizeRowQ8_0, quantizeRowQ8K } from '@llamita/tensor';
+import { randomF32 } from '@llamita/testkit';
+import { instantiateKernels, kernelModule } from './kernels-module.js';
+
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+/** Rows with the awkward cases: an all-zero block, ties of magnitude with both signs, exact halves after scaling, tiny and huge values. */
+function awkwardRows(m: number, k: number): Float32Array {
+  const rng = new Prng(11);
+  const x = randomF32(rng, m * k, 3);
+  x.fill(0, 0, 256);
+  x[300] = 2.5;
+  x[301] = -2.5;
+  for (let i = 512; i < 768; i++) x[i] = ((i % 9) - 4) * 0.5;
+  for (let i = 768; i < 1024; i++) x[i] = (i % 2 ? 1 : -1) * 1e-30;
+  x[1100] = 6e4;
+  return x;
+}
+
+describe.each([false, true])('wasm activation quantization (relaxed SIMD build: %s)', (relaxed) => {
+  it.each([
+    ['Q8_0', 32, 32],
+    ['Q8_K', 256, 16],
+  ] as const)('%s quants, scales and sums equal the reference bit for bit', async (type, block, group) => {
+    const [m, k] = [3, 1536];
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    const kernels = await instantiateKernels(await kernelModule('single', relaxed), memory);
+    const x = awkwardRows(m, k);
+    const [xAt, qsAt, dsAt, sumsAt] = [65536, 65536 + m * k * 4, 65536 + m * k * 5, 65536 + m * k * 6];
+    new Float32Array(memory.buffer, xAt, m * k).set(x);
+    (type === 'Q8_0' ? kernels.quantizeQ8_0 : kernels.quantizeQ8K)(xAt, m, k, qsAt, dsAt, sumsAt, 0, m);
+    const qs = new Int8Array(m * k);
+    const ds = new Float32Array((m * k) / block);
+    for (let i = 0; i < m; i++) (type === 'Q8_0' ? quantizeRowQ8_0 : quantizeRowQ8K)(x.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
+    expect(new Int8Array(memory.buffer, qsAt, m * k)).toEqual(qs);
+    expect(new Float32Array(memory.buffer, dsAt, ds.length)).toEqual(ds);
+    const sums = Int32Array.from({ length: (m * k) / group }, (_, g) => qs.subarray(g * group, (g + 1) * group).reduce((a, b) => a + b, 0));
+    expect(new Int32Array(memory.buffer, sumsAt, sums.length)).toEqual(sums);
+  });
+});
