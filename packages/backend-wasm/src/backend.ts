@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AttentionOp, type BufferHandle, type Op, type Tensor } from '@llamita/core';
+import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32 } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
@@ -206,6 +206,10 @@ export class WasmBackend extends JsBackend {
       this.quantized = undefined;
       return this.attention(op);
     }
+    if (op.op === 'swiglu' || op.op === 'add' || op.op === 'rms_norm') {
+      this.quantized = undefined;
+      return this.elementwise(op);
+    }
     if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) {
       this.quantized = undefined;
       return super.execute(op);
@@ -234,6 +238,19 @@ export class WasmBackend extends JsBackend {
       default:
         return this.dispatch('matmulQ4_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
     }
+  }
+
+  /** SwiGLU, add and RMSNorm in SIMD: elementwise ops split by 4-element chunks, RMSNorm by rows. */
+  private elementwise(op: SwigluOp | AddOp | RmsNormOp): void {
+    const at = (t: Tensor) => this.address(t.buffer, t.byteOffset);
+    if (op.op === 'rms_norm') {
+      const [m, n] = op.x.shape as [number, number];
+      return this.dispatch('rmsNorm', [at(op.x), at(op.weight), op.eps, m, n, at(op.out)], m, m * n * 4, 1);
+    }
+    const count = numel(op.out.shape);
+    const [a, b] = op.op === 'swiglu' ? [op.gate, op.up] : [op.a, op.b];
+    // silu's exponential costs about as much as 16 multiply-adds
+    this.dispatch(op.op, [at(a), at(b), at(op.out), count], Math.ceil(count / 4), count * (op.op === 'swiglu' ? 16 : 1), 1);
   }
 
   /** Attention over an f16 cache in SIMD, split across threads by head. */

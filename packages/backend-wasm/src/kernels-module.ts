@@ -17,12 +17,18 @@ export interface KernelExports {
   quantizeQ8_0(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
   /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_K (quants, scales, per-16 sums), as tensor's quantizeRowQ8K. */
   quantizeQ8K(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
+  /** out = silu(gate) · up over elements [4·c0, 4·c1) of `count`. */
+  swiglu(gate: number, up: number, out: number, count: number, c0: number, c1: number): void;
+  /** out = a + b over elements [4·c0, 4·c1) of `count`. */
+  add(a: number, b: number, out: number, count: number, c0: number, c1: number): void;
+  /** RMSNorm of rows r0 <= r < r1 of x [m, n], as ggml rounds it. */
+  rmsNorm(x: number, weight: number, eps: number, m: number, n: number, out: number, r0: number, r1: number): void;
   /** Scratch bytes attentionF16 needs per KV head. */
   attentionScratchBytes(group: number, hd: number): number;
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm'] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

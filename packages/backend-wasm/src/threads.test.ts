@@ -104,6 +104,30 @@ describe('wasm backend threads', () => {
     }
   });
 
+  it.each(['swiglu', 'add', 'rms_norm'] as const)('splits %s across threads with the results of one thread, close to the reference', async (name) => {
+    const [rows, cols] = [37, 5631];
+    const a = randomF32(rng, rows * cols, 6);
+    const b = randomF32(rng, rows * cols, 2);
+    const weight = randomF32(rng, cols);
+    const build = (be: Backend) => {
+      const out = put(be, 'f32', [rows, cols]);
+      const x = put(be, 'f32', [rows, cols], a);
+      const y = put(be, 'f32', [rows, cols], b);
+      const op: Op =
+        name === 'swiglu' ? { op: 'swiglu', gate: x, up: y, out } : name === 'add' ? { op: 'add', a: x, b: y, out } : { op: 'rms_norm', x, weight: put(be, 'f32', [cols], weight), eps: 1e-5, out };
+      return { op, out };
+    };
+    const results: Float32Array[] = [];
+    for (const threads of [1, 3]) {
+      const backend = await WasmBackend.create({ threads });
+      results.push(await runOn(backend, build));
+      backend.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    const reference = await runOn(new JsBackend(), build);
+    for (let i = 0; i < reference.length; i++) expect(Math.abs(results[0]![i]! - reference[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(reference[i]!)));
+  });
+
   it('refuses thread counts outside 1..64', async () => {
     await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
     await expect(WasmBackend.create({ threads: 65 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
