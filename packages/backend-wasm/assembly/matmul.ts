@@ -332,8 +332,32 @@ let minsOut: v128 = i32x4.splat(0);
 }
 
 /**
+ * Interleaves the blocks of each group of four rows of `w` [n, blocks of
+ * `blockBytes`] in place (unpack = false): block b of rows 4g .. 4g+3 side by
+ * side, so a four-row kernel reads one sequential stream (about three times
+ * faster from memory than four strided ones). Rows past the last whole group
+ * keep their layout. `tmp` has room for four rows. unpack = true reverses it.
+ */
+export function repackRows4(w: usize, n: i32, blocks: i32, blockBytes: i32, tmp: usize, unpack: bool): void {
+  const size = <usize>blockBytes;
+  const rowBytes = <usize>blocks * size;
+  for (let j = 0; j + 4 <= n; j += 4) {
+    const group = w + <usize>j * rowBytes;
+    memory.copy(tmp, group, 4 * rowBytes);
+    for (let b: usize = 0; b < <usize>blocks; b++) {
+      for (let r: usize = 0; r < 4; r++) {
+        const standard = r * rowBytes + b * size;
+        const packed = (b * 4 + r) * size;
+        if (unpack) memory.copy(group + standard, tmp + packed, size);
+        else memory.copy(group + packed, tmp + standard, size);
+      }
+    }
+  }
+}
+
+/**
  * out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12
- * scale bytes, 128 nibble bytes), four weight rows at a time: each block's
+ * scale bytes, 128 nibble bytes), repacked by {@link repackRows4}, four weight rows at a time: each block's
  * four integer sums leave as one vector (one lane per row), scaled by the
  * rows' d and dmin in f32 lanes.
  */
@@ -347,20 +371,21 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
     for (let i = 0; i < m; i++) {
       let acc = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
-        const o = <usize>b * 144;
+        // the group's four rows keep block b side by side (repackRows4)
+        const b0 = w0 + <usize>b * 576;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
         const bsums = bsums32(xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2));
         const dy = f32x4.splat(load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2)));
-        const s0 = q4KBlock(w0 + o, xb, bsums, low);
+        const s0 = q4KBlock(b0, xb, bsums, low);
         const m0 = minsOut;
-        const s1 = q4KBlock(w0 + rowBytes + o, xb, bsums, low);
+        const s1 = q4KBlock(b0 + 144, xb, bsums, low);
         const m1 = minsOut;
-        const s2 = q4KBlock(w0 + 2 * rowBytes + o, xb, bsums, low);
+        const s2 = q4KBlock(b0 + 288, xb, bsums, low);
         const m2 = minsOut;
-        const s3 = q4KBlock(w0 + 3 * rowBytes + o, xb, bsums, low);
+        const s3 = q4KBlock(b0 + 432, xb, bsums, low);
         const m3 = minsOut;
-        const d = halves4(w0 + o, w0 + rowBytes + o, w0 + 2 * rowBytes + o, w0 + 3 * rowBytes + o);
-        const dmin = halves4(w0 + o + 2, w0 + rowBytes + o + 2, w0 + 2 * rowBytes + o + 2, w0 + 3 * rowBytes + o + 2);
+        const d = halves4(b0, b0 + 144, b0 + 288, b0 + 432);
+        const dmin = halves4(b0 + 2, b0 + 146, b0 + 290, b0 + 434);
         const scaled = f32x4.mul(f32x4.mul(dy, d), f32x4.convert_i32x4_s(sum4(s0, s1, s2, s3)));
         acc = f32x4.add(acc, f32x4.sub(scaled, f32x4.mul(f32x4.mul(dy, dmin), f32x4.convert_i32x4_s(sum4(m0, m1, m2, m3)))));
       }

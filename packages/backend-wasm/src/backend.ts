@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, LlamitaError, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
+import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32 } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
@@ -35,12 +35,13 @@ export interface WasmBackendOptions {
   readonly relaxedSimd?: boolean;
 }
 
-/** A Q4_0 weight the backend rewrote in place into the kernels' interleaved layout (see `repackQ4_0`). */
+/** A weight the backend rewrote in place into its kernel's interleaved layout (see `repackQ4_0`, `repackRows4`). */
 interface PackedWeight {
   readonly bufferId: number;
   readonly address: number;
   readonly rows: number;
   readonly cols: number;
+  readonly dtype: 'q4_0' | 'q4_k';
 }
 
 /** The activation rows last quantized for a matmul, reused while `x` is unchanged (q, k and v share one input). */
@@ -75,7 +76,7 @@ export class WasmBackend extends JsBackend {
   private quantized: QuantizedInput | undefined;
   private attentionScratch: Region = { offset: 0, byteLength: 0 };
   private packScratch: Region = { offset: 0, byteLength: 0 };
-  /** Q4_0 weights in the interleaved layout, by absolute address. */
+  /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
   private readonly packed = new Map<number, PackedWeight>();
 
   private constructor(
@@ -236,6 +237,7 @@ export class WasmBackend extends JsBackend {
       case 'q6_k':
         return this.dispatch('matmulQ6_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
       default:
+        this.pack(op.w, w);
         return this.dispatch('matmulQ4_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
     }
   }
@@ -282,50 +284,55 @@ export class WasmBackend extends JsBackend {
     this.dispatch('attentionF16', args, nKv, m * nHead * hd * span, 1);
   }
 
-  /** Rewrites a Q4_0 weight into the interleaved layout its kernel reads, once. */
+  /** Rewrites a Q4_0 or Q4_K weight into the interleaved layout its kernel reads, once. */
   private pack(weight: Tensor, address: number): void {
     if (this.packed.has(address)) return;
     const [rows, cols] = weight.shape as [number, number];
-    this.kernels.repackQ4_0(address, rows, cols, this.packingScratch(cols), 0);
-    this.packed.set(address, { bufferId: weight.buffer.id, address, rows, cols });
+    const p: PackedWeight = { bufferId: weight.buffer.id, address, rows, cols, dtype: weight.dtype as PackedWeight['dtype'] };
+    this.repack(p, false);
+    this.packed.set(address, p);
   }
 
   /** Puts every repacked weight of `buffer` back into GGUF's layout. */
   private unpackAll(buffer: BufferHandle): void {
     for (const [address, p] of this.packed) {
       if (p.bufferId !== buffer.id) continue;
-      this.kernels.repackQ4_0(address, p.rows, p.cols, this.packingScratch(p.cols), 1);
+      this.repack(p, true);
       this.packed.delete(address);
     }
   }
 
-  /** Room for four Q4_0 rows of `cols`. */
-  private packingScratch(cols: number): number {
-    const bytes = 4 * (cols / 32) * 18;
-    if (this.packScratch.byteLength < bytes) this.packScratch = { offset: this.reserve(bytes), byteLength: bytes };
-    return this.packScratch.offset;
+  private repack(p: PackedWeight, unpack: boolean): void {
+    const rowBytes = byteSize(p.dtype, [p.cols]);
+    if (this.packScratch.byteLength < 4 * rowBytes) this.packScratch = { offset: this.reserve(4 * rowBytes), byteLength: 4 * rowBytes };
+    if (p.dtype === 'q4_0') this.kernels.repackQ4_0(p.address, p.rows, p.cols, this.packScratch.offset, unpack ? 1 : 0);
+    else this.kernels.repackRows4(p.address, p.rows, p.cols / 256, 144, this.packScratch.offset, unpack ? 1 : 0);
   }
 
-  /** Row reader that also understands repacked Q4_0 weights (the embedding op reads them). */
+  /** Row reader that also understands repacked weights (the embedding op reads them). */
   protected override rows(t: Tensor): reference.RowReader {
     const p = this.packed.get(this.address(t.buffer, t.byteOffset));
     if (!p) return super.rows(t);
-    const blocks = p.cols / 32;
-    const rowBytes = blocks * 18;
+    const rowBytes = byteSize(p.dtype, [p.cols]);
     const row = new Uint8Array(rowBytes);
     return (r, out) => {
       const memory = new Uint8Array(this.memory.buffer);
       const group = p.address + (r - (r % 4)) * rowBytes;
+      const lane = r % 4;
       if (r >= p.rows - (p.rows % 4)) {
         row.set(memory.subarray(p.address + r * rowBytes, p.address + (r + 1) * rowBytes));
-      } else {
-        for (let b = 0; b < blocks; b++) {
+      } else if (p.dtype === 'q4_0') {
+        // block b: four f16 scales, then four rows of 16 nibble bytes
+        for (let b = 0; b < p.cols / 32; b++) {
           const packed = group + b * 72;
-          row.set(memory.subarray(packed + 2 * (r % 4), packed + 2 * (r % 4) + 2), b * 18);
-          row.set(memory.subarray(packed + 8 + 16 * (r % 4), packed + 24 + 16 * (r % 4)), b * 18 + 2);
+          row.set(memory.subarray(packed + 2 * lane, packed + 2 * lane + 2), b * 18);
+          row.set(memory.subarray(packed + 8 + 16 * lane, packed + 24 + 16 * lane), b * 18 + 2);
         }
+      } else {
+        // block b of the four rows side by side
+        for (let b = 0; b < p.cols / 256; b++) row.set(memory.subarray(group + (4 * b + lane) * 144, group + (4 * b + lane + 1) * 144), b * 144);
       }
-      dequantize('q4_0', row, 0, p.cols, out, 0);
+      dequantize(p.dtype, row, 0, p.cols, out, 0);
     };
   }
 

@@ -11,6 +11,8 @@ export interface KernelExports {
   matmulQ6_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   /** Rewrites Q4_0 weights [n, k] into (unpack = 0) or out of (1) the kernels' interleaved layout; `tmp` holds four rows. */
   repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
+  /** Interleaves (unpack = 0) or restores (1) the blocks of each group of four rows of w [n, blocks × blockBytes]; `tmp` holds four rows. */
+  repackRows4(w: number, n: number, blocks: number, blockBytes: number, tmp: number, unpack: number): void;
   /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
   attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, g0: number, g1: number): void;
   /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_0 (quants, f16-rounded scales, per-32 sums), as tensor's quantizeRowQ8_0. */
