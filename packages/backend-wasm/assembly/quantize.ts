@@ -83,3 +83,30 @@ export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums
     }
   }
 }
+
+/**
+ * Rounds x [count] to f16 values (bf16 when `brain`), kept as f32, into `out`:
+ * the activations llama.cpp feeds f16/bf16 dot products. Chunks of four
+ * elements c0 <= c < c1; the tail past a multiple of four goes with the last chunk.
+ */
+export function roundToHalf(x: usize, out: usize, count: i32, brain: bool, c0: i32, c1: i32): void {
+  const full = min(c1, count >> 2);
+  for (let c = c0; c < full; c++) {
+    const o = <usize>c << 4;
+    const v = v128.load(x + o);
+    v128.store(out + o, brain ? roundToBf16(v) : roundToF16(v));
+  }
+  if (c1 << 2 >= count) {
+    for (let e = max(c0, full) << 2; e < count; e++) {
+      const v = f32x4.splat(load<f32>(x + (<usize>e << 2)));
+      store<f32>(out + (<usize>e << 2), f32x4.extract_lane(brain ? roundToBf16(v) : roundToF16(v), 0));
+    }
+  }
+}
+
+/** Four f32 lanes rounded to bf16 (nearest, ties to even; NaN stays a quiet NaN), kept as f32. */
+@inline function roundToBf16(v: v128): v128 {
+  const rounded = v128.and(i32x4.add(v, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(v, 16), i32x4.splat(1)))), i32x4.splat(0xffff0000));
+  const nan = i32x4.gt_u(v128.and(v, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
+  return v128.bitselect(v128.and(v128.or(v, i32x4.splat(0x400000)), i32x4.splat(0xffff0000)), rounded, nan);
+}

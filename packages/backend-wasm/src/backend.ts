@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
+import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type DType, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32 } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
@@ -9,8 +9,8 @@ import { canBlockHere, hardwareThreads } from './threads.js';
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
 const MAX_PAGES = 65535;
-/** Weight types with a SIMD kernel; the others run the reference kernels. */
-const WASM_WEIGHTS = new Set(['f32', 'q8_0', 'q4_0', 'q4_k', 'q6_k']);
+/** Weight types with a SIMD kernel; the others (Q2_K, Q3_K) run the reference kernels. */
+const WASM_WEIGHTS = new Set<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
 const RESERVED = PAGE;
 /** Products smaller than this (m·k·n multiply-adds) run on the calling thread alone: waking the pool costs more. */
@@ -44,12 +44,32 @@ interface PackedWeight {
   readonly dtype: 'q4_0' | 'q4_k';
 }
 
-/** The activation rows last quantized for a matmul, reused while `x` is unchanged (q, k and v share one input). */
-interface QuantizedInput {
+/** What a matmul converts its activations to: llama.cpp's partner type of the weight type (Q8_1 quants are Q8_0's). */
+type ActivationKind = 'q8_0' | 'q8_k' | 'f16' | 'bf16';
+
+/** The activation rows last converted for a matmul, reused while `x` is unchanged. */
+interface ConvertedInput {
   readonly x: number;
-  readonly bytes: number;
-  readonly kQuant: boolean;
+  readonly count: number;
+  readonly kind: ActivationKind;
 }
+
+/** Activation conversion of each weight type with a SIMD kernel (f32 needs none). */
+const ACTIVATION: Partial<Record<DType, ActivationKind>> = {
+  f16: 'f16',
+  bf16: 'bf16',
+  q8_0: 'q8_0',
+  q4_0: 'q8_0',
+  q4_1: 'q8_0',
+  q5_0: 'q8_0',
+  q5_1: 'q8_0',
+  q4_k: 'q8_k',
+  q5_k: 'q8_k',
+  q6_k: 'q8_k',
+};
+
+/** The kernels that take (quants, scales, sums, w, out, m, k, n, f16 table). */
+const MATMUL_KERNEL: Partial<Record<DType, KernelName>> = { q4_1: 'matmulQ4_1', q5_0: 'matmulQ5_0', q5_1: 'matmulQ5_1', q5_k: 'matmulQ5_K', q6_k: 'matmulQ6_K' };
 
 /** A region of the wasm memory owned by one buffer. */
 interface Region {
@@ -73,7 +93,7 @@ export class WasmBackend extends JsBackend {
   private top: number;
   private readonly f16Table: number;
   private scratch: Region = { offset: 0, byteLength: 0 };
-  private quantized: QuantizedInput | undefined;
+  private converted: ConvertedInput | undefined;
   private attentionScratch: Region = { offset: 0, byteLength: 0 };
   private packScratch: Region = { offset: 0, byteLength: 0 };
   /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
@@ -179,7 +199,7 @@ export class WasmBackend extends JsBackend {
   }
 
   override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
-    this.quantized = undefined;
+    this.converted = undefined;
     this.unpackAll(buffer);
     super.write(buffer, byteOffset, data);
   }
@@ -204,15 +224,15 @@ export class WasmBackend extends JsBackend {
 
   protected override execute(op: Op): void {
     if (op.op === 'attention' && op.k.dtype === 'f16' && op.q.shape[2]! % 4 === 0) {
-      this.quantized = undefined;
+      this.converted = undefined;
       return this.attention(op);
     }
     if (op.op === 'swiglu' || op.op === 'add' || op.op === 'rms_norm') {
-      this.quantized = undefined;
+      this.converted = undefined;
       return this.elementwise(op);
     }
     if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) {
-      this.quantized = undefined;
+      this.converted = undefined;
       return super.execute(op);
     }
     const [m, k] = op.x.shape as [number, number];
@@ -222,24 +242,55 @@ export class WasmBackend extends JsBackend {
     const w = this.address(op.w.buffer, op.w.byteOffset);
     const out = this.address(op.out.buffer, op.out.byteOffset);
     if (op.w.dtype === 'f32') return this.dispatch('matmulF32', [x, w, out, m, k, n], n, m * k * n);
-    // each activation row is quantized once: Q8_0 (blocks of 32) for q8_0/q4_0, Q8_K (256) for the k-quants
-    const kQuant = op.w.dtype === 'q4_k' || op.w.dtype === 'q6_k';
-    const { qs, ds, sums } = this.quantizeInput(x, m, k, kQuant);
-    // a later matmul reading its own output as input must not reuse these quants
-    if (out < x + m * k * 4 && x < out + m * n * 4) this.quantized = undefined;
+    // each activation row is converted once, to the partner type llama.cpp uses for the weight type
+    const input = this.convertInput(x, m, k, ACTIVATION[op.w.dtype]!);
+    // a later matmul reading its own output as input must not reuse the conversion
+    if (out < x + m * k * 4 && x < out + m * n * 4) this.converted = undefined;
     const work = m * k * n;
+    const f16 = this.f16Table;
+    const { qs, ds, sums } = input;
     switch (op.w.dtype) {
+      case 'f16':
+        return this.dispatch('matmulF16', [qs, w, out, m, k, n, f16], n, work);
+      case 'bf16':
+        return this.dispatch('matmulBF16', [qs, w, out, m, k, n, f16], n, work);
       case 'q8_0':
-        return this.dispatch('matmulQ8_0', [qs, ds, w, out, m, k, n, this.f16Table], n, work);
+        return this.dispatch('matmulQ8_0', [qs, ds, w, out, m, k, n, f16], n, work);
       case 'q4_0':
+      case 'q4_k':
+        // these kernels read four weight rows at a time from an interleaved layout
         this.pack(op.w, w);
-        return this.dispatch('matmulQ4_0', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
-      case 'q6_k':
-        return this.dispatch('matmulQ6_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
+        return this.dispatch(op.w.dtype === 'q4_0' ? 'matmulQ4_0' : 'matmulQ4_K', [qs, ds, sums, w, out, m, k, n, f16], n, work);
       default:
-        this.pack(op.w, w);
-        return this.dispatch('matmulQ4_K', [qs, ds, sums, w, out, m, k, n, this.f16Table], n, work);
+        return this.dispatch(MATMUL_KERNEL[op.w.dtype]!, [qs, ds, sums, w, out, m, k, n, f16], n, work);
     }
+  }
+
+  /**
+   * Converts the `[m, k]` f32 rows at `x` into scratch for a matmul: Q8_0 or
+   * Q8_K quants with their scales and group sums (per 32 for Q8_0, which the
+   * offsets and mins of Q4_0/Q4_1/Q5_x need; per 16 for Q8_K, for the k-quants'
+   * mins and offsets), or the rows rounded to f16/bf16 (in `qs`, as f32) —
+   * unless the previous matmul already did so for the same input (q, k and v
+   * share one).
+   */
+  private convertInput(x: number, m: number, k: number, kind: ActivationKind): { qs: number; ds: number; sums: number } {
+    const count = m * k;
+    const half = kind === 'f16' || kind === 'bf16';
+    const block = kind === 'q8_k' ? 256 : 32;
+    const group = kind === 'q8_k' ? 16 : 32;
+    const qsBytes = half ? count * 4 : (count + 15) & ~15;
+    const dsBytes = half ? 0 : (count / block) * 4;
+    const sumsBytes = half ? 0 : (count / group) * 4;
+    const reuse = this.converted?.x === x && this.converted.count === count && this.converted.kind === kind;
+    const scratch = reuse ? this.scratch.offset : this.scratchFor(qsBytes + dsBytes + sumsBytes);
+    const at = { qs: scratch, ds: scratch + qsBytes, sums: scratch + qsBytes + dsBytes };
+    if (reuse) return at;
+    // split across threads in prefill (by rows, or by chunks of four); a converted element costs about 16 multiply-adds
+    if (half) this.dispatch('roundToHalf', [x, at.qs, count, kind === 'bf16' ? 1 : 0], Math.ceil(count / 4), count * 16, 1);
+    else this.dispatch(kind === 'q8_k' ? 'quantizeQ8K' : 'quantizeQ8_0', [x, m, k, at.qs, at.ds, at.sums], m, count * 16, 1);
+    this.converted = { x, count, kind };
+    return at;
   }
 
   /** SwiGLU, add and RMSNorm in SIMD: elementwise ops split by 4-element chunks, RMSNorm by rows. */
@@ -343,33 +394,10 @@ export class WasmBackend extends JsBackend {
     else kernel(...args, 0, n);
   }
 
-  /**
-   * Quantizes the `[m, k]` f32 rows at `x` into scratch (int8 quants, f32
-   * scales, and the i32 sums of each group of quants: per 16 for Q8_K, which
-   * Q4_K's mins and Q6_K's offset of 32 need, per 32 for Q8_0, which Q4_0's
-   * offset of 8 needs),
-   * unless the previous matmul already did for the same input.
-   */
-  private quantizeInput(x: number, m: number, k: number, kQuant: boolean): { qs: number; ds: number; sums: number } {
-    const block = kQuant ? 256 : 32;
-    const qsBytes = (m * k + 15) & ~15;
-    const dsBytes = ((m * k) / block) * 4;
-    const group = kQuant ? 16 : 32;
-    const sumsBytes = ((m * k) / group) * 4;
-    const reuse = this.quantized?.x === x && this.quantized.bytes === m * k * 4 && this.quantized.kQuant === kQuant;
-    const scratch = reuse ? this.scratch.offset : this.scratchFor(qsBytes + dsBytes + sumsBytes);
-    const at = { qs: scratch, ds: scratch + qsBytes, sums: scratch + qsBytes + dsBytes };
-    if (reuse) return at;
-    // rows split across threads in prefill; a quantized element costs about as much as 16 multiply-adds
-    this.dispatch(kQuant ? 'quantizeQ8K' : 'quantizeQ8_0', [x, m, k, at.qs, at.ds, at.sums], m, m * k * 16, 1);
-    this.quantized = { x, bytes: m * k * 4, kQuant };
-    return at;
-  }
-
   /** A scratch area of at least `bytes`, kept at a fixed place once allocated (16-byte aligned). */
   private scratchFor(bytes: number): number {
     if (this.scratch.byteLength < bytes) {
-      this.quantized = undefined;
+      this.converted = undefined;
       const size = Math.max(bytes, this.scratch.byteLength * 2, 1 << 16);
       this.scratch = { offset: this.reserve(size), byteLength: size };
     }

@@ -11,6 +11,15 @@ export interface KernelExports {
   matmulQ6_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   /** Rewrites Q4_0 weights [n, k] into (unpack = 0) or out of (1) the kernels' interleaved layout; `tmp` holds four rows. */
   repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
+  matmulQ4_1(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ5_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ5_1(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ5_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  /** f16 / bf16 weights against activations rounded to the same type (f32 values). */
+  matmulF16(x: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulBF16(x: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  /** Elements [4·c0, 4·c1) of x rounded to f16 (bf16 when brain = 1) values, as f32, into out. */
+  roundToHalf(x: number, out: number, count: number, brain: number, c0: number, c1: number): void;
   /** Interleaves (unpack = 0) or restores (1) the blocks of each group of four rows of w [n, blocks × blockBytes]; `tmp` holds four rows. */
   repackRows4(w: number, n: number, blocks: number, blockBytes: number, tmp: number, unpack: number): void;
   /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
@@ -30,7 +39,7 @@ export interface KernelExports {
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_K', 'matmulQ6_K', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm'] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -1,0 +1,175 @@
+// Matmuls for the remaining GGUF weight types, one weight row at a time:
+// Q4_1, Q5_0 and Q5_1 against Q8_0/Q8_1 activations, Q5_K against Q8_K, and
+// f16/bf16 against activations rounded to the same half type (as llama.cpp
+// converts them). Layouts follow ggml-common.h; arguments as in matmul.ts,
+// with `xs` the per-32 (Q8_0) or per-16 (Q8_K) sums of the activation quants.
+
+import { halfBitsToF32 } from './half';
+
+@inline function half(f16: usize, at: usize): f32 {
+  return load<f32>(f16 + (<usize>load<u16>(at) << 2));
+}
+
+@inline function hsumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+@inline function hsumF32(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** As in matmul.ts: i16 lanes summing to Σ w · x over 16 elements, w unsigned of at most 7 bits. */
+@inline function dot16Unsigned(w: v128, x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
+  return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
+}
+
+/** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */
+@inline function fifthBits(bits: u32, first: i32): v128 {
+  const word = i32x4.splat(<i32>(bits >> first));
+  const bytes = i8x16.swizzle(word, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+  const mask = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return v128.and(i8x16.eq(v128.and(bytes, mask), mask), i8x16.splat(0x10));
+}
+
+/**
+ * The 32-element types: `dOff`/`mOff` the f16 scale and min (mOff < 0: none),
+ * `hOff` the 32 fifth bits (< 0: none), `qOff` the 16 nibble bytes, `offset`
+ * subtracted from each quant (8 or 16 for the types without a min, else 0).
+ * Constant at each inlined call, so the branches fold away.
+ */
+@inline function matmulBlocks32(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32, blockBytes: usize, mOff: i32, hOff: i32, qOff: usize, offset: i32): void {
+  const blocks = k >> 5;
+  const low = i8x16.splat(0x0f);
+  for (let j = j0; j < j1; j++) {
+    const wr = w + <usize>j * <usize>blocks * blockBytes;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * blockBytes;
+        const at = (<usize>i * <usize>blocks + <usize>b) << 2;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 5);
+        const p = v128.load(wb + qOff);
+        let lo = v128.and(p, low);
+        let hi = i8x16.shr_u(p, 4);
+        if (hOff >= 0) {
+          const bits = load<u32>(wb + <usize>hOff);
+          lo = v128.or(lo, fifthBits(bits, 0));
+          hi = v128.or(hi, fifthBits(bits, 16));
+        }
+        const sumi = hsumI32(i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(lo, v128.load(xb)), dot16Unsigned(hi, v128.load(xb + 16)))));
+        const dx = load<f32>(xd + at);
+        const sumx = load<i32>(xs + at);
+        if (mOff >= 0) s += half(f16, wb) * dx * <f32>sumi + half(f16, wb + <usize>mOff) * dx * <f32>sumx;
+        else s += half(f16, wb) * dx * <f32>(sumi - offset * sumx);
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
+
+/** Q4_1 (20-byte blocks: f16 d, f16 m, 16 nibble bytes; value q·d + m). */
+export function matmulQ4_1(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  matmulBlocks32(xq, xd, xs, w, out, m, k, n, f16, j0, j1, 20, 2, -1, 4, 0);
+}
+
+/** Q5_0 (22-byte blocks: f16 d, u32 fifth bits, 16 nibble bytes; value (q - 16)·d). */
+export function matmulQ5_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  matmulBlocks32(xq, xd, xs, w, out, m, k, n, f16, j0, j1, 22, -1, 2, 6, 16);
+}
+
+/** Q5_1 (24-byte blocks: f16 d, f16 m, u32 fifth bits, 16 nibble bytes; value q·d + m). */
+export function matmulQ5_1(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  matmulBlocks32(xq, xd, xs, w, out, m, k, n, f16, j0, j1, 24, 2, 4, 8, 0);
+}
+
+/**
+ * Q5_K (176-byte blocks of 256: f16 d, f16 dmin, 12 scale bytes as Q4_K's,
+ * 32 bytes of fifth bits, 128 nibble bytes), as ggml's vec_dot_q5_K_q8_K.
+ */
+export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  const blocks = k >> 8;
+  const low = i8x16.splat(0x0f);
+  const bit = i8x16.splat(1);
+  for (let j = j0; j < j1; j++) {
+    const wr = w + <usize>j * <usize>blocks * 176;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * 176;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
+        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        const qh0 = v128.load(wb + 16);
+        const qh1 = v128.load(wb + 32);
+        let acc = i32x4.splat(0);
+        let mins = 0;
+        for (let c = 0; c < 4; c++) {
+          const q = wb + 48 + (<usize>c << 5);
+          const y = xb + (<usize>c << 6);
+          const p0 = v128.load(q);
+          const p1 = v128.load(q + 16);
+          // fifth bits: bit 2c of qh for the low nibbles (sub-block 2c), bit 2c+1 for the high ones
+          const h0lo = i8x16.shl(v128.and(i8x16.shr_u(qh0, 2 * c), bit), 4);
+          const h1lo = i8x16.shl(v128.and(i8x16.shr_u(qh1, 2 * c), bit), 4);
+          const h0hi = i8x16.shl(v128.and(i8x16.shr_u(qh0, 2 * c + 1), bit), 4);
+          const h1hi = i8x16.shl(v128.and(i8x16.shr_u(qh1, 2 * c + 1), bit), 4);
+          const a = i16x8.add(dot16Unsigned(v128.or(v128.and(p0, low), h0lo), v128.load(y)), dot16Unsigned(v128.or(v128.and(p1, low), h1lo), v128.load(y + 16)));
+          const h = i16x8.add(dot16Unsigned(v128.or(i8x16.shr_u(p0, 4), h0hi), v128.load(y + 32)), dot16Unsigned(v128.or(i8x16.shr_u(p1, 4), h1hi), v128.load(y + 48)));
+          const sc = wb + 4;
+          const j1s = 2 * c;
+          const scale0 = j1s < 4 ? <i32>(load<u8>(sc + j1s) & 63) : <i32>((load<u8>(sc + j1s + 4) & 0xf) | ((load<u8>(sc + j1s - 4) >> 6) << 4));
+          const min0 = j1s < 4 ? <i32>(load<u8>(sc + j1s + 4) & 63) : <i32>((load<u8>(sc + j1s + 4) >> 4) | ((load<u8>(sc + j1s) >> 6) << 4));
+          const j2s = j1s + 1;
+          const scale1 = j2s < 4 ? <i32>(load<u8>(sc + j2s) & 63) : <i32>((load<u8>(sc + j2s + 4) & 0xf) | ((load<u8>(sc + j2s - 4) >> 6) << 4));
+          const min1 = j2s < 4 ? <i32>(load<u8>(sc + j2s + 4) & 63) : <i32>((load<u8>(sc + j2s + 4) >> 4) | ((load<u8>(sc + j2s) >> 6) << 4));
+          acc = i32x4.add(acc, i32x4.dot_i16x8_s(a, i16x8.splat(<i16>scale0)));
+          acc = i32x4.add(acc, i32x4.dot_i16x8_s(h, i16x8.splat(<i16>scale1)));
+          const g = sums + (<usize>(4 * c) << 2);
+          mins += min0 * (load<i32>(g) + load<i32>(g + 4)) + min1 * (load<i32>(g + 8) + load<i32>(g + 12));
+        }
+        s += dy * half(f16, wb) * <f32>hsumI32(acc) - dy * half(f16, wb + 2) * <f32>mins;
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
+
+/**
+ * f16 (bf16 when `brain`) weights against activations `x` already rounded to
+ * the same type (kept as f32): products summed in f32 lanes, 8 per step.
+ */
+@inline function matmulHalf(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32, brain: bool): void {
+  const k8 = k & ~7;
+  for (let j = j0; j < j1; j++) {
+    const wr = w + ((<usize>j * <usize>k) << 1);
+    for (let i = 0; i < m; i++) {
+      const xr = x + ((<usize>i * <usize>k) << 2);
+      let a = f32x4.splat(0);
+      let b = f32x4.splat(0);
+      for (let t = 0; t < k8; t += 8) {
+        const h = v128.load(wr + (<usize>t << 1));
+        const lo = brain ? i32x4.shl(i32x4.extend_low_i16x8_u(h), 16) : halfBitsToF32(i32x4.extend_low_i16x8_u(h));
+        const hi = brain ? i32x4.shl(i32x4.extend_high_i16x8_u(h), 16) : halfBitsToF32(i32x4.extend_high_i16x8_u(h));
+        a = f32x4.add(a, f32x4.mul(v128.load(xr + (<usize>t << 2)), lo));
+        b = f32x4.add(b, f32x4.mul(v128.load(xr + (<usize>t << 2) + 16), hi));
+      }
+      let s = hsumF32(f32x4.add(a, b));
+      for (let t = k8; t < k; t++) {
+        const bits = <u32>load<u16>(wr + (<usize>t << 1));
+        s += load<f32>(xr + (<usize>t << 2)) * (brain ? reinterpret<f32>(bits << 16) : load<f32>(f16 + (<usize>bits << 2)));
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
+
+/** f16 weights. */
+export function matmulF16(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  matmulHalf(x, w, out, m, k, n, f16, j0, j1, false);
+}
+
+/** bf16 weights. */
+export function matmulBF16(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  matmulHalf(x, w, out, m, k, n, f16, j0, j1, true);
+}
