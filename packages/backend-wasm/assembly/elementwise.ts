@@ -79,3 +79,29 @@ export function rmsNorm(x: usize, weight: usize, eps: f32, m: i32, n: i32, out: 
     for (let j = n4; j < n; j++) store<f32>(orow + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * scale * load<f32>(weight + (<usize>j << 2)));
   }
 }
+
+/**
+ * Rotary embedding of tokens r0 <= r < r1 of x [m, heads, hd] into out, with
+ * the host's per-token tables `cos` and `sin` [m, hd] already laid out per
+ * element: out[e] = x[e] · cos[e] + x[partner(e)] · sin[e], the partner being
+ * e ^ 1 (`half` false: adjacent pairs, sin negated on even e) or e ± hd/2
+ * (`half` true: sin negated on the first half). hd must be a multiple of 4.
+ */
+export function rope(x: usize, out: usize, cos: usize, sin: usize, m: i32, heads: i32, hd: i32, half: bool, r0: i32, r1: i32): void {
+  const rowBytes = <usize>hd << 2;
+  const halfBytes = rowBytes >> 1;
+  for (let r = r0; r < r1; r++) {
+    const c = cos + <usize>r * rowBytes;
+    const s = sin + <usize>r * rowBytes;
+    for (let h = 0; h < heads; h++) {
+      const base = (<usize>r * <usize>heads + <usize>h) * rowBytes;
+      const xi = x + base;
+      const oi = out + base;
+      for (let e: usize = 0; e < rowBytes; e += 16) {
+        const v = v128.load(xi + e);
+        const partner = half ? v128.load(xi + (e < halfBytes ? e + halfBytes : e - halfBytes)) : i32x4.shuffle(v, v, 1, 0, 3, 2);
+        v128.store(oi + e, f32x4.add(f32x4.mul(v, v128.load(c + e)), f32x4.mul(partner, v128.load(s + e))));
+      }
+    }
+  }
+}

@@ -4,4 +4,4 @@ export { matmulF32, matmulQ8_0, matmulQ4_0, matmulQ4_K, matmulQ6_K, repackQ4_0, 
 export { matmulQ4_1, matmulQ5_0, matmulQ5_1, matmulQ5_K, matmulF16, matmulBF16 } from './matmul-more';
 export { attentionF16, attentionScratchBytes } from './attention';
 export { quantizeQ8_0, quantizeQ8K, roundToHalf } from './quantize';
-export { swiglu, add, rmsNorm } from './elementwise';
+export { swiglu, add, rmsNorm, rope } from './elementwise';

@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type DType, type Op, type RmsNormOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
+import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type DType, type Op, type RmsNormOp, type RopeOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32 } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
@@ -96,6 +96,7 @@ export class WasmBackend extends JsBackend {
   private converted: ConvertedInput | undefined;
   private attentionScratch: Region = { offset: 0, byteLength: 0 };
   private packScratch: Region = { offset: 0, byteLength: 0 };
+  private ropeTables: Region = { offset: 0, byteLength: 0 };
   /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
   private readonly packed = new Map<number, PackedWeight>();
 
@@ -227,6 +228,11 @@ export class WasmBackend extends JsBackend {
       this.converted = undefined;
       return this.attention(op);
     }
+    // (an in-place rope stays on the reference kernel: the SIMD one reads partners it may have overwritten)
+    if (op.op === 'rope' && op.x.shape[2]! % 4 === 0 && !(op.x.buffer.id === op.out.buffer.id && op.x.byteOffset === op.out.byteOffset)) {
+      this.converted = undefined;
+      return this.rope(op);
+    }
     if (op.op === 'swiglu' || op.op === 'add' || op.op === 'rms_norm') {
       this.converted = undefined;
       return this.elementwise(op);
@@ -304,6 +310,33 @@ export class WasmBackend extends JsBackend {
     const [a, b] = op.op === 'swiglu' ? [op.gate, op.up] : [op.a, op.b];
     // silu's exponential costs about as much as 16 multiply-adds
     this.dispatch(op.op, [at(a), at(b), at(op.out), count], Math.ceil(count / 4), count * (op.op === 'swiglu' ? 16 : 1), 1);
+  }
+
+  /**
+   * RoPE in SIMD: the angles (pos · θ^(-2i/hd), in f64 as the reference
+   * kernel) become per-token cos/sin tables here, laid out per element with the
+   * signs of the rotation, and the kernel rotates every head with them.
+   */
+  private rope(op: RopeOp): void {
+    const [m, heads, hd] = op.x.shape as [number, number, number];
+    const positions = this.i32(op.positions);
+    const half = op.mode === 'half';
+    const tableBytes = m * hd * 4;
+    if (this.ropeTables.byteLength < 2 * tableBytes) this.ropeTables = { offset: this.reserve(2 * tableBytes), byteLength: 2 * tableBytes };
+    const cos = new Float32Array(this.memory.buffer, this.ropeTables.offset, m * hd);
+    const sin = new Float32Array(this.memory.buffer, this.ropeTables.offset + tableBytes, m * hd);
+    for (let t = 0; t < m; t++) {
+      for (let i = 0; i < hd / 2; i++) {
+        const angle = positions[t]! * Math.pow(op.theta, (-2 * i) / hd);
+        // the elements of pair i, and the sign of sin for each: first -, second +
+        const [a, b] = half ? [i, i + hd / 2] : [2 * i, 2 * i + 1];
+        cos[t * hd + a] = cos[t * hd + b] = Math.cos(angle);
+        sin[t * hd + a] = -Math.sin(angle);
+        sin[t * hd + b] = Math.sin(angle);
+      }
+    }
+    const at = (t: Tensor) => this.address(t.buffer, t.byteOffset);
+    this.dispatch('rope', [at(op.x), at(op.out), this.ropeTables.offset, this.ropeTables.offset + tableBytes, m, heads, hd, half ? 1 : 0], m, m * heads * hd * 4, 1);
   }
 
   /** Attention over an f16 cache in SIMD, split across threads by head. */

@@ -34,12 +34,14 @@ export interface KernelExports {
   add(a: number, b: number, out: number, count: number, c0: number, c1: number): void;
   /** RMSNorm of rows r0 <= r < r1 of x [m, n], as ggml rounds it. */
   rmsNorm(x: number, weight: number, eps: number, m: number, n: number, out: number, r0: number, r1: number): void;
+  /** RoPE of tokens r0 <= r < r1 with per-element cos/sin tables [m, hd]; half = 1 pairs (i, i + hd/2), 0 pairs (2i, 2i+1). */
+  rope(x: number, out: number, cos: number, sin: number, m: number, heads: number, hd: number, half: number, r0: number, r1: number): void;
   /** Scratch bytes attentionF16 needs per KV head. */
   attentionScratchBytes(group: number, hd: number): number;
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm', 'rope'] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -128,6 +128,23 @@ describe('wasm backend threads', () => {
     for (let i = 0; i < reference.length; i++) expect(Math.abs(results[0]![i]! - reference[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(reference[i]!)));
   });
 
+  it.each(['adjacent', 'half'] as const)('rotates %s pairs (RoPE) on threads as the reference kernel does', async (mode) => {
+    const [m, heads, hd] = [40, 8, 64];
+    const x = randomF32(rng, m * heads * hd, 3);
+    const build = (b: Backend) => {
+      const out = put(b, 'f32', [m, heads, hd]);
+      const op: Op = { op: 'rope', x: put(b, 'f32', [m, heads, hd], x), positions: put(b, 'i32', [m], Int32Array.from({ length: m }, (_, i) => 3 * i + 1)), theta: 10000, mode, out };
+      return { op, out };
+    };
+    const reference = await runOn(new JsBackend(), build);
+    for (const threads of [1, 3]) {
+      const backend = await WasmBackend.create({ threads });
+      const got = await runOn(backend, build);
+      backend.dispose();
+      for (let i = 0; i < reference.length; i++) expect(Math.abs(got[i]! - reference[i]!)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(reference[i]!)));
+    }
+  });
+
   it('refuses thread counts outside 1..64', async () => {
     await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
     await expect(WasmBackend.create({ threads: 65 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
