@@ -13,6 +13,8 @@ const MAX_PAGES = 65535;
 const WASM_WEIGHTS = new Set<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
 const RESERVED = PAGE;
+/** Room kept for the backend's own scratch (converted activations, attention, repacking, RoPE tables) when telling loaders the limit. */
+const SCRATCH_ALLOWANCE = 64 << 20;
 /** Products smaller than this (m·k·n multiply-adds) run on the calling thread alone: waking the pool costs more. */
 const MIN_PARALLEL_WORK = 1 << 18;
 
@@ -108,7 +110,13 @@ export class WasmBackend extends JsBackend {
     relaxed: boolean,
   ) {
     super();
-    this.info = { name: 'wasm', contractVersion: CONTRACT_VERSION, description: `WebAssembly SIMD128 (${relaxed ? 'relaxed SIMD' : 'plain SIMD, no relaxed SIMD'}; ${threading})` };
+    this.info = {
+      name: 'wasm',
+      contractVersion: CONTRACT_VERSION,
+      description: `WebAssembly SIMD128 (${relaxed ? 'relaxed SIMD' : 'plain SIMD, no relaxed SIMD'}; ${threading})`,
+      // what is left of wasm32's 4 GiB after the f16 table and the kernels' own scratch (at most a few MiB for TinyLlama)
+      memoryLimitBytes: MAX_PAGES * PAGE - RESERVED - 65536 * 4 - SCRATCH_ALLOWANCE,
+    };
     this.top = RESERVED;
     // every half-precision value as f32, so kernels decode block scales with one load
     this.f16Table = this.reserve(65536 * 4);
@@ -157,7 +165,7 @@ export class WasmBackend extends JsBackend {
     const offset = (this.top + 15) & ~15;
     const end = offset + bytes;
     if (end > MAX_PAGES * PAGE) {
-      throw new LlamitaError('E_INVALID_ARGUMENT', `wasm memory is limited to 4 GiB: ${end} bytes would be needed`, { bytes: end });
+      throw new LlamitaError('E_OUT_OF_MEMORY', `wasm memory is limited to 4 GiB: ${end} bytes would be needed`, { bytes: end });
     }
     const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);

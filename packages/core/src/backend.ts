@@ -10,6 +10,12 @@ export interface BackendInfo {
   readonly contractVersion: number;
   /** Free-form facts for people: device, threads, features. */
   readonly description: string;
+  /**
+   * Most bytes all of this backend's buffers can take together, when it has a
+   * fixed limit (wasm32 addresses 4 GiB). Loaders check a model against it
+   * before uploading anything. Absent: no fixed limit known.
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_BAD_FILE' // a model or vocabulary file is malformed
   | 'E_UNSUPPORTED_MODEL' // a well-formed file describing something we cannot run
   | 'E_CONTEXT_FULL' // more tokens than the KV cache holds
+  | 'E_OUT_OF_MEMORY' // the model, cache and scratch would not fit the backend's memory
   | 'E_INVALID_ARGUMENT' // a caller passed a value outside the documented range
   | 'E_NOT_IMPLEMENTED'; // a documented feature not built yet
 

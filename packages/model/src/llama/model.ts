@@ -3,7 +3,7 @@ import { readTensorData, type GgufFile } from '../gguf/reader.js';
 import { llamaConfigFromGguf, type LlamaConfig } from './config.js';
 import type { TensorSource } from './tensor-source.js';
 import { llamaForward, type Activations, type LayerCache } from './forward.js';
-import { loadLlamaWeights, type LlamaWeights, type LoadProgress } from './weights.js';
+import { loadLlamaWeights, plannedWeightBytes, type LlamaWeights, type LoadProgress } from './weights.js';
 
 /** Options of {@link LlamaModel.fromGguf}. */
 export interface LlamaLoadOptions {
@@ -61,14 +61,20 @@ export class LlamaModel {
     for (const dtype of new Set([...source.entries.values()].map((t) => t.dtype).concat(options.quantize ?? []))) {
       if (!backend.supportsOp('matmul', dtype)) throw new LlamitaError('E_UNSUPPORTED_OP', `the ${backend.info.name} backend cannot run ${dtype} weights`);
     }
-    const weights = await loadLlamaWeights(source, config, backend, options.onProgress, options.quantize);
     const kvType = options.kvType ?? 'f16';
     const kvShape = [contextSize, config.nKvHeads, config.headDim];
+    const batchSize = options.batchSize ?? 512;
+    checkFits(backend, {
+      weights: plannedWeightBytes(source, config, options.quantize),
+      kvCache: 2 * config.nLayers * byteSize(kvType, kvShape),
+      activations: activationBytes(config, Math.min(batchSize, contextSize)),
+    });
+    const weights = await loadLlamaWeights(source, config, backend, options.onProgress, options.quantize);
     const cache = Array.from({ length: config.nLayers }, (_, l) => ({
       k: tensorOn(backend.allocate(byteSize(kvType, kvShape), `cache.k.${l}`), kvType, kvShape),
       v: tensorOn(backend.allocate(byteSize(kvType, kvShape), `cache.v.${l}`), kvType, kvShape),
     }));
-    return new LlamaModel(config, backend, weights, cache, contextSize, options.batchSize ?? 512);
+    return new LlamaModel(config, backend, weights, cache, contextSize, batchSize);
   }
 
   /** Bytes the KV cache takes (keys and values for every layer and position). */
@@ -172,4 +178,31 @@ export function ggufTensorSource(file: GgufFile): TensorSource {
     entries,
     read: (name) => readTensorData(file, entries.get(name)!),
   };
+}
+
+/**
+ * Bytes of the per-batch scratch tensors for batches of `m` tokens (see
+ * `LlamaModel.activations`), with logits for every token: the most a batch takes.
+ */
+function activationBytes(c: LlamaConfig, m: number): number {
+  const q = c.nHeads * c.headDim;
+  const kv = c.nKvHeads * c.headDim;
+  return 4 * m * (2 + 3 * c.dim + 3 * q + 3 * kv + 2 * c.ffnDim + c.vocabSize + 1);
+}
+
+/**
+ * Refuses, before anything is uploaded, a model whose weights, KV cache and
+ * scratch exceed the backend's fixed memory limit (when it has one).
+ * @throws LlamitaError `E_OUT_OF_MEMORY` with the sizes.
+ */
+function checkFits(backend: Backend, parts: { weights: number; kvCache: number; activations: number }): void {
+  const limit = backend.info.memoryLimitBytes;
+  const needed = parts.weights + parts.kvCache + parts.activations;
+  if (limit === undefined || needed <= limit) return;
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  throw new LlamitaError(
+    'E_OUT_OF_MEMORY',
+    `the model needs ${gib(needed)} (weights ${gib(parts.weights)}, KV cache ${gib(parts.kvCache)}, scratch ${gib(parts.activations)}) but the ${backend.info.name} backend holds at most ${gib(limit)}; use a smaller quantization or a shorter context`,
+    { ...parts, needed, limit },
+  );
 }

@@ -1,4 +1,4 @@
-import { DTYPE_INFO, LlamitaError, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
+import { DTYPE_INFO, LlamitaError, byteSize, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
 import { dequantizeToF32, quantize } from '@llamita/tensor';
 import type { LlamaConfig } from './config.js';
 import type { TensorEntry, TensorSource } from './tensor-source.js';
@@ -116,6 +116,24 @@ export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig
   });
   const tokenEmbedding = t('token_embd.weight');
   return { tokenEmbedding, layers, outputNorm: t('output_norm.weight'), output: hasOutput ? t('output.weight') : tokenEmbedding };
+}
+
+/**
+ * Bytes the weights of `source` take on a backend once uploaded as
+ * {@link loadLlamaWeights} does (vectors as f32, float matrices re-encoded to `quantizeTo`).
+ */
+export function plannedWeightBytes(source: TensorSource, config: LlamaConfig, quantizeTo?: DType): number {
+  let total = 0;
+  for (const name of expectedShapes(config).keys()) {
+    const info = source.entries.get(name);
+    if (!info) continue;
+    const cols = info.shape[info.shape.length - 1]!;
+    const count = info.shape.reduce((a, b) => a * b, 1);
+    if (info.shape.length === 1) total += count * 4;
+    else if (quantizeTo && info.shape.length === 2 && !DTYPE_INFO[info.dtype].quantized && cols % DTYPE_INFO[quantizeTo].blockSize === 0) total += byteSize(quantizeTo, info.shape);
+    else total += info.byteLength;
+  }
+  return total;
 }
 
 /**
