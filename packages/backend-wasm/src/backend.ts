@@ -207,6 +207,7 @@ export class WasmBackend extends JsBackend {
     this.disposed = true;
   }
 
+  /** Writes bytes in GGUF's layout (a weight the kernels repacked is put back first). */
   override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
     this.converted = undefined;
     this.unpackAll(buffer);

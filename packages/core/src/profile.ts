@@ -29,7 +29,10 @@ export class ProfilingBackend implements Backend {
   private readonly timings = new Map<string, { calls: number; ms: number }>();
 
   /** Wraps `inner`; every call goes through to it. */
-  constructor(readonly inner: Backend) {}
+  constructor(
+    /** The backend doing the work. */
+    readonly inner: Backend,
+  ) {}
 
   /** @inheritDoc */
   get info(): BackendInfo {
