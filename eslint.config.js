@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // AssemblyScript is not TypeScript (decorators on functions, v128 builtins): asc checks it.
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '.gpu/**', 'apps/web/dist/**', 'packages/backend-wasm/assembly/**', 'packages/backend-wasm/build/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '.gpu/**', 'apps/web/dist/**', 'packages/backend-wasm/assembly/**', 'apps/bench/assembly/**', 'packages/backend-wasm/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed` : !existsSync(join(dist, 'index.html')) ? 'apps/web is not built (pnpm build)' : !fixturesAvailable() ? '../shared/fixtures not found' : '';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+// served cross-origin isolated, as apps/web/vite.config.ts does, so the wasm backend can start threads
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let server: Server;
@@ -19,7 +21,7 @@ describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (ski
     server = createServer((req, res) => {
       const path = normalize(join(dist, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '')));
       if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+      res.writeHead(200, { ...ISOLATION, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -37,8 +39,9 @@ describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (ski
       await page.goto(url);
       await page.setInputFiles('#model', fixturePath('stories260K/stories260K.gguf'));
       await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Loaded'));
-      // Chromium has WebAssembly SIMD: the demo runs the wasm backend
-      expect(await page.textContent('#status')).toContain('on the wasm backend');
+      // Chromium has WebAssembly SIMD and relaxed SIMD: the demo runs the wasm backend, with
+      // worker threads (the page is cross-origin isolated) unless the machine has one core
+      expect(await page.textContent('#status')).toMatch(/on the wasm backend: WebAssembly SIMD128 \(relaxed SIMD; (\d+ threads|single thread: one thread requested)\)/);
       await page.fill('#prompt', '');
       await page.fill('#max-tokens', '48');
       await page.click('#generate');

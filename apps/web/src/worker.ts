@@ -18,7 +18,7 @@ async function handle(request: Request): Promise<void> {
     const backend = await pickBackend();
     engine = await loadModel(request.file, { backend, contextSize: 2048, onProgress: (p) => reply({ type: 'progress', loaded: p.loaded, total: p.total }) });
     const c = engine.model.config;
-    reply({ type: 'loaded', description: `${request.file.name}: ${c.nLayers} layers, dim ${c.dim}, vocab ${c.vocabSize}, on the ${backend.name} backend` });
+    reply({ type: 'loaded', description: `${request.file.name}: ${c.nLayers} layers, dim ${c.dim}, vocab ${c.vocabSize}, on the ${backend.name} backend: ${engine.model.backend.info.description}` });
     return;
   }
   if (!engine) throw new LlamitaError('E_INVALID_ARGUMENT', 'load a model first');

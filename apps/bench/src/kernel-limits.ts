@@ -1,0 +1,76 @@
+// How far the wasm backend's kernels are from this machine's limits: one
+// thread's memory read bandwidth and int8 dot throughput (apps/bench/assembly/limits.ts,
+// compiled here with plain and relaxed SIMD), against the Q4_0 and Q4_K
+// matmul kernels of @llamita/backend-wasm on a 1.1B-sized stream of weights
+// (decode: one activation row, from memory) and on one cached matrix (prefill:
+// 16 rows). Best of several runs, one thread.
+//
+// Run: pnpm build && pnpm --filter @llamita/bench kernel-limits
+import { setFlagsFromString } from 'node:v8';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+const limitsSource = fileURLToPath(new URL('../assembly/limits.ts', import.meta.url));
+const kernelsDir = fileURLToPath(new URL('../../../packages/backend-wasm/build/', import.meta.url));
+
+async function compileLimits(relaxed: boolean): Promise<WebAssembly.Module> {
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main([limitsSource, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--enable', relaxed ? 'simd,relaxed-simd' : 'simd', '-o', 'limits.wasm'], {
+    writeFile: (name: string, contents: Uint8Array) => {
+      if (name.endsWith('.wasm')) binary = contents;
+    },
+  });
+  if (error || !binary) throw new Error(`asc failed: ${stderr.toString()}`);
+  return WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+}
+
+const best = (runs: number, fn: () => void): number => {
+  let ms = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    fn();
+    ms = Math.min(ms, performance.now() - t);
+  }
+  return ms;
+};
+
+const STREAM = 600 << 20; // about the weights of one TinyLlama token in Q4_0
+const memory = new WebAssembly.Memory({ initial: (STREAM >> 16) + 1024, maximum: 65535 });
+const bytes = new Uint8Array(memory.buffer);
+for (let i = 0; i < STREAM; i += 4096) bytes[(1 << 24) + i] = i & 0xff;
+const rows: Record<string, unknown>[] = [];
+
+for (const relaxed of [false, true]) {
+  const limits = (await WebAssembly.instantiate(await compileLimits(relaxed), { env: { memory, abort() {} } })).exports as unknown as { readStream(p: number, n: number): number; dotPeak(i: number): number };
+  const readMs = best(5, () => limits.readStream(1 << 24, STREAM));
+  const iterations = 20_000_000;
+  const dotMs = best(3, () => limits.dotPeak(iterations));
+  rows.push({ what: `ceiling (${relaxed ? 'relaxed' : 'plain'} SIMD)`, read_gb_s: +(STREAM / readMs / 1e6).toFixed(2), int8_gmac_s: +((iterations * 128) / dotMs / 1e6).toFixed(1) });
+
+  const file = `${kernelsDir}${relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm'}`;
+  const { readFileSync } = await import('node:fs');
+  const k = (await WebAssembly.instantiate(await WebAssembly.compile(readFileSync(file)), { env: { memory, abort() {} } })).exports as unknown as Record<string, (...a: number[]) => number>;
+  const cols = 2048;
+  const [f16, xq, xd, xs, w] = [1 << 16, 1 << 20, (1 << 20) + (64 << 10), (1 << 20) + (128 << 10), 1 << 24];
+  for (const [dtype, blockBytes, blockSize, kernel, pack] of [
+    ['q4_0', 18, 32, 'matmulQ4_0', (n: number) => k.repackQ4_0!(w, n, cols, xs + (256 << 10), 0)],
+    ['q4_k', 144, 256, 'matmulQ4_K', (n: number) => k.repackRows4!(w, n, cols / 256, 144, xs + (256 << 10), 0)],
+  ] as const) {
+    const rowBytes = (cols / blockSize) * blockBytes;
+    const streamRows = Math.floor(STREAM / rowBytes / 4) * 4;
+    pack(streamRows);
+    const out = w + streamRows * rowBytes;
+    const decodeMs = best(4, () => k[kernel]!(xq, xd, xs, w, out, 1, cols, streamRows, f16, 0, streamRows));
+    const cachedRows = 2816; // 6.5 MB of Q4_0: one ffn matrix
+    const m = 16;
+    const prefillMs = best(5, () => k[kernel]!(xq, xd, xs, w, out, m, cols, cachedRows, f16, 0, cachedRows));
+    rows.push({
+      what: `${dtype} matmul (${relaxed ? 'relaxed' : 'plain'} SIMD)`,
+      decode_stream_gb_s: +((streamRows * rowBytes) / decodeMs / 1e6).toFixed(2),
+      decode_gmac_s: +((streamRows * cols) / decodeMs / 1e6).toFixed(1),
+      prefill_16_rows_gmac_s: +((m * cachedRows * cols) / prefillMs / 1e6).toFixed(1),
+    });
+  }
+}
+for (const r of rows) console.log(JSON.stringify(r));
