@@ -6,7 +6,7 @@ const MIN_NORMAL_F16: i32 = 0x38800000;
 /** f32 bits of 65520: this and above round to infinity in f16. */
 const F16_OVERFLOW: i32 = 0x477ff000;
 
-/** Rounds four f32 lanes to the nearest f16 value (ties to even), kept as f32. */
+/** Rounds four f32 lanes to the nearest f16 value (ties to even; overflow to infinity, NaN kept), kept as f32. */
 @inline export function roundToF16(x: v128): v128 {
   const sign = v128.and(x, i32x4.splat(SIGN));
   const a = v128.andnot(x, i32x4.splat(SIGN));
@@ -16,6 +16,8 @@ const F16_OVERFLOW: i32 = 0x477ff000;
   const subnormal = f32x4.sub(f32x4.add(a, f32x4.splat(0.5)), f32x4.splat(0.5));
   let r = v128.bitselect(subnormal, normal, i32x4.lt_s(a, i32x4.splat(MIN_NORMAL_F16)));
   r = v128.bitselect(i32x4.splat(0x7f800000), r, i32x4.ge_s(a, i32x4.splat(F16_OVERFLOW)));
+  // NaN stays NaN (quiet), as the scalar conversion keeps it
+  r = v128.bitselect(v128.or(a, i32x4.splat(0x400000)), r, i32x4.gt_s(a, i32x4.splat(0x7f800000)));
   return v128.or(r, sign);
 }
 

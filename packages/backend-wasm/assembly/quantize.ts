@@ -62,16 +62,27 @@ export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums
       let acc = f32x4.splat(0);
       for (let o: usize = 0; o < 1024; o += 64) acc = maxAbs16(xb + o, acc);
       const amax = hmax(acc);
-      if (amax == 0) {
+      // the first element of the largest magnitude gives the sign, as the reference's strict
+      // comparison does (which also skips NaNs: then the SIMD maximum is NaN and the scan decides)
+      let largest: f32 = 0;
+      let signed: f32 = 0;
+      if (amax != 0) {
+        for (let t: usize = 0; t < 256; t++) {
+          const v = load<f32>(xb + (t << 2));
+          if (abs<f32>(v) > largest) {
+            largest = abs<f32>(v);
+            signed = v;
+            if (largest == amax) break;
+          }
+        }
+      }
+      if (largest == 0) {
         memory.fill(qs + e, 0, 256);
         store<f32>(ds + (e >> 6), 0);
         for (let g: usize = 0; g < 16; g++) store<i32>(sums + (e >> 2) + (g << 2), 0);
         continue;
       }
-      // the first element of that magnitude gives the sign, as the reference's strict comparison does
-      let at: usize = 0;
-      while (abs<f32>(load<f32>(xb + (at << 2))) != amax) at++;
-      const iscale: f32 = <f32>-127 / load<f32>(xb + (at << 2));
+      const iscale: f32 = <f32>-127 / signed;
       store<f32>(ds + (e >> 6), <f32>1 / iscale);
       const scale = f32x4.splat(iscale);
       for (let g: usize = 0; g < 16; g++) {

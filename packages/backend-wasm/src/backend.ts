@@ -328,10 +328,11 @@ export class WasmBackend extends JsBackend {
    */
   private rope(op: RopeOp): void {
     const [m, heads, hd] = op.x.shape as [number, number, number];
-    const positions = this.i32(op.positions);
     const half = op.mode === 'half';
     const tableBytes = m * hd * 4;
+    // reserve before taking views: growing an unshared memory detaches every view of it
     if (this.ropeTables.byteLength < 2 * tableBytes) this.ropeTables = { offset: this.reserve(2 * tableBytes), byteLength: 2 * tableBytes };
+    const positions = this.i32(op.positions);
     const cos = new Float32Array(this.memory.buffer, this.ropeTables.offset, m * hd);
     const sin = new Float32Array(this.memory.buffer, this.ropeTables.offset + tableBytes, m * hd);
     for (let t = 0; t < m; t++) {

@@ -7,7 +7,7 @@ import { instantiateKernels, kernelModule } from './kernels-module.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-/** Rows with the awkward cases: an all-zero block, ties of magnitude with both signs, exact halves after scaling, tiny and huge values. */
+/** Rows with the awkward cases: an all-zero block, ties of magnitude with both signs, exact halves after scaling, tiny and huge values, a NaN. */
 function awkwardRows(m: number, k: number): Float32Array {
   const rng = new Prng(11);
   const x = randomF32(rng, m * k, 3);
@@ -17,6 +17,8 @@ function awkwardRows(m: number, k: number): Float32Array {
   for (let i = 512; i < 768; i++) x[i] = ((i % 9) - 4) * 0.5;
   for (let i = 768; i < 1024; i++) x[i] = (i % 2 ? 1 : -1) * 1e-30;
   x[1100] = 6e4;
+  // a NaN (a broken model's activations): the quantizers must neither hang nor read past the block
+  x[2000] = NaN;
   return x;
 }
 

@@ -145,6 +145,28 @@ describe('wasm backend threads', () => {
     }
   });
 
+  it('keeps RoPE right when its tables make an unshared memory grow (views are detached then)', async () => {
+    const [m, heads, hd] = [64, 4, 64];
+    const x = randomF32(rng, m * heads * hd, 3);
+    const build = (b: Backend) => {
+      const out = put(b, 'f32', [m, heads, hd]);
+      const op: Op = { op: 'rope', x: put(b, 'f32', [m, heads, hd], x), positions: put(b, 'i32', [m], Int32Array.from({ length: m }, (_, i) => i)), theta: 10000, mode: 'adjacent', out };
+      return { op, out };
+    };
+    const backend = await WasmBackend.create({ threads: 1 });
+    // fill the memory up to its current end, so the RoPE tables must grow it
+    const memory = (backend as unknown as { memory: WebAssembly.Memory }).memory;
+    const { op, out } = build(backend);
+    backend.allocate(memory.buffer.byteLength - backend.memoryBytes - 64);
+    const pages = memory.buffer.byteLength;
+    backend.run([op]);
+    expect(memory.buffer.byteLength).toBeGreaterThan(pages);
+    const got = asF32(await backend.read(out));
+    const reference = await runOn(new JsBackend(), build);
+    for (let i = 0; i < reference.length; i++) expect(Math.abs(got[i]! - reference[i]!)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(reference[i]!)));
+    backend.dispose();
+  });
+
   it('refuses thread counts outside 1..64', async () => {
     await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64/);
     await expect(WasmBackend.create({ threads: 65 })).rejects.toThrow(/threads must be an integer from 1 to 64/);

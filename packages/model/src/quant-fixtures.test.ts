@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
-import { wasmBackend } from '@llamita/backend-wasm';
+import { WasmBackend, wasmBackend } from '@llamita/backend-wasm';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
@@ -36,7 +36,9 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
   // must be our argmax, or (at most once per file) within NEAR_TIE of our top
   // logit, where float summation order alone can flip the choice.
   const NEAR_TIE = 1e-3;
-  it.each(expected.flatMap((e) => [jsBackend, wasmBackend].map((b) => [e.file, b.name, e, b] as const)))("%s on the %s backend: greedy ids equal llama.cpp's", async (_name, _backend, e, backend) => {
+  // the wasm backend with its default threads (shared memory) and with one thread (an ordinary memory, which detaches views when it grows)
+  const wasmSingle = { ...wasmBackend, name: 'wasm (1 thread)', create: () => WasmBackend.create({ threads: 1 }) };
+  it.each(expected.flatMap((e) => [jsBackend, wasmBackend, wasmSingle].map((b) => [e.file, b.name, e, b] as const)))("%s on the %s backend: greedy ids equal llama.cpp's", async (_name, _backend, e, backend) => {
     const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
     const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 64 });
     let logits = await model.evaluate(e.greedy.prompt);
