@@ -17,8 +17,8 @@ const kernelsDir = fileURLToPath(new URL('../../../packages/backend-wasm/build/'
 async function compileLimits(relaxed: boolean): Promise<WebAssembly.Module> {
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main([limitsSource, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--enable', relaxed ? 'simd,relaxed-simd' : 'simd', '-o', 'limits.wasm'], {
-    writeFile: (name: string, contents: Uint8Array) => {
-      if (name.endsWith('.wasm')) binary = contents;
+    writeFile: (name: string, contents: string | Uint8Array) => {
+      if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
     },
   });
   if (error || !binary) throw new Error(`asc failed: ${stderr.toString()}`);
