@@ -21,6 +21,9 @@ const MODELS = [
   { shape: 'small', dtype: 'f16', seed: 13 },
   { shape: 'small', dtype: 'q8_0', seed: 14 },
   { shape: 'small', dtype: 'q4_0', seed: 15 },
+  { shape: 'small', dtype: 'q4_k_m', seed: 16 },
+  { shape: 'kquant', dtype: 'q4_k_m', seed: 17 },
+  { shape: 'kquant', dtype: 'q6_k', seed: 18 },
 ];
 
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
