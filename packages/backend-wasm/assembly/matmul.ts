@@ -414,53 +414,97 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
  * out = x · wᵀ with Q6_K weights (210-byte blocks: 128 low-nibble bytes, 64
  * high-bit bytes, 16 int8 scales, f16 d). Quants stay unsigned (0..63) for the
  * dot products; the offset of 32 returns as 32 · Σ_g scale_g · (sum of group g's
- * activation quants), from the host's per-16 sums `xs`.
+ * activation quants), from the host's per-16 sums `xs`. Four activation rows
+ * share each unpacked weight block (blocked prefill).
  */
 export function matmulQ6_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  for (let j = j0; j < j1; j++) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) q6KRows(xq, xd, xs, w, out, i, j, k, n, f16, 4);
+    for (; i < m; i++) q6KRows(xq, xd, xs, w, out, i, j, k, n, f16, 1);
+  }
+}
+
+/** Σ_g scale_g · sum_g over a block's 16 groups of 16 (the offset term), for the activation sums at `sums`. */
+@inline function q6KOffset(scales: v128, sums: usize): v128 {
+  return i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums), v128.load(sums + 16))),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums + 32), v128.load(sums + 48))),
+  );
+}
+
+/** The four 16-quant groups' products with one activation row `y` (this half's 128 quants), scaled by the groups' int8 scales at `sc`. */
+@inline function q6KGroups(acc: v128, q1: v128, q2: v128, q3: v128, q4: v128, y: usize, l: i32, sc: usize): v128 {
+  const is = <usize>(l >> 4);
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q1, v128.load(y + l)), i16x8.splat(<i16>load<i8>(sc + is))));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q2, v128.load(y + 32 + l)), i16x8.splat(<i16>load<i8>(sc + is + 2))));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q3, v128.load(y + 64 + l)), i16x8.splat(<i16>load<i8>(sc + is + 4))));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q4, v128.load(y + 96 + l)), i16x8.splat(<i16>load<i8>(sc + is + 6))));
+}
+
+/**
+ * out[i .. i+acts, j] for Q6_K weight row j (`acts` 1 or 4, constant at each
+ * inlined call): each weight block's quants are unpacked once for all the
+ * activation rows, as four 16-quant groups at a time.
+ */
+@inline function q6KRows(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, acts: i32): void {
   const blocks = k >> 8;
-  const rowBytes = <usize>blocks * 210;
+  const wr = w + <usize>j * <usize>blocks * 210;
   const low = i8x16.splat(0x0f);
   const three = i8x16.splat(3);
-  for (let j = j0; j < j1; j++) {
-    const wr = w + <usize>j * rowBytes;
-    for (let i = 0; i < m; i++) {
-      let s: f32 = 0;
-      for (let b = 0; b < blocks; b++) {
-        const wb = wr + <usize>b * 210;
-        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
-        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
-        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
-        // Σ_g scale_g · sum_g over the 16 groups, for the offset
-        const scales = v128.load(wb + 192);
-        const offset = i32x4.add(
-          i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums), v128.load(sums + 16))),
-          i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums + 32), v128.load(sums + 48))),
-        );
-        let acc = i32x4.splat(0);
-        for (let half128 = 0; half128 < 2; half128++) {
-          const ql = wb + (<usize>half128 << 6);
-          const qh = wb + 128 + (<usize>half128 << 5);
-          const sc = wb + 192 + (<usize>half128 << 3);
-          const y = xb + (<usize>half128 << 7);
-          for (let l = 0; l < 32; l += 16) {
-            const lo0 = v128.load(ql + l);
-            const lo1 = v128.load(ql + 32 + l);
-            const hi = v128.load(qh + l);
-            // four groups of 16 values: element offsets 0, 32, 64, 96 within this half
-            const q1 = v128.or(v128.and(lo0, low), i8x16.shl(v128.and(hi, three), 4));
-            const q2 = v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4));
-            const q3 = v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4));
-            const q4 = v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4));
-            const is = <usize>(l >> 4);
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q1, v128.load(y + l)), i16x8.splat(<i16>load<i8>(sc + is))));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q2, v128.load(y + 32 + l)), i16x8.splat(<i16>load<i8>(sc + is + 2))));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q3, v128.load(y + 64 + l)), i16x8.splat(<i16>load<i8>(sc + is + 4))));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q4, v128.load(y + 96 + l)), i16x8.splat(<i16>load<i8>(sc + is + 6))));
-          }
+  const sumsRow = <usize>(k >> 4) << 2;
+  let s0: f32 = 0;
+  let s1: f32 = 0;
+  let s2: f32 = 0;
+  let s3: f32 = 0;
+  for (let b = 0; b < blocks; b++) {
+    const wb = wr + <usize>b * 210;
+    const x0 = xq + <usize>i * <usize>k + (<usize>b << 8);
+    let acc0 = i32x4.splat(0);
+    let acc1 = i32x4.splat(0);
+    let acc2 = i32x4.splat(0);
+    let acc3 = i32x4.splat(0);
+    for (let half128 = 0; half128 < 2; half128++) {
+      const ql = wb + (<usize>half128 << 6);
+      const qh = wb + 128 + (<usize>half128 << 5);
+      const sc = wb + 192 + (<usize>half128 << 3);
+      const y = x0 + (<usize>half128 << 7);
+      for (let l = 0; l < 32; l += 16) {
+        const lo0 = v128.load(ql + l);
+        const lo1 = v128.load(ql + 32 + l);
+        const hi = v128.load(qh + l);
+        // four groups of 16 quants (0..63): element offsets 0, 32, 64, 96 within this half
+        const q1 = v128.or(v128.and(lo0, low), i8x16.shl(v128.and(hi, three), 4));
+        const q2 = v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4));
+        const q3 = v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4));
+        const q4 = v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4));
+        acc0 = q6KGroups(acc0, q1, q2, q3, q4, y, l, sc);
+        if (acts > 1) {
+          acc1 = q6KGroups(acc1, q1, q2, q3, q4, y + <usize>k, l, sc);
+          acc2 = q6KGroups(acc2, q1, q2, q3, q4, y + 2 * <usize>k, l, sc);
+          acc3 = q6KGroups(acc3, q1, q2, q3, q4, y + 3 * <usize>k, l, sc);
         }
-        s += dy * half(f16, wb + 208) * <f32>hsumI32(i32x4.sub(acc, i32x4.shl(offset, 5)));
       }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }
+    // the offset of 32 returns through the activation sums of each group
+    const scales = v128.load(wb + 192);
+    const d = half(f16, wb + 208);
+    const sums = xs + <usize>i * sumsRow + (<usize>b << 6);
+    const dy = xd + ((<usize>i * <usize>blocks + <usize>b) << 2);
+    const dyRow = <usize>blocks << 2;
+    s0 += load<f32>(dy) * d * <f32>hsumI32(i32x4.sub(acc0, i32x4.shl(q6KOffset(scales, sums), 5)));
+    if (acts > 1) {
+      s1 += load<f32>(dy + dyRow) * d * <f32>hsumI32(i32x4.sub(acc1, i32x4.shl(q6KOffset(scales, sums + sumsRow), 5)));
+      s2 += load<f32>(dy + 2 * dyRow) * d * <f32>hsumI32(i32x4.sub(acc2, i32x4.shl(q6KOffset(scales, sums + 2 * sumsRow), 5)));
+      s3 += load<f32>(dy + 3 * dyRow) * d * <f32>hsumI32(i32x4.sub(acc3, i32x4.shl(q6KOffset(scales, sums + 3 * sumsRow), 5)));
+    }
+  }
+  const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
+  const oRow = <usize>n << 2;
+  store<f32>(o, s0);
+  if (acts > 1) {
+    store<f32>(o + oRow, s1);
+    store<f32>(o + 2 * oRow, s2);
+    store<f32>(o + 3 * oRow, s3);
   }
 }
