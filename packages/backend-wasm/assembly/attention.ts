@@ -11,10 +11,7 @@
 // {@link attentionScratchBytes} per KV head. hd must be a multiple of 4.
 
 import { loadF16x4, roundToF16 } from './half';
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
+import { hsumF32 } from './simd';
 
 /** Scratch bytes per KV head: per query head its f16-rounded q and accumulator, the converted K and V rows, and each head's max and sum. */
 export function attentionScratchBytes(group: i32, hd: i32): i32 {
@@ -56,7 +53,7 @@ export function attentionF16(q: usize, k: usize, v: usize, positions: usize, sca
           const acc = q16 + hdBytes;
           let d = f32x4.splat(0);
           for (let i: usize = 0; i < hdBytes; i += 16) d = f32x4.add(d, f32x4.mul(v128.load(q16 + i), v128.load(kf + i)));
-          const s: f32 = hsum(d) * scale;
+          const s: f32 = hsumF32(d) * scale;
           const max = load<f32>(maxes + (<usize>e << 2));
           // a new max rescales what was accumulated; otherwise this row gets weight e^(s - max)
           let rescale: f32 = 1;

@@ -5,24 +5,8 @@
 // with `xs` the per-32 (Q8_0) or per-16 (Q8_K) sums of the activation quants.
 
 import { halfBitsToF32 } from './half';
-
-@inline function half(f16: usize, at: usize): f32 {
-  return load<f32>(f16 + (<usize>load<u16>(at) << 2));
-}
-
-@inline function hsumI32(v: v128): i32 {
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
-}
-
-@inline function hsumF32(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
-/** As in matmul.ts: i16 lanes summing to Σ w · x over 16 elements, w unsigned of at most 7 bits. */
-@inline function dot16Unsigned(w: v128, x: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
-  return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
-}
+import { q4KScalesMins } from './matmul';
+import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
 
 /** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */
 @inline function fifthBits(bits: u32, first: i32): v128 {
@@ -102,6 +86,11 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
         const qh0 = v128.load(wb + 16);
         const qh1 = v128.load(wb + 32);
+        const sm = q4KScalesMins(wb + 4);
+        const scLo = i32x4.extract_lane(sm, 0);
+        const scHi = i32x4.extract_lane(sm, 1);
+        const minLo = i32x4.extract_lane(sm, 2);
+        const minHi = i32x4.extract_lane(sm, 3);
         let acc = i32x4.splat(0);
         let mins = 0;
         for (let c = 0; c < 4; c++) {
@@ -116,13 +105,14 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
           const h1hi = i8x16.shl(v128.and(i8x16.shr_u(qh1, 2 * c + 1), bit), 4);
           const a = i16x8.add(dot16Unsigned(v128.or(v128.and(p0, low), h0lo), v128.load(y)), dot16Unsigned(v128.or(v128.and(p1, low), h1lo), v128.load(y + 16)));
           const h = i16x8.add(dot16Unsigned(v128.or(i8x16.shr_u(p0, 4), h0hi), v128.load(y + 32)), dot16Unsigned(v128.or(i8x16.shr_u(p1, 4), h1hi), v128.load(y + 48)));
-          const sc = wb + 4;
-          const j1s = 2 * c;
-          const scale0 = j1s < 4 ? <i32>(load<u8>(sc + j1s) & 63) : <i32>((load<u8>(sc + j1s + 4) & 0xf) | ((load<u8>(sc + j1s - 4) >> 6) << 4));
-          const min0 = j1s < 4 ? <i32>(load<u8>(sc + j1s + 4) & 63) : <i32>((load<u8>(sc + j1s + 4) >> 4) | ((load<u8>(sc + j1s) >> 6) << 4));
-          const j2s = j1s + 1;
-          const scale1 = j2s < 4 ? <i32>(load<u8>(sc + j2s) & 63) : <i32>((load<u8>(sc + j2s + 4) & 0xf) | ((load<u8>(sc + j2s - 4) >> 6) << 4));
-          const min1 = j2s < 4 ? <i32>(load<u8>(sc + j2s + 4) & 63) : <i32>((load<u8>(sc + j2s + 4) >> 4) | ((load<u8>(sc + j2s) >> 6) << 4));
+          // Q5_K packs its scales and mins as Q4_K does
+          const word = c < 2 ? scLo : scHi;
+          const minWord = c < 2 ? minLo : minHi;
+          const shift = (c & 1) << 4;
+          const scale0 = (word >> shift) & 0xff;
+          const scale1 = (word >> (shift + 8)) & 0xff;
+          const min0 = (minWord >> shift) & 0xff;
+          const min1 = (minWord >> (shift + 8)) & 0xff;
           acc = i32x4.add(acc, i32x4.dot_i16x8_s(a, i16x8.splat(<i16>scale0)));
           acc = i32x4.add(acc, i32x4.dot_i16x8_s(h, i16x8.splat(<i16>scale1)));
           const g = sums + (<usize>(4 * c) << 2);

@@ -3,33 +3,21 @@
 //
 // Shapes (outermost first): x [m, k] activations, w [n, k] weights (one row per
 // output), out [m, n] f32. Each call computes the output columns j0 <= j < j1
-// only, so a pool of threads can split one product by weight rows. Quantized weights keep GGUF's block layout; their
-// activations arrive already quantized by the host to Q8_0 blocks (int8
-// quants `xq` [m, k] and f32 scales `xd` [m, k/32], the scale rounded to f16
-// as llama.cpp stores it), so every block product is an integer dot product.
-// `f16` points at a 65,536-entry f32 table of every half-precision value
-// (scalar scale loads); four scales at a time convert in SIMD instead.
+// only, so a pool of threads can split one product by weight rows. Quantized
+// weights keep their block layout (Q4_0 and Q4_K repacked by four rows, see
+// repackQ4_0 / repackRows4); their activations arrive quantized to Q8_0 or
+// Q8_K blocks (int8 quants `xq` [m, k], f32 scales `xd`, group sums `xs`), so
+// every block product is an integer dot product. `f16` points at a 65,536-entry
+// f32 table of every half-precision value (scalar scale loads); four scales at
+// a time convert in SIMD instead.
 
 import { halfBitsToF32 } from './half';
-
-/** Sum of the four f32 lanes. */
-@inline function hsumF32(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
-/** Sum of the four i32 lanes. */
-@inline function hsumI32(v: v128): i32 {
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
-}
+import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
 
 /** Dot product of 16 signed bytes with 16 signed bytes (any int8 values), added to four i32 lanes. */
 @inline function dot16(acc: v128, a: v128, b: v128): v128 {
   acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(a, b)));
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(a, b)));
-}
-
-@inline function half(f16: usize, at: usize): f32 {
-  return load<f32>(f16 + (<usize>load<u16>(at) << 2));
 }
 
 /** out = x · wᵀ with f32 weights (k a multiple of 4 handled by SIMD, the rest by scalar code). */
@@ -117,19 +105,6 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
   const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
   const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-/**
- * i16 lanes summing to Σ w · x over 16 elements, for unsigned weights `w` of
- * at most 7 bits and int8 activations `x`; every lane is at most 2 · 127 · |w|.
- * With relaxed SIMD one dot instruction (nibbles and 6-bit quants fit its
- * 7-bit operand), in the i16x8 form: on x86 that is one pmaddubsw. (The
- * i32x4 `_add` form was miscompiled by Node 20's V8 inside the four-row Q4_0
- * tile; the relaxed-versus-plain test caught it.)
- */
-@inline function dot16Unsigned(w: v128, x: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
-  return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
 }
 
 /**
@@ -279,7 +254,7 @@ export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize
  * eight sub-blocks, unpacked from its 12 packed bytes at `s` all at once
  * (ggml's get_scale_min_k4 for every j).
  */
-@inline function q4KScalesMins(s: usize): v128 {
+@inline export function q4KScalesMins(s: usize): v128 {
   const a = load<u32>(s);
   const b = load<u32>(s + 4);
   const c = load<u32>(s + 8);

@@ -1,0 +1,29 @@
+// Small SIMD helpers the kernels share.
+
+/** Sum of the four f32 lanes. */
+@inline export function hsumF32(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** Sum of the four i32 lanes. */
+@inline export function hsumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/** The f16 value at `at`, through `f16`, a 65,536-entry f32 table of every half-precision value. */
+@inline export function half(f16: usize, at: usize): f32 {
+  return load<f32>(f16 + (<usize>load<u16>(at) << 2));
+}
+
+/**
+ * i16 lanes summing to Σ w · x over 16 elements, for unsigned weights `w` of
+ * at most 7 bits and int8 activations `x`; every lane is at most 2 · 127 · |w|.
+ * With relaxed SIMD one dot instruction (nibbles and 5/6-bit quants fit its
+ * 7-bit operand), in the i16x8 form: on x86 that is one pmaddubsw. (The
+ * i32x4 `_add` form was miscompiled by Node 20's V8 inside the four-row Q4_0
+ * tile; the relaxed-versus-plain test caught it.)
+ */
+@inline export function dot16Unsigned(w: v128, x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
+  return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
+}
