@@ -81,11 +81,12 @@ interface Region {
 
 /**
  * The WebAssembly backend: every buffer lives in one `WebAssembly.Memory`
- * (weights included, with no second copy in JavaScript), and matmuls with
- * f32, Q8_0, Q4_0, Q4_K and Q6_K weights run as SIMD128 kernels — quantized
- * ones as integer dot products against the activation row quantized once to
- * Q8_0 or Q8_K, as llama.cpp does. The other ops and weight types still run the reference
- * TypeScript kernels over the same memory. Single-threaded so far.
+ * (weights included, with no second copy in JavaScript). Matmuls with every
+ * weight type but Q2_K/Q3_K, f16-cache attention, RMSNorm, RoPE, SwiGLU and
+ * add run as SIMD128 kernels (relaxed SIMD where the runtime has it), split
+ * across a pool of worker threads; quantized matmuls take integer dot
+ * products against the activation row converted once to llama.cpp's partner
+ * type. The other ops run the reference TypeScript kernels over the same memory.
  */
 export class WasmBackend extends JsBackend {
   /** @inheritDoc */
@@ -101,6 +102,10 @@ export class WasmBackend extends JsBackend {
   private ropeTables: Region = { offset: 0, byteLength: 0 };
   /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
   private readonly packed = new Map<number, PackedWeight>();
+  /** Buffers holding any of them: `write` and `read` run every step, and most buffers hold none. */
+  private readonly packedBuffers = new Set<number>();
+  /** The positions and settings the RoPE tables were last computed for (q and k of every layer share them). */
+  private ropeKey: { positions: Int32Array; theta: number; half: boolean; hd: number } | undefined;
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -191,7 +196,7 @@ export class WasmBackend extends JsBackend {
   override release(buffer: BufferHandle): void {
     const region = this.regions.get(buffer.id);
     if (!region) return;
-    for (const [address, p] of this.packed) if (p.bufferId === buffer.id) this.packed.delete(address);
+    if (this.packedBuffers.delete(buffer.id)) for (const [address, p] of this.packed) if (p.bufferId === buffer.id) this.packed.delete(address);
     this.regions.delete(buffer.id);
     if (region.offset + Math.max(4, region.byteLength) === this.top) {
       new Uint8Array(this.memory.buffer, region.offset, region.byteLength).fill(0);
@@ -203,6 +208,7 @@ export class WasmBackend extends JsBackend {
   override dispose(): void {
     this.regions.clear();
     this.packed.clear();
+    this.packedBuffers.clear();
     this.pool?.dispose();
     this.disposed = true;
   }
@@ -221,15 +227,21 @@ export class WasmBackend extends JsBackend {
   }
 
   protected override storage(buffer: BufferHandle): Uint8Array {
-    this.checkAlive();
-    const region = buffer.backend === 'wasm' ? this.regions.get(buffer.id) : undefined;
-    if (!region) throw new LlamitaError('E_DISPOSED', `buffer ${buffer.backend}#${buffer.id} is not a live buffer of this backend`);
+    const region = this.region(buffer);
     return new Uint8Array(this.memory.buffer, region.offset, region.byteLength);
   }
 
-  /** Absolute address of a tensor in wasm memory. */
+  /** The live region of a buffer of this backend. */
+  private region(buffer: BufferHandle): Region {
+    this.checkAlive();
+    const region = buffer.backend === 'wasm' ? this.regions.get(buffer.id) : undefined;
+    if (!region) throw new LlamitaError('E_DISPOSED', `buffer ${buffer.backend}#${buffer.id} is not a live buffer of this backend`);
+    return region;
+  }
+
+  /** Absolute address of a tensor in wasm memory (no view is made: ops take several per call). */
   private address(buffer: BufferHandle, byteOffset: number): number {
-    return this.storage(buffer).byteOffset + byteOffset;
+    return this.region(buffer).offset + byteOffset;
   }
 
   protected override execute(op: Op): void {
@@ -331,13 +343,26 @@ export class WasmBackend extends JsBackend {
     const half = op.mode === 'half';
     const tableBytes = m * hd * 4;
     // reserve before taking views: growing an unshared memory detaches every view of it
-    if (this.ropeTables.byteLength < 2 * tableBytes) this.ropeTables = { offset: this.reserve(2 * tableBytes), byteLength: 2 * tableBytes };
+    if (this.ropeTables.byteLength < 2 * tableBytes) {
+      this.ropeTables = { offset: this.reserve(2 * tableBytes), byteLength: 2 * tableBytes };
+      this.ropeKey = undefined;
+    }
     const positions = this.i32(op.positions);
+    const key = this.ropeKey;
+    const same = key && key.theta === op.theta && key.half === half && key.hd === hd && key.positions.length === m && key.positions.every((p, t) => p === positions[t]);
+    if (!same) this.fillRopeTables(positions, op.theta, half, hd, tableBytes);
+    const at = (t: Tensor) => this.address(t.buffer, t.byteOffset);
+    this.dispatch('rope', [at(op.x), at(op.out), this.ropeTables.offset, this.ropeTables.offset + tableBytes, m, heads, hd, half ? 1 : 0], m, m * heads * hd * 4, 1);
+  }
+
+  /** Fills the RoPE cos/sin tables for `positions` and remembers what they are for. */
+  private fillRopeTables(positions: Int32Array, theta: number, half: boolean, hd: number, tableBytes: number): void {
+    const m = positions.length;
     const cos = new Float32Array(this.memory.buffer, this.ropeTables.offset, m * hd);
     const sin = new Float32Array(this.memory.buffer, this.ropeTables.offset + tableBytes, m * hd);
     for (let t = 0; t < m; t++) {
       for (let i = 0; i < hd / 2; i++) {
-        const angle = positions[t]! * Math.pow(op.theta, (-2 * i) / hd);
+        const angle = positions[t]! * Math.pow(theta, (-2 * i) / hd);
         // the elements of pair i, and the sign of sin for each: first -, second +
         const [a, b] = half ? [i, i + hd / 2] : [2 * i, 2 * i + 1];
         cos[t * hd + a] = cos[t * hd + b] = Math.cos(angle);
@@ -345,11 +370,10 @@ export class WasmBackend extends JsBackend {
         sin[t * hd + b] = Math.sin(angle);
       }
     }
-    const at = (t: Tensor) => this.address(t.buffer, t.byteOffset);
-    this.dispatch('rope', [at(op.x), at(op.out), this.ropeTables.offset, this.ropeTables.offset + tableBytes, m, heads, hd, half ? 1 : 0], m, m * heads * hd * 4, 1);
+    this.ropeKey = { positions: positions.slice(), theta, half, hd };
   }
 
-  /** Attention over an f16 cache in SIMD, split across threads by head. */
+  /** Attention over an f16 cache in SIMD, split across threads by KV head. */
   private attention(op: AttentionOp): void {
     const [m, nHead, hd] = op.q.shape as [number, number, number];
     const [ctx, nKv] = op.k.shape as [number, number];
@@ -385,10 +409,12 @@ export class WasmBackend extends JsBackend {
     const p: PackedWeight = { bufferId: weight.buffer.id, address, rows, cols, dtype: weight.dtype as PackedWeight['dtype'] };
     this.repack(p, false);
     this.packed.set(address, p);
+    this.packedBuffers.add(p.bufferId);
   }
 
   /** Puts every repacked weight of `buffer` back into GGUF's layout. */
   private unpackAll(buffer: BufferHandle): void {
+    if (!this.packedBuffers.delete(buffer.id)) return;
     for (const [address, p] of this.packed) {
       if (p.bufferId !== buffer.id) continue;
       this.repack(p, true);
