@@ -15,6 +15,7 @@ import {
   type Tensor,
 } from '@llamita/core';
 import { activationTypeFor, dequantize } from '@llamita/tensor';
+import { matmulKQuant } from './kquant-dot.js';
 import * as k from './kernels.js';
 
 /**
@@ -132,8 +133,12 @@ export class JsBackend implements Backend {
       case 'matmul': {
         const [m, kk] = op.x.shape as [number, number];
         const n = op.w.shape[0]!;
+        // k-quants take llama.cpp's integer route, so that they round where it does
+        if ((op.w.dtype === 'q4_k' || op.w.dtype === 'q5_k' || op.w.dtype === 'q6_k') && kk % 256 === 0) {
+          return matmulKQuant(this.f32(op.x), op.w.dtype, this.storage(op.w.buffer), op.w.byteOffset, m, kk, n, this.f32(op.out));
+        }
         const activation = activationTypeFor(op.w.dtype);
-        return k.matmul(this.f32(op.x), this.rows(op.w), activation, m, kk, n, this.f32(op.out));
+        return k.matmul(this.f32(op.x), this.rows(op.w), activation, k.accumulationFor(op.w.dtype, n, kk), m, kk, n, this.f32(op.out));
       }
       case 'rope': {
         const [m, heads, hd] = op.x.shape as [number, number, number];

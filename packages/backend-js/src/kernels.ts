@@ -3,7 +3,8 @@
  * every other backend is checked against. Each kernel takes typed-array views
  * and sizes; the backend class resolves tensors to views.
  */
-import { f16ToF32, f32ToF16, roundTripActivation, type ActivationType } from '@llamita/tensor';
+import type { DType } from '@llamita/core';
+import { f16ToF32, f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
 
 /** Every half-precision value as a number, indexed by its bits. */
 const F16_VALUES = Float32Array.from({ length: 65536 }, (_, h) => f16ToF32(h));
@@ -38,40 +39,104 @@ export function embedding(readRow: RowReader, vocab: number, dim: number, ids: I
   }
 }
 
-/** RMSNorm per row — x `[m, n]`, weight `[n]`, out `[m, n]`. */
+/**
+ * RMSNorm per row — x `[m, n]`, weight `[n]`, out `[m, n]`. Rounded step by
+ * step as ggml_compute_forward_rms_norm_f32 does: each square in f32, summed
+ * in f64; mean, eps and 1/sqrt each rounded to f32; then x·scale and ·weight
+ * each rounded. (Rounding once from f64 instead moves the input of the next
+ * quantized matmul by an ulp, enough to flip an 8-bit rounding there.)
+ */
 export function rmsNorm(x: Float32Array, weight: Float32Array, eps: number, m: number, n: number, out: Float32Array): void {
+  const eps32 = f32(eps);
   for (let i = 0; i < m; i++) {
     const row = i * n;
-    // mean of squares, accumulated in f64 like ggml's ggml_float sum
     let ss = 0;
-    for (let j = 0; j < n; j++) ss += x[row + j]! * x[row + j]!;
-    const scale = 1 / Math.sqrt(ss / n + eps);
-    for (let j = 0; j < n; j++) out[row + j] = x[row + j]! * scale * weight[j]!;
+    for (let j = 0; j < n; j++) ss += f32(x[row + j]! * x[row + j]!);
+    const scale = f32(1 / f32(Math.sqrt(f32(f32(ss / n) + eps32))));
+    for (let j = 0; j < n; j++) out[row + j] = f32(x[row + j]! * scale) * weight[j]!;
   }
+}
+
+/**
+ * How one output of a matmul is summed, which decides where it rounds to f32
+ * (an ulp there can flip the 8-bit rounding of the next quantized matmul's
+ * input, so the order is llama.cpp's, from its x86 kernels):
+ * - `exact`: in f64, rounded once at the end (f32/f16/bf16 and k-quant weights);
+ * - `lanes8`: eight f32 lanes, lane l taking elements 4l..4l+3 of every
+ *   32-block (each block's share added with one rounding, as its fused
+ *   multiply-add does), then summed as hsum_float_8 does (ggml_vec_dot_q8_0_q8_0
+ *   and llamafile's tinyBLAS_Q0_AVX: Q8_0, Q4_0 rows not in groups of 8, Q4_1, Q5_0, Q5_1);
+ * - `blocks`: one f32 accumulator taking each 32-block's sum in turn (the
+ *   repacked Q4_0 8x8 kernels, used for weights with rows in groups of 8);
+ * - `lanes16`: sixteen f32 lanes, lane l taking elements l mod 16, reduced as
+ *   _mm512_reduce_add_ps does (llamafile's AVX-512 tinyBLAS for F16 weights).
+ */
+export type Accumulation = 'exact' | 'lanes8' | 'blocks' | 'lanes16';
+
+/** The summation order llama.cpp's CPU kernels use for `dtype` weights with `rows` rows of `k` elements. */
+export function accumulationFor(dtype: DType, rows: number, k: number): Accumulation {
+  if (dtype === 'q4_0') return rows % 8 === 0 ? 'blocks' : 'lanes8';
+  if (dtype === 'f16') return k % 16 === 0 ? 'lanes16' : 'exact';
+  return dtype === 'q8_0' || dtype === 'q4_1' || dtype === 'q5_0' || dtype === 'q5_1' ? 'lanes8' : 'exact';
+}
+
+const LANES16 = new Float64Array(16);
+
+/** One output: Σ x[t]·w[t] over k (a multiple of 32 for the block orders, of 16 for `lanes16`), summed as `accumulation` says. Products are exact in f64. */
+function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulation: Accumulation): number {
+  if (accumulation === 'exact') {
+    let acc = 0;
+    for (let t = 0; t < k; t++) acc += x[xo + t]! * w[t]!;
+    return acc;
+  }
+  if (accumulation === 'lanes16') {
+    const lanes = LANES16.fill(0);
+    // f16 times f16 is exact in f32, so each step rounds once, as the fused multiply-add does
+    for (let t = 0; t < k; t++) lanes[t & 15] = f32(lanes[t & 15]! + x[xo + t]! * w[t]!);
+    for (let l = 0; l < 8; l++) lanes[l] = f32(lanes[l]! + lanes[l + 8]!);
+    for (let l = 0; l < 4; l++) lanes[l] = f32(lanes[l]! + lanes[l + 4]!);
+    return f32(f32(lanes[0]! + lanes[2]!) + f32(lanes[1]! + lanes[3]!));
+  }
+  if (accumulation === 'blocks') {
+    let acc = 0;
+    for (let b = 0; b < k; b += 32) {
+      let block = 0;
+      for (let t = b; t < b + 32; t++) block += x[xo + t]! * w[t]!;
+      acc = f32(acc + block);
+    }
+    return acc;
+  }
+  const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let b = 0; b < k; b += 32) {
+    for (let l = 0; l < 8; l++) {
+      const t = b + 4 * l;
+      const share = x[xo + t]! * w[t]! + x[xo + t + 1]! * w[t + 1]! + x[xo + t + 2]! * w[t + 2]! + x[xo + t + 3]! * w[t + 3]!;
+      lanes[l] = f32(lanes[l]! + share);
+    }
+  }
+  const [a, b, c, d] = [0, 1, 2, 3].map((l) => f32(lanes[l + 4]! + lanes[l]!)) as [number, number, number, number];
+  return f32(f32(a + c) + f32(b + d));
 }
 
 /**
  * out = x · wᵀ — x `[m, k]`, w `[n, k]` read row by row, out `[m, n]`.
  * Each x row first goes through the activation conversion llama.cpp applies for this weight type.
  */
-export function matmul(x: Float32Array, readRow: RowReader, activation: ActivationType, m: number, k: number, n: number, out: Float32Array): void {
+export function matmul(x: Float32Array, readRow: RowReader, activation: ActivationType, accumulation: Accumulation, m: number, k: number, n: number, out: Float32Array): void {
   const xq = new Float32Array(x.subarray(0, m * k));
   for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activation);
   const wRow = new Float32Array(k);
   for (let j = 0; j < n; j++) {
     readRow(j, wRow);
-    for (let i = 0; i < m; i++) {
-      let acc = 0;
-      const xi = i * k;
-      for (let t = 0; t < k; t++) acc += xq[xi + t]! * wRow[t]!;
-      out[i * n + j] = acc;
-    }
+    for (let i = 0; i < m; i++) out[i * n + j] = dot(xq, i * k, wRow, k, accumulation);
   }
 }
 
 /**
  * Rotary embedding — x `[m, heads, headDim]`, positions `[m]`.
- * 'adjacent' rotates (2i, 2i+1); 'half' rotates (i, i + headDim/2). Angle = pos * theta^(-2i/headDim).
+ * 'adjacent' rotates (2i, 2i+1); 'half' rotates (i, i + headDim/2). Angle = pos * theta^(-2i/headDim),
+ * from {@link ropeCosSin}; each rotated value is one product rounded and one fused into the sum,
+ * as GCC compiles ggml's `x0*cos - x1*sin`.
  */
 export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array): void {
   const halfDim = headDim / 2;
@@ -79,12 +144,7 @@ export function rope(x: Float32Array, positions: Int32Array, theta: number, mode
   const cos = new Float64Array(halfDim);
   const sin = new Float64Array(halfDim);
   for (let t = 0; t < m; t++) {
-    const pos = positions[t]!;
-    for (let i = 0; i < halfDim; i++) {
-      const angle = pos * Math.pow(theta, (-2 * i) / headDim);
-      cos[i] = Math.cos(angle);
-      sin[i] = Math.sin(angle);
-    }
+    ropeCosSin(positions[t]!, theta, headDim, cos, sin);
     for (let h = 0; h < heads; h++) {
       const base = (t * heads + h) * headDim;
       for (let i = 0; i < halfDim; i++) {
@@ -92,8 +152,8 @@ export function rope(x: Float32Array, positions: Int32Array, theta: number, mode
         const b = mode === 'adjacent' ? a + 1 : a + halfDim;
         const x0 = x[a]!;
         const x1 = x[b]!;
-        out[a] = x0 * cos[i]! - x1 * sin[i]!;
-        out[b] = x0 * sin[i]! + x1 * cos[i]!;
+        out[a] = x0 * cos[i]! - f32(x1 * sin[i]!);
+        out[b] = x0 * sin[i]! + f32(x1 * cos[i]!);
       }
     }
   }
@@ -138,6 +198,29 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pos
 }
 
 /**
+ * q16 · k[ko .. ko + n] as ggml_vec_dot_f16 computes it with AVX-512: whole
+ * groups of 64 in four accumulators of sixteen f32 lanes (a half times a half
+ * is exact in f32, so each step rounds once), reduced as GGML_F32x16_REDUCE
+ * and _mm512_reduce_add_ps do; the rest in f64; the result rounded to f32.
+ */
+function ggmlDotF16(q16: Float32Array, k: Uint16Array, ko: number, n: number): number {
+  const vectorEnd = n - (n % 64);
+  let sum = 0;
+  if (vectorEnd > 0) {
+    const lanes = DOT_LANES.fill(0);
+    for (let i = 0; i < vectorEnd; i++) lanes[i & 63] = f32(lanes[i & 63]! + q16[i]! * F16_VALUES[k[ko + i]!]!);
+    // accumulators 0 + 2 and 1 + 3, then their sum: lane l of the result is in lanes[l]
+    for (let l = 0; l < 16; l++) lanes[l] = f32(f32(lanes[l]! + lanes[32 + l]!) + f32(lanes[16 + l]! + lanes[48 + l]!));
+    for (let l = 0; l < 8; l++) lanes[l] = f32(lanes[l]! + lanes[l + 8]!);
+    for (let l = 0; l < 4; l++) lanes[l] = f32(lanes[l]! + lanes[l + 4]!);
+    sum = f32(f32(lanes[0]! + lanes[2]!) + f32(lanes[1]! + lanes[3]!));
+  }
+  for (let i = vectorEnd; i < n; i++) sum += q16[i]! * F16_VALUES[k[ko + i]!]!;
+  return f32(sum);
+}
+const DOT_LANES = new Float64Array(64);
+
+/**
  * Attention over an f16 cache, computed as llama.cpp's CPU flash attention
  * does (ggml_compute_forward_flash_attn_ext_f16), so results match its
  * rounding: q is rounded to f16 for the q·k dot, softmax is online with a
@@ -159,20 +242,19 @@ export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Arra
       acc.fill(0);
       for (let p = 0; p <= last; p++) {
         const ko = (p * nKv + kvh) * hd;
-        let dot = 0;
-        for (let i = 0; i < hd; i++) dot += q16[i]! * F16_VALUES[k[ko + i]!]!;
-        const s = f32(f32(dot) * scale);
+        const s = f32(ggmlDotF16(q16, k, ko, hd) * f32(scale));
         // a new max rescales what was accumulated; otherwise this row gets weight e^(s - M)
         let rescale = 1;
         let weight = 1;
         if (s > max) {
-          rescale = max === -Infinity ? 0 : f32(Math.exp(max - s));
+          rescale = max === -Infinity ? 0 : f32(Math.exp(f32(max - s)));
           max = s;
-          for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! * rescale);
+          for (let i = 0; i < hd; i++) acc[i] = toF16(f32(acc[i]! * rescale));
         } else {
-          weight = f32(Math.exp(s - max));
+          weight = f32(Math.exp(f32(s - max)));
         }
-        for (let i = 0; i < hd; i++) acc[i] = toF16(acc[i]! + F16_VALUES[v[ko + i]!]! * weight);
+        // fused multiply-add in f32, then stored as f16 (ggml_vec_mad_f16)
+        for (let i = 0; i < hd; i++) acc[i] = toF16(f32(acc[i]! + F16_VALUES[v[ko + i]!]! * weight));
         sum = f32(sum * rescale + weight);
       }
       const inv = f32(1 / sum);
@@ -187,12 +269,37 @@ function checkPosition(pos: number, ctx: number): number {
   return pos;
 }
 
-/** out = silu(gate) * up, elementwise. */
+/**
+ * out = silu(gate) * up, elementwise, with llama.cpp's exponential: ggml's
+ * vector expf (see {@link ggmlVectorExp}) on whole groups of 16, libm's expf
+ * on the rest, as ggml_vec_swiglu_f32 does with AVX-512.
+ */
 export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array): void {
+  const vectorEnd = gate.length - (gate.length % 16);
   for (let i = 0; i < gate.length; i++) {
     const g = gate[i]!;
-    out[i] = (g / (1 + Math.exp(-g))) * up[i]!;
+    const e = i < vectorEnd ? ggmlVectorExp(f32(-g)) : f32(Math.exp(-g));
+    out[i] = f32(g / f32(1 + e)) * up[i]!;
   }
+}
+
+/** fmaf(a, b, c) for f32 a, b, c: the product is exact in f64, so one rounding remains (two, in a case too rare to matter). */
+const fmaF32 = (a: number, b: number, c: number): number => f32(a * b + c);
+
+/**
+ * e^x as ggml_v_expf computes it (Arm's optimized-routines expf: x = n·ln2 + b,
+ * degree-5 polynomial in b, scaled by 2^n; within 1.5 ulp of e^x), step by
+ * step in f32 with its fused multiply-adds, so silu rounds exactly as in llama.cpp.
+ */
+export function ggmlVectorExp(x: number): number {
+  // constants are ggml's f32 hex literals (0x1.715476p+0 = log2 e, 0x1.62e4p-1 + 0x1.7f7d1cp-20 = ln 2 in two parts, …)
+  const shifter = 12582912; // 0x1.8p23: adding it rounds to an integer
+  const n = f32(fmaF32(x, 1.4426950216293335, shifter) - shifter);
+  const b = fmaF32(-n, 0.000001428606765330187, fmaF32(-n, 0.693145751953125, x));
+  if (Math.abs(n) > 192) return n <= 0 ? 0 : Infinity;
+  const u = f32(b * b);
+  const j = fmaF32(fmaF32(fmaF32(0.008247390389442444, b, 0.04189976677298546), u, fmaF32(0.16668395698070526, b, 0.4999912679195404)), u, fmaF32(0.9999994039535522, b, 1));
+  return f32(j * 2 ** n);
 }
 
 /** out = a + b, elementwise. */

@@ -127,31 +127,46 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 
 /**
  * f16 (bf16 when `brain`) weights against activations `x` already rounded to
- * the same type (kept as f32): products summed in f32 lanes, 8 per step.
+ * the same type (kept as f32). When k is a multiple of 16 the products go into
+ * sixteen f32 lanes (element t into lane t mod 16; a half times a half is
+ * exact in f32, so each step rounds once) and the lanes are summed in
+ * _mm512_reduce_add_ps's order: llama.cpp's AVX-512 F16 matmul (llamafile's
+ * tinyBLAS), rounding for rounding.
  */
 @inline function matmulHalf(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32, brain: bool): void {
-  const k8 = k & ~7;
+  const k16 = k & 15 ? 0 : k;
   for (let j = j0; j < j1; j++) {
     const wr = w + ((<usize>j * <usize>k) << 1);
     for (let i = 0; i < m; i++) {
       const xr = x + ((<usize>i * <usize>k) << 2);
       let a = f32x4.splat(0);
       let b = f32x4.splat(0);
-      for (let t = 0; t < k8; t += 8) {
-        const h = v128.load(wr + (<usize>t << 1));
-        const lo = brain ? i32x4.shl(i32x4.extend_low_i16x8_u(h), 16) : halfBitsToF32(i32x4.extend_low_i16x8_u(h));
-        const hi = brain ? i32x4.shl(i32x4.extend_high_i16x8_u(h), 16) : halfBitsToF32(i32x4.extend_high_i16x8_u(h));
-        a = f32x4.add(a, f32x4.mul(v128.load(xr + (<usize>t << 2)), lo));
-        b = f32x4.add(b, f32x4.mul(v128.load(xr + (<usize>t << 2) + 16), hi));
+      let c = f32x4.splat(0);
+      let d = f32x4.splat(0);
+      for (let t = 0; t < k16; t += 16) {
+        const h0 = v128.load(wr + (<usize>t << 1));
+        const h1 = v128.load(wr + (<usize>t << 1) + 16);
+        const xt = xr + (<usize>t << 2);
+        a = f32x4.add(a, f32x4.mul(v128.load(xt), widenHalf(i32x4.extend_low_i16x8_u(h0), brain)));
+        b = f32x4.add(b, f32x4.mul(v128.load(xt + 16), widenHalf(i32x4.extend_high_i16x8_u(h0), brain)));
+        c = f32x4.add(c, f32x4.mul(v128.load(xt + 32), widenHalf(i32x4.extend_low_i16x8_u(h1), brain)));
+        d = f32x4.add(d, f32x4.mul(v128.load(xt + 48), widenHalf(i32x4.extend_high_i16x8_u(h1), brain)));
       }
-      let s = hsumF32(f32x4.add(a, b));
-      for (let t = k8; t < k; t++) {
+      // lanes 0-7 plus 8-15, then the two halves of that, then pairs (0+2, 1+3), then the last two
+      const quarter = f32x4.add(f32x4.add(a, c), f32x4.add(b, d));
+      let s = (f32x4.extract_lane(quarter, 0) + f32x4.extract_lane(quarter, 2)) + (f32x4.extract_lane(quarter, 1) + f32x4.extract_lane(quarter, 3));
+      for (let t = k16; t < k; t++) {
         const bits = <u32>load<u16>(wr + (<usize>t << 1));
         s += load<f32>(xr + (<usize>t << 2)) * (brain ? reinterpret<f32>(bits << 16) : load<f32>(f16 + (<usize>bits << 2)));
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
     }
   }
+}
+
+/** Four half-precision bit patterns (in the low halves of i32 lanes) as f32: bf16 by a shift, f16 by conversion. */
+@inline function widenHalf(bits: v128, brain: bool): v128 {
+  return brain ? i32x4.shl(bits, 16) : halfBitsToF32(bits);
 }
 
 /** f16 weights. */

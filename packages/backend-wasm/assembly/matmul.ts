@@ -12,7 +12,7 @@
 // a time convert in SIMD instead.
 
 import { halfBitsToF32 } from './half';
-import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, half, hsumF32, hsumI32 } from './simd';
 
 /** Dot product of 16 signed bytes with 16 signed bytes (any int8 values), added to four i32 lanes. */
 @inline function dot16(acc: v128, a: v128, b: v128): v128 {
@@ -123,8 +123,8 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
   return halfBitsToF32(v128.load16_lane(d, h, 6));
 }
 
-/** One activation row `i` against block `b` of four weight rows: their four scaled block products. */
-@inline function q4_0Lanes(xq: usize, xd: usize, xs: usize, i: i32, b: i32, k: i32, l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128, dw: v128): v128 {
+/** One activation row `i` against block `b` of four weight rows: `acc` plus their four scaled block products. */
+@inline function q4_0Lanes(acc: v128, xq: usize, xd: usize, xs: usize, i: i32, b: i32, k: i32, l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128, dw: v128): v128 {
   const blocks = <usize>(k >> 5);
   const xb = xq + <usize>i * <usize>k + (<usize>b << 5);
   const x0 = v128.load(xb);
@@ -132,7 +132,8 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
   const at = (<usize>i * blocks + <usize>b) << 2;
   const sums = sum4(dotNibbles(l0, h0, x0, x1), dotNibbles(l1, h1, x0, x1), dotNibbles(l2, h2, x0, x1), dotNibbles(l3, h3, x0, x1));
   const centered = i32x4.sub(sums, i32x4.splat(load<i32>(xs + at) << 3));
-  return f32x4.mul(f32x4.convert_i32x4_s(centered), f32x4.mul(dw, f32x4.splat(load<f32>(xd + at))));
+  // acc + sum · (dw · dx) with one rounding, as llama.cpp's repacked Q4_0 kernels accumulate (dw · dx itself is exact)
+  return fma4(f32x4.convert_i32x4_s(centered), f32x4.mul(dw, f32x4.splat(load<f32>(xd + at))), acc);
 }
 
 /**
@@ -164,11 +165,11 @@ export function matmulQ8_0(xq: usize, xd: usize, w: usize, out: usize, m: i32, k
     const h2 = i8x16.shr_u(p2, 4);
     const l3 = v128.and(p3, low);
     const h3 = i8x16.shr_u(p3, 4);
-    acc0 = f32x4.add(acc0, q4_0Lanes(xq, xd, xs, i, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+    acc0 = q4_0Lanes(acc0, xq, xd, xs, i, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw);
     if (acts > 1) {
-      acc1 = f32x4.add(acc1, q4_0Lanes(xq, xd, xs, i + 1, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
-      acc2 = f32x4.add(acc2, q4_0Lanes(xq, xd, xs, i + 2, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
-      acc3 = f32x4.add(acc3, q4_0Lanes(xq, xd, xs, i + 3, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw));
+      acc1 = q4_0Lanes(acc1, xq, xd, xs, i + 1, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw);
+      acc2 = q4_0Lanes(acc2, xq, xd, xs, i + 2, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw);
+      acc3 = q4_0Lanes(acc3, xq, xd, xs, i + 3, b, k, l0, h0, l1, h1, l2, h2, l3, h3, dw);
     }
   }
   const o = out + ((<usize>i * <usize>n + <usize>j) << 2);

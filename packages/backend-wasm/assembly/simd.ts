@@ -27,3 +27,19 @@
   if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(x, w);
   return i16x8.add(i16x8.extmul_low_i8x16_s(w, x), i16x8.extmul_high_i8x16_s(w, x));
 }
+
+/**
+ * a · b + c in four f32 lanes with one rounding, as x86's fused multiply-add
+ * (llama.cpp's kernels round there, so we must too). Relaxed SIMD's madd is
+ * fused on every host with FMA hardware; without relaxed SIMD the sum is
+ * formed in f64, where the product of two f32 values is exact.
+ */
+@inline export function fma4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)), f64x2.promote_low_f32x4(c));
+  const ah = i32x4.shuffle(a, a, 2, 3, 0, 1);
+  const bh = i32x4.shuffle(b, b, 2, 3, 0, 1);
+  const ch = i32x4.shuffle(c, c, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(ah), f64x2.promote_low_f32x4(bh)), f64x2.promote_low_f32x4(ch));
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}

@@ -1,6 +1,6 @@
 import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type DType, type Op, type RmsNormOp, type RopeOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
 import { JsBackend, type kernels as reference } from '@llamita/backend-js';
-import { dequantize, f16ToF32 } from '@llamita/tensor';
+import { dequantize, f16ToF32, ropeCosSin } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
@@ -334,7 +334,7 @@ export class WasmBackend extends JsBackend {
   }
 
   /**
-   * RoPE in SIMD: the angles (pos · θ^(-2i/hd), in f64 as the reference
+   * RoPE in SIMD: the angles (ggml's, from `ropeCosSin`, as the reference
    * kernel) become per-token cos/sin tables here, laid out per element with the
    * signs of the rotation, and the kernel rotates every head with them.
    */
@@ -360,14 +360,16 @@ export class WasmBackend extends JsBackend {
     const m = positions.length;
     const cos = new Float32Array(this.memory.buffer, this.ropeTables.offset, m * hd);
     const sin = new Float32Array(this.memory.buffer, this.ropeTables.offset + tableBytes, m * hd);
+    const pairCos = new Float32Array(hd / 2);
+    const pairSin = new Float32Array(hd / 2);
     for (let t = 0; t < m; t++) {
+      ropeCosSin(positions[t]!, theta, hd, pairCos, pairSin);
       for (let i = 0; i < hd / 2; i++) {
-        const angle = positions[t]! * Math.pow(theta, (-2 * i) / hd);
         // the elements of pair i, and the sign of sin for each: first -, second +
         const [a, b] = half ? [i, i + hd / 2] : [2 * i, 2 * i + 1];
-        cos[t * hd + a] = cos[t * hd + b] = Math.cos(angle);
-        sin[t * hd + a] = -Math.sin(angle);
-        sin[t * hd + b] = Math.sin(angle);
+        cos[t * hd + a] = cos[t * hd + b] = pairCos[i]!;
+        sin[t * hd + a] = -pairSin[i]!;
+        sin[t * hd + b] = pairSin[i]!;
       }
     }
     this.ropeKey = { positions: positions.slice(), theta, half, hd };

@@ -121,7 +121,7 @@ const q3_k: BlockDecoder = (b, dv, p, out, o) => {
 };
 
 /** Scale and min of sub-block j from the 12 packed bytes at `s` (ggml's get_scale_min_k4). */
-function scaleMinK4(b: Uint8Array, s: number, j: number): [number, number] {
+export function scaleMinK4(b: Uint8Array, s: number, j: number): [number, number] {
   if (j < 4) return [b[s + j]! & 63, b[s + j + 4]! & 63];
   return [(b[s + j + 4]! & 0xf) | ((b[s + j - 4]! >> 6) << 4), (b[s + j + 4]! >> 4) | ((b[s + j]! >> 6) << 4)];
 }
