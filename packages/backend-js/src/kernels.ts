@@ -61,23 +61,24 @@ export function rmsNorm(x: Float32Array, weight: Float32Array, eps: number, m: n
  * How one output of a matmul is summed, which decides where it rounds to f32
  * (an ulp there can flip the 8-bit rounding of the next quantized matmul's
  * input, so the order is llama.cpp's, from its x86 kernels):
- * - `exact`: in f64, rounded once at the end (f32/f16/bf16 and k-quant weights);
+ * - `exact`: in f64, rounded once at the end (bf16, Q4_1, Q5_1, Q2_K, Q3_K: their
+ *   llama.cpp orders are not reproduced yet; Q4_K/Q5_K/Q6_K go through kquant-dot.ts);
  * - `lanes8`: eight f32 lanes, lane l taking elements 4l..4l+3 of every
  *   32-block (each block's share added with one rounding, as its fused
  *   multiply-add does), then summed as hsum_float_8 does (ggml_vec_dot_q8_0_q8_0
- *   and llamafile's tinyBLAS_Q0_AVX: Q8_0, Q4_0 rows not in groups of 8, Q4_1, Q5_0, Q5_1);
+ *   and llamafile's tinyBLAS_Q0_AVX: Q8_0, Q5_0, Q4_0 rows not in groups of 8);
  * - `blocks`: one f32 accumulator taking each 32-block's sum in turn (the
  *   repacked Q4_0 8x8 kernels, used for weights with rows in groups of 8);
  * - `lanes16`: sixteen f32 lanes, lane l taking elements l mod 16, reduced as
- *   _mm512_reduce_add_ps does (llamafile's AVX-512 tinyBLAS for F16 weights).
+ *   _mm512_reduce_add_ps does (llamafile's AVX-512 tinyBLAS for F32 and F16 weights).
  */
 export type Accumulation = 'exact' | 'lanes8' | 'blocks' | 'lanes16';
 
 /** The summation order llama.cpp's CPU kernels use for `dtype` weights with `rows` rows of `k` elements. */
 export function accumulationFor(dtype: DType, rows: number, k: number): Accumulation {
   if (dtype === 'q4_0') return rows % 8 === 0 ? 'blocks' : 'lanes8';
-  if (dtype === 'f16') return k % 16 === 0 ? 'lanes16' : 'exact';
-  return dtype === 'q8_0' || dtype === 'q4_1' || dtype === 'q5_0' || dtype === 'q5_1' ? 'lanes8' : 'exact';
+  if (dtype === 'f16' || dtype === 'f32') return k % 16 === 0 ? 'lanes16' : 'exact';
+  return dtype === 'q8_0' || dtype === 'q5_0' ? 'lanes8' : 'exact';
 }
 
 const LANES16 = new Float64Array(16);
@@ -91,7 +92,7 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
   }
   if (accumulation === 'lanes16') {
     const lanes = LANES16.fill(0);
-    // f16 times f16 is exact in f32, so each step rounds once, as the fused multiply-add does
+    // the product is exact in f64, so each step rounds once, as the fused multiply-add does
     for (let t = 0; t < k; t++) lanes[t & 15] = f32(lanes[t & 15]! + x[xo + t]! * w[t]!);
     for (let l = 0; l < 8; l++) lanes[l] = f32(lanes[l]! + lanes[l + 8]!);
     for (let l = 0; l < 4; l++) lanes[l] = f32(lanes[l]! + lanes[l + 4]!);
@@ -135,7 +136,7 @@ export function matmul(x: Float32Array, readRow: RowReader, activation: Activati
 /**
  * Rotary embedding — x `[m, heads, headDim]`, positions `[m]`.
  * 'adjacent' rotates (2i, 2i+1); 'half' rotates (i, i + headDim/2). Angle = pos * theta^(-2i/headDim),
- * from {@link ropeCosSin}; each rotated value is one product rounded and one fused into the sum,
+ * from `ropeCosSin` (@llamita/tensor); each rotated value is one product rounded and one fused into the sum,
  * as GCC compiles ggml's `x0*cos - x1*sin`.
  */
 export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array): void {

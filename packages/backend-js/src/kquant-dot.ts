@@ -47,22 +47,29 @@ function intDot(q: Uint8Array, a: Int8Array, ao: number, from: number, count: nu
 }
 
 /**
- * Q4_K in its repacked form (rows in groups of 8): per super-block one integer
- * sum against the scales and one against the mins, each scaled into its own
- * f32 chain; the output is their difference.
+ * Q4_K in its repacked form (weight rows in groups of 8): integer sums against
+ * the scales and against the mins, each scaled into its own f32 chain; the
+ * output is their difference. The single-row kernel (ggml_gemv_q4_K_8x8_q8_K)
+ * adds to the chains once per super-block; the four-row one
+ * (ggml_gemm_q4_K_8x8_q8_K, which llama.cpp runs on a batch's activation rows
+ * in groups of four) once per 64 elements, so `span` is 256 or 64.
  */
-function dotQ4KRepacked(blocks: readonly KQuantIntegers[], x: Q8KRow): number {
+function dotQ4KRepacked(blocks: readonly KQuantIntegers[], x: Q8KRow, span: 64 | 256): number {
   let sum = 0;
   let mins = 0;
   blocks.forEach((w, b) => {
-    let isum = 0;
-    let imin = 0;
-    for (let s = 0; s < 8; s++) {
-      isum += w.scales[s]! * intDot(w.q, x.q, b * 256, 32 * s, 32);
-      imin += w.mins[s]! * (x.bsums[b * 16 + 2 * s]! + x.bsums[b * 16 + 2 * s + 1]!);
+    const dd = f32(w.d * x.d[b]!);
+    const dmin = f32(w.dmin * x.d[b]!);
+    for (let start = 0; start < 8; start += span / 32) {
+      let isum = 0;
+      let imin = 0;
+      for (let s = start; s < start + span / 32; s++) {
+        isum += w.scales[s]! * intDot(w.q, x.q, b * 256, 32 * s, 32);
+        imin += w.mins[s]! * (x.bsums[b * 16 + 2 * s]! + x.bsums[b * 16 + 2 * s + 1]!);
+      }
+      sum = fmaF32(f32(isum), dd, sum);
+      mins = fmaF32(f32(imin), dmin, mins);
     }
-    sum = fmaF32(f32(isum), f32(w.d * x.d[b]!), sum);
-    mins = fmaF32(f32(imin), f32(w.dmin * x.d[b]!), mins);
   });
   return f32(sum - mins);
 }
@@ -131,7 +138,9 @@ export function matmulKQuant(x: Float32Array, type: KQuantIntegerType, bytes: Ui
     blocks.forEach((block, b) => decodeKQuantIntegers(type, bytes, offset + (j * blocksPerRow + b) * KQUANT_BLOCK_BYTES[type], block));
     for (let i = 0; i < m; i++) {
       const row = rows[i]!;
-      out[i * n + j] = type === 'q6_k' ? dotQ6K(blocks, row) : repacked ? dotQ4KRepacked(blocks, row) : dotQ45KLanes(type, blocks, row);
+      // llama.cpp takes a batch's rows in groups of four through its four-row kernel, the rest one by one
+      const span = i < m - (m % 4) ? 64 : 256;
+      out[i * n + j] = type === 'q6_k' ? dotQ6K(blocks, row) : repacked ? dotQ4KRepacked(blocks, row, span) : dotQ45KLanes(type, blocks, row);
     }
   }
 }

@@ -11,7 +11,58 @@
 // {@link attentionScratchBytes} per KV head. hd must be a multiple of 4.
 
 import { loadF16x4, roundToF16 } from './half';
-import { hsumF32 } from './simd';
+import { fma4 } from './simd';
+
+/**
+ * q16 · kf over hd elements (both already f16 values as f32) as
+ * ggml_vec_dot_f16 computes it with AVX-512: whole groups of 64 go to 64 f32
+ * lanes (sixteen vectors here; a half times a half is exact in f32, so each
+ * step rounds once), reduced in GGML_F32x16_REDUCE's and
+ * _mm512_reduce_add_ps's order; the rest is summed in f64; then one f32 rounding.
+ */
+function ggmlDotF16(q16: usize, kf: usize, hd: i32): f32 {
+  const vectorEnd = hd - (hd & 63);
+  let sum: f64 = 0;
+  if (vectorEnd > 0) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    let a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+    for (let g: usize = 0; g < (<usize>vectorEnd << 2); g += 256) {
+      const q = q16 + g;
+      const k = kf + g;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(q), v128.load(k)));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(q, 16), v128.load(k, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(q, 32), v128.load(k, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(q, 48), v128.load(k, 48)));
+      a4 = f32x4.add(a4, f32x4.mul(v128.load(q, 64), v128.load(k, 64)));
+      a5 = f32x4.add(a5, f32x4.mul(v128.load(q, 80), v128.load(k, 80)));
+      a6 = f32x4.add(a6, f32x4.mul(v128.load(q, 96), v128.load(k, 96)));
+      a7 = f32x4.add(a7, f32x4.mul(v128.load(q, 112), v128.load(k, 112)));
+      a8 = f32x4.add(a8, f32x4.mul(v128.load(q, 128), v128.load(k, 128)));
+      a9 = f32x4.add(a9, f32x4.mul(v128.load(q, 144), v128.load(k, 144)));
+      a10 = f32x4.add(a10, f32x4.mul(v128.load(q, 160), v128.load(k, 160)));
+      a11 = f32x4.add(a11, f32x4.mul(v128.load(q, 176), v128.load(k, 176)));
+      a12 = f32x4.add(a12, f32x4.mul(v128.load(q, 192), v128.load(k, 192)));
+      a13 = f32x4.add(a13, f32x4.mul(v128.load(q, 208), v128.load(k, 208)));
+      a14 = f32x4.add(a14, f32x4.mul(v128.load(q, 224), v128.load(k, 224)));
+      a15 = f32x4.add(a15, f32x4.mul(v128.load(q, 240), v128.load(k, 240)));
+    }
+    // four 16-lane accumulators (a0-a3, a4-a7, a8-a11, a12-a15): 0 + 2 and 1 + 3, then their sum
+    const t0 = f32x4.add(f32x4.add(a0, a8), f32x4.add(a4, a12));
+    const t1 = f32x4.add(f32x4.add(a1, a9), f32x4.add(a5, a13));
+    const t2 = f32x4.add(f32x4.add(a2, a10), f32x4.add(a6, a14));
+    const t3 = f32x4.add(f32x4.add(a3, a11), f32x4.add(a7, a15));
+    // 16 lanes to 8, to 4, then (0 + 2) + (1 + 3)
+    const four = f32x4.add(f32x4.add(t0, t2), f32x4.add(t1, t3));
+    sum = <f64>((f32x4.extract_lane(four, 0) + f32x4.extract_lane(four, 2)) + (f32x4.extract_lane(four, 1) + f32x4.extract_lane(four, 3)));
+  }
+  for (let i = vectorEnd; i < hd; i++) sum += <f64>load<f32>(q16 + (<usize>i << 2)) * <f64>load<f32>(kf + (<usize>i << 2));
+  return <f32>sum;
+}
+
+/** e^x rounded to f32, through f64 (the reference kernel's Math.exp; both within an ulp of libm's expf). */
+@inline function expF32(x: f32): f32 {
+  return <f32>Math.exp(<f64>x);
+}
 
 /** Scratch bytes per KV head: per query head its f16-rounded q and accumulator, the converted K and V rows, and each head's max and sum. */
 export function attentionScratchBytes(group: i32, hd: i32): i32 {
@@ -51,24 +102,24 @@ export function attentionF16(q: usize, k: usize, v: usize, positions: usize, sca
         for (let e = 0; e < group; e++) {
           const q16 = base + <usize>e * (hdBytes << 1);
           const acc = q16 + hdBytes;
-          let d = f32x4.splat(0);
-          for (let i: usize = 0; i < hdBytes; i += 16) d = f32x4.add(d, f32x4.mul(v128.load(q16 + i), v128.load(kf + i)));
-          const s: f32 = hsumF32(d) * scale;
+          const s: f32 = ggmlDotF16(q16, kf, hd) * scale;
           const max = load<f32>(maxes + (<usize>e << 2));
           // a new max rescales what was accumulated; otherwise this row gets weight e^(s - max)
           let rescale: f32 = 1;
           let weight: f32 = 1;
           if (s > max) {
-            rescale = max == -Infinity ? 0 : Mathf.exp(max - s);
+            rescale = max == -Infinity ? 0 : expF32(max - s);
             store<f32>(maxes + (<usize>e << 2), s);
             const r = f32x4.splat(rescale);
             for (let i: usize = 0; i < hdBytes; i += 16) v128.store(acc + i, roundToF16(f32x4.mul(v128.load(acc + i), r)));
           } else {
-            weight = Mathf.exp(s - max);
+            weight = expF32(s - max);
           }
+          // ggml_vec_mad_f16: a fused multiply-add in f32, then stored as f16
           const wv = f32x4.splat(weight);
-          for (let i: usize = 0; i < hdBytes; i += 16) v128.store(acc + i, roundToF16(f32x4.add(v128.load(acc + i), f32x4.mul(v128.load(vf + i), wv))));
-          store<f32>(sums + (<usize>e << 2), load<f32>(sums + (<usize>e << 2)) * rescale + weight);
+          for (let i: usize = 0; i < hdBytes; i += 16) v128.store(acc + i, roundToF16(fma4(v128.load(vf + i), wv, v128.load(acc + i))));
+          // S = S·ms + vs, fused (the product is exact in f64)
+          store<f32>(sums + (<usize>e << 2), <f32>(<f64>load<f32>(sums + (<usize>e << 2)) * <f64>rescale + <f64>weight));
         }
       }
       for (let e = 0; e < group; e++) {

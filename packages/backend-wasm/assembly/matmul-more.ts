@@ -6,7 +6,7 @@
 
 import { halfBitsToF32 } from './half';
 import { q4KScalesMins } from './matmul';
-import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32 } from './simd';
 
 /** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */
 @inline function fifthBits(bits: u32, first: i32): v128 {
@@ -29,6 +29,9 @@ import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
     const wr = w + <usize>j * <usize>blocks * blockBytes;
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
+      // the types without a min sum as llama.cpp's x86 kernels do: eight lanes of four elements, hsum_float_8
+      let lanesLo = f32x4.splat(0);
+      let lanesHi = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * blockBytes;
         const at = (<usize>i * <usize>blocks + <usize>b) << 2;
@@ -41,15 +44,35 @@ import { dot16Unsigned, half, hsumF32, hsumI32 } from './simd';
           lo = v128.or(lo, fifthBits(bits, 0));
           hi = v128.or(hi, fifthBits(bits, 16));
         }
-        const sumi = hsumI32(i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(lo, v128.load(xb)), dot16Unsigned(hi, v128.load(xb + 16)))));
         const dx = load<f32>(xd + at);
-        const sumx = load<i32>(xs + at);
-        if (mOff >= 0) s += half(f16, wb) * dx * <f32>sumi + half(f16, wb + <usize>mOff) * dx * <f32>sumx;
-        else s += half(f16, wb) * dx * <f32>(sumi - offset * sumx);
+        if (mOff >= 0) {
+          const sumi = hsumI32(i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(lo, v128.load(xb)), dot16Unsigned(hi, v128.load(xb + 16)))));
+          s += half(f16, wb) * dx * <f32>sumi + half(f16, wb + <usize>mOff) * dx * <f32>load<i32>(xs + at);
+        } else {
+          const scale = f32x4.splat(half(f16, wb) * dx);
+          lanesLo = fma4(f32x4.convert_i32x4_s(centeredFours(lo, v128.load(xb), offset)), scale, lanesLo);
+          lanesHi = fma4(f32x4.convert_i32x4_s(centeredFours(hi, v128.load(xb + 16), offset)), scale, lanesHi);
+        }
       }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), mOff >= 0 ? s : hsum8(lanesLo, lanesHi));
     }
   }
+}
+
+/** Σ (q − offset)·x over each four consecutive of 16 elements: unsigned quants `q`, int8 activations `x`. */
+@inline function centeredFours(q: v128, x: v128, offset: i32): v128 {
+  let products: v128;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // the relaxed dot sums adjacent pairs
+    products = i32x4.extadd_pairwise_i16x8_s(dot16Unsigned(q, x));
+  } else {
+    // dot16Unsigned's plain form pairs element i with i + 8, so build adjacent pairs here
+    const low = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(q), i16x8.extend_low_i8x16_s(x));
+    const high = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(q), i16x8.extend_high_i8x16_s(x));
+    products = i32x4.add(i32x4.shuffle(low, high, 0, 2, 4, 6), i32x4.shuffle(low, high, 1, 3, 5, 7));
+  }
+  const sums = i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(x));
+  return i32x4.sub(products, i32x4.mul(sums, i32x4.splat(offset)));
 }
 
 /** Q4_1 (20-byte blocks: f16 d, f16 m, 16 nibble bytes; value q·d + m). */
@@ -79,6 +102,9 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
     const wr = w + <usize>j * <usize>blocks * 176;
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
+      // the types without a min sum as llama.cpp's x86 kernels do: eight lanes of four elements, hsum_float_8
+      let lanesLo = f32x4.splat(0);
+      let lanesHi = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 176;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);

@@ -12,7 +12,7 @@
 // a time convert in SIMD instead.
 
 import { halfBitsToF32 } from './half';
-import { dot16Unsigned, fma4, half, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32 } from './simd';
 
 /** Dot product of 16 signed bytes with 16 signed bytes (any int8 values), added to four i32 lanes. */
 @inline function dot16(acc: v128, a: v128, b: v128): v128 {
@@ -38,9 +38,12 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
 
 /**
  * out[i .. i+rows, j] for Q8_0 weight row `wr` (34-byte blocks: f16 d, 32
- * int8) against Q8_0 activations: per block an integer dot, scaled into four
- * f32 lanes; one horizontal sum per output. `rows` is 1 or 4 and a constant
- * at each inlined call, so four activation rows share each weight block in prefill.
+ * int8) against Q8_0 activations, summed as llama.cpp's x86 Q8_0 kernels sum
+ * (ggml_vec_dot_q8_0_q8_0, llamafile's tinyBLAS_Q0_AVX): eight lanes, lane l
+ * taking elements 4l..4l+3 of every block, each block's integer share scaled
+ * into its lane with a fused multiply-add, then hsum_float_8. `rows` is 1 or
+ * 4 and a constant at each inlined call, so four activation rows share each
+ * weight block in prefill.
  */
 @inline function q8_0Rows(xq: usize, xd: usize, wr: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, rows: i32): void {
   const blocks = k >> 5;
@@ -48,10 +51,7 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
   const sRow = <usize>blocks << 2;
   const xr = xq + <usize>i * xRow;
   const xs = xd + <usize>i * sRow;
-  let sum0 = f32x4.splat(0);
-  let sum1 = f32x4.splat(0);
-  let sum2 = f32x4.splat(0);
-  let sum3 = f32x4.splat(0);
+  let lo0 = f32x4.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0, lo3 = lo0, hi3 = lo0;
   for (let b = 0; b < blocks; b++) {
     const wb = wr + <usize>b * 34;
     const first = v128.load(wb + 2);
@@ -59,27 +59,37 @@ export function matmulF32(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
     const dw = half(f16, wb);
     const xb = xr + (<usize>b << 5);
     const sb = xs + (<usize>b << 2);
-    sum0 = f32x4.add(sum0, q8_0Block(xb, sb, first, second, dw));
+    lo0 = q8_0Lanes(lo0, xb, sb, first, dw);
+    hi0 = q8_0Lanes(hi0, xb + 16, sb, second, dw);
     if (rows > 1) {
-      sum1 = f32x4.add(sum1, q8_0Block(xb + xRow, sb + sRow, first, second, dw));
-      sum2 = f32x4.add(sum2, q8_0Block(xb + 2 * xRow, sb + 2 * sRow, first, second, dw));
-      sum3 = f32x4.add(sum3, q8_0Block(xb + 3 * xRow, sb + 3 * sRow, first, second, dw));
+      lo1 = q8_0Lanes(lo1, xb + xRow, sb + sRow, first, dw);
+      hi1 = q8_0Lanes(hi1, xb + xRow + 16, sb + sRow, second, dw);
+      lo2 = q8_0Lanes(lo2, xb + 2 * xRow, sb + 2 * sRow, first, dw);
+      hi2 = q8_0Lanes(hi2, xb + 2 * xRow + 16, sb + 2 * sRow, second, dw);
+      lo3 = q8_0Lanes(lo3, xb + 3 * xRow, sb + 3 * sRow, first, dw);
+      hi3 = q8_0Lanes(hi3, xb + 3 * xRow + 16, sb + 3 * sRow, second, dw);
     }
   }
   const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
   const oRow = <usize>n << 2;
-  store<f32>(o, hsumF32(sum0));
+  store<f32>(o, hsum8(lo0, hi0));
   if (rows > 1) {
-    store<f32>(o + oRow, hsumF32(sum1));
-    store<f32>(o + 2 * oRow, hsumF32(sum2));
-    store<f32>(o + 3 * oRow, hsumF32(sum3));
+    store<f32>(o + oRow, hsum8(lo1, hi1));
+    store<f32>(o + 2 * oRow, hsum8(lo2, hi2));
+    store<f32>(o + 3 * oRow, hsum8(lo3, hi3));
   }
 }
 
-/** One Q8_0 block: integer dot of the activation quants at `xb` with the two weight halves, scaled to f32 lanes. */
-@inline function q8_0Block(xb: usize, sb: usize, first: v128, second: v128, dw: f32): v128 {
-  const acc = dot16(dot16(i32x4.splat(0), v128.load(xb), first), v128.load(xb + 16), second);
-  return f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.splat(dw * load<f32>(sb)));
+/**
+ * Half a Q8_0 block (16 elements: activation quants at `xb`, weights `w`)
+ * into four lanes of `acc`: lane l gets dw·dx·(Σ of elements 4l..4l+3) with one rounding.
+ */
+@inline function q8_0Lanes(acc: v128, xb: usize, sb: usize, w: v128, dw: f32): v128 {
+  const x = v128.load(xb);
+  const pairsLow = i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(x, w));
+  const pairsHigh = i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(x, w));
+  const fours = i32x4.add(i32x4.shuffle(pairsLow, pairsHigh, 0, 2, 4, 6), i32x4.shuffle(pairsLow, pairsHigh, 1, 3, 5, 7));
+  return fma4(f32x4.convert_i32x4_s(fours), f32x4.splat(dw * load<f32>(sb)), acc);
 }
 
 /** out = x · wᵀ with Q8_0 weights. */
@@ -266,33 +276,39 @@ export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 }
 
 /**
- * One activation row's Q8_K block `xb` against one Q4_K weight block `wb`:
- * i32 lanes summing to Σ_j scale_j · Σ(q · x) over the 8 sub-blocks, and (in
- * `mins`) lanes summing to Σ_j min_j · Σ x. `bsums` holds the activation's
- * eight per-32 sums as i16.
+ * One Q4_K block of one weight row at `wb` against Q8_K activations at `xb`:
+ * leaves in `part0`..`part3` i32 lanes summing to Σ scale · q · x over each
+ * 64 elements (sub-blocks 2c and 2c+1), and in `minsOut` lane c the mins of
+ * those two sub-blocks times their activation sums. `bsums` holds the
+ * activation's eight per-32 sums as i16.
  */
-@inline function q4KBlock(wb: usize, xb: usize, bsums: v128, low: v128): v128 {
+@inline function q4KBlock(wb: usize, xb: usize, bsums: v128, low: v128): void {
   const sm = q4KScalesMins(wb + 4);
   minsOut = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), bsums);
   const scLo = i32x4.extract_lane(sm, 0);
   const scHi = i32x4.extract_lane(sm, 1);
-  let acc = i32x4.splat(0);
-  for (let c = 0; c < 4; c++) {
-    // 32 bytes of nibbles: low ones are sub-block 2c, high ones sub-block 2c+1
-    const q = wb + 16 + (<usize>c << 5);
-    const y = xb + (<usize>c << 6);
-    const p0 = v128.load(q);
-    const p1 = v128.load(q + 16);
-    const word = c < 2 ? scLo : scHi;
-    const shift = (c & 1) << 4;
-    const a = i16x8.add(dot16Unsigned(v128.and(p0, low), v128.load(y)), dot16Unsigned(v128.and(p1, low), v128.load(y + 16)));
-    const h = i16x8.add(dot16Unsigned(i8x16.shr_u(p0, 4), v128.load(y + 32)), dot16Unsigned(i8x16.shr_u(p1, 4), v128.load(y + 48)));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(a, i16x8.splat(<i16>((word >> shift) & 0xff))));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(h, i16x8.splat(<i16>((word >> (shift + 8)) & 0xff))));
-  }
-  return acc;
+  part0 = q4KPart(wb, xb, 0, scLo, low);
+  part1 = q4KPart(wb, xb, 1, scLo, low);
+  part2 = q4KPart(wb, xb, 2, scHi, low);
+  part3 = q4KPart(wb, xb, 3, scHi, low);
 }
-/** The second result of {@link q4KBlock} (AssemblyScript functions return one value). */
+
+/** 64 elements c of a Q4_K block: 32 bytes of nibbles, the low ones sub-block 2c and the high ones 2c+1, scaled by their scales in `word`. */
+@inline function q4KPart(wb: usize, xb: usize, c: i32, word: i32, low: v128): v128 {
+  const q = wb + 16 + (<usize>c << 5);
+  const y = xb + (<usize>c << 6);
+  const p0 = v128.load(q);
+  const p1 = v128.load(q + 16);
+  const shift = (c & 1) << 4;
+  const a = i16x8.add(dot16Unsigned(v128.and(p0, low), v128.load(y)), dot16Unsigned(v128.and(p1, low), v128.load(y + 16)));
+  const h = i16x8.add(dot16Unsigned(i8x16.shr_u(p0, 4), v128.load(y + 32)), dot16Unsigned(i8x16.shr_u(p1, 4), v128.load(y + 48)));
+  return i32x4.add(i32x4.dot_i16x8_s(a, i16x8.splat(<i16>((word >> shift) & 0xff))), i32x4.dot_i16x8_s(h, i16x8.splat(<i16>((word >> (shift + 8)) & 0xff))));
+}
+// The results of {@link q4KBlock} (AssemblyScript functions return one value).
+let part0: v128 = i32x4.splat(0);
+let part1: v128 = i32x4.splat(0);
+let part2: v128 = i32x4.splat(0);
+let part3: v128 = i32x4.splat(0);
 let minsOut: v128 = i32x4.splat(0);
 
 /** The eight per-32 sums of a Q8_K block as i16 lanes, from its sixteen i32 per-16 sums at `sums`. */
@@ -333,42 +349,67 @@ export function repackRows4(w: usize, n: i32, blocks: i32, blockBytes: i32, tmp:
 
 /**
  * out = x · wᵀ with Q4_K weights (144-byte blocks of 256: f16 d, f16 dmin, 12
- * scale bytes, 128 nibble bytes), repacked by {@link repackRows4}, four weight rows at a time: each block's
- * four integer sums leave as one vector (one lane per row), scaled by the
- * rows' d and dmin in f32 lanes.
+ * scale bytes, 128 nibble bytes), repacked by {@link repackRows4}, four weight
+ * rows at a time (one f32 lane per row). Rounded as llama.cpp's repacked Q4_K
+ * kernels round: integer sums against the scales and against the mins go into
+ * two f32 chains with fused multiply-adds, subtracted at the end; activation
+ * rows in whole groups of four add to the chains once per 64 elements (its
+ * four-row ggml_gemm_q4_K_8x8_q8_K), the rest once per block (ggml_gemv).
  */
 export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
   const rowBytes = <usize>blocks * 144;
   const low = i8x16.splat(0x0f);
+  const grouped = m - (m & 3);
   let j = j0;
   for (; j + 4 <= j1; j += 4) {
     const w0 = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
-      let acc = f32x4.splat(0);
+      let sums = f32x4.splat(0);
+      let mins = f32x4.splat(0);
       for (let b = 0; b < blocks; b++) {
         // the group's four rows keep block b side by side (repackRows4)
         const b0 = w0 + <usize>b * 576;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
         const bsums = bsums32(xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2));
         const dy = f32x4.splat(load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2)));
-        const s0 = q4KBlock(b0, xb, bsums, low);
-        const m0 = minsOut;
-        const s1 = q4KBlock(b0 + 144, xb, bsums, low);
-        const m1 = minsOut;
-        const s2 = q4KBlock(b0 + 288, xb, bsums, low);
-        const m2 = minsOut;
-        const s3 = q4KBlock(b0 + 432, xb, bsums, low);
-        const m3 = minsOut;
-        const d = halves4(b0, b0 + 144, b0 + 288, b0 + 432);
-        const dmin = halves4(b0 + 2, b0 + 146, b0 + 290, b0 + 434);
-        const scaled = f32x4.mul(f32x4.mul(dy, d), f32x4.convert_i32x4_s(sum4(s0, s1, s2, s3)));
-        acc = f32x4.add(acc, f32x4.sub(scaled, f32x4.mul(f32x4.mul(dy, dmin), f32x4.convert_i32x4_s(sum4(m0, m1, m2, m3)))));
+        const dd = f32x4.mul(halves4(b0, b0 + 144, b0 + 288, b0 + 432), dy);
+        const dmin = f32x4.mul(halves4(b0 + 2, b0 + 146, b0 + 290, b0 + 434), dy);
+        q4KBlock(b0, xb, bsums, low);
+        const r0c0 = part0, r0c1 = part1, r0c2 = part2, r0c3 = part3, m0 = minsOut;
+        q4KBlock(b0 + 144, xb, bsums, low);
+        const r1c0 = part0, r1c1 = part1, r1c2 = part2, r1c3 = part3, m1 = minsOut;
+        q4KBlock(b0 + 288, xb, bsums, low);
+        const r2c0 = part0, r2c1 = part1, r2c2 = part2, r2c3 = part3, m2 = minsOut;
+        q4KBlock(b0 + 432, xb, bsums, low);
+        const r3c0 = part0, r3c1 = part1, r3c2 = part2, r3c3 = part3, m3 = minsOut;
+        if (i < grouped) {
+          // once per 64 elements: sums of sub-blocks 2c, 2c+1 for each row, and the mins' lane c of each row (a transpose)
+          const t0 = i32x4.shuffle(m0, m1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(m2, m3, 0, 4, 1, 5);
+          const t2 = i32x4.shuffle(m0, m1, 2, 6, 3, 7);
+          const t3 = i32x4.shuffle(m2, m3, 2, 6, 3, 7);
+          sums = fma4(f32x4.convert_i32x4_s(sum4(r0c0, r1c0, r2c0, r3c0)), dd, sums);
+          mins = fma4(f32x4.convert_i32x4_s(i32x4.shuffle(t0, t1, 0, 1, 4, 5)), dmin, mins);
+          sums = fma4(f32x4.convert_i32x4_s(sum4(r0c1, r1c1, r2c1, r3c1)), dd, sums);
+          mins = fma4(f32x4.convert_i32x4_s(i32x4.shuffle(t0, t1, 2, 3, 6, 7)), dmin, mins);
+          sums = fma4(f32x4.convert_i32x4_s(sum4(r0c2, r1c2, r2c2, r3c2)), dd, sums);
+          mins = fma4(f32x4.convert_i32x4_s(i32x4.shuffle(t2, t3, 0, 1, 4, 5)), dmin, mins);
+          sums = fma4(f32x4.convert_i32x4_s(sum4(r0c3, r1c3, r2c3, r3c3)), dd, sums);
+          mins = fma4(f32x4.convert_i32x4_s(i32x4.shuffle(t2, t3, 2, 3, 6, 7)), dmin, mins);
+        } else {
+          const s0 = i32x4.add(i32x4.add(r0c0, r0c1), i32x4.add(r0c2, r0c3));
+          const s1 = i32x4.add(i32x4.add(r1c0, r1c1), i32x4.add(r1c2, r1c3));
+          const s2 = i32x4.add(i32x4.add(r2c0, r2c1), i32x4.add(r2c2, r2c3));
+          const s3 = i32x4.add(i32x4.add(r3c0, r3c1), i32x4.add(r3c2, r3c3));
+          sums = fma4(f32x4.convert_i32x4_s(sum4(s0, s1, s2, s3)), dd, sums);
+          mins = fma4(f32x4.convert_i32x4_s(sum4(m0, m1, m2, m3)), dmin, mins);
+        }
       }
-      v128.store(out + ((<usize>i * <usize>n + <usize>j) << 2), acc);
+      v128.store(out + ((<usize>i * <usize>n + <usize>j) << 2), f32x4.sub(sums, mins));
     }
   }
-  // rows left over when n is not a multiple of four
+  // rows left over when n is not a multiple of four (llama.cpp does not repack these: ggml_vec_dot_q4_K_q8_K's order is not reproduced here)
   for (; j < j1; j++) {
     const wr = w + <usize>j * rowBytes;
     for (let i = 0; i < m; i++) {
@@ -378,7 +419,8 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
         const bsums = bsums32(xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2));
         const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
-        const sumi = hsumI32(q4KBlock(wb, xb, bsums, low));
+        q4KBlock(wb, xb, bsums, low);
+        const sumi = hsumI32(i32x4.add(i32x4.add(part0, part1), i32x4.add(part2, part3)));
         s += dy * half(f16, wb) * <f32>sumi - dy * half(f16, wb + 2) * <f32>hsumI32(minsOut);
       }
       store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);

@@ -5,6 +5,15 @@
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+/**
+ * hsum_float_8 of eight f32 lanes held as `lo` (lanes 0-3) and `hi` (4-7):
+ * lanes 4-7 onto 0-3, then (0 + 2) + (1 + 3).
+ */
+@inline export function hsum8(lo: v128, hi: v128): f32 {
+  const four = f32x4.add(hi, lo);
+  return (f32x4.extract_lane(four, 0) + f32x4.extract_lane(four, 2)) + (f32x4.extract_lane(four, 1) + f32x4.extract_lane(four, 3));
+}
+
 /** Sum of the four i32 lanes. */
 @inline export function hsumI32(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
@@ -16,7 +25,8 @@
 }
 
 /**
- * i16 lanes summing to Σ w · x over 16 elements, for unsigned weights `w` of
+ * i16 lanes summing to Σ w · x over 16 elements (which elements share a lane
+ * differs: adjacent pairs with relaxed SIMD, i and i + 8 without), for unsigned weights `w` of
  * at most 7 bits and int8 activations `x`; every lane is at most 2 · 127 · |w|.
  * With relaxed SIMD one dot instruction (nibbles and 5/6-bit quants fit its
  * 7-bit operand), in the i16x8 form: on x86 that is one pmaddubsw. (The

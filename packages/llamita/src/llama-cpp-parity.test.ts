@@ -22,46 +22,46 @@ const goldens = JSON.parse(readFileSync(new URL('./goldens/llama-cpp-synthetic.j
 const have = fixturesAvailable();
 
 /**
- * How close to llama.cpp each model must be. F32 and F16: log-probabilities
- * within 1e-2 (2e-3 at the first position, BOS alone, where only matmul
- * rounding differs), greedy choices equal but for one near tie.
+ * How close to llama.cpp each model must be, on every backend.
  *
- * Quantized synthetic models are ill-conditioned: an ulp anywhere can flip
- * the 8-bit rounding of the next matmul's input (or the f16 rounding of the
- * KV cache), and the flip then grows through the layers. llama.cpp itself
- * moves by up to 0.21 in log-probability on them when only its flash
- * attention is switched off, and by 0.15 on kquant Q4_K_M between batch sizes
- * 128 and 1 (its repacked and plain Q4_K kernels round differently), against
- * ≤ 0.01 on the F32/F16 models (tools/llama-cpp-reference/parity-sensitivity.mjs).
- * So every quantized model must stay within that spread (0.25), and where a
- * backend reproduces llama.cpp's x86 rounding step by step (RMSNorm, SwiGLU's
- * exp, the summation order of the Q8_0/Q4_0 kernels — `EXACT` below), most
- * positions must agree to 1e-3: the median difference, and the first position.
- * Not reproduced yet: the integer-domain sums of llama.cpp's Q4_K/Q5_K
- * kernels (we dequantize, then sum), its f32 orders for F32/F16 weights, and
- * in the wasm backend the Q8_0 lane order, the Q6_K float order and the
- * attention dot for head size 48.
+ * Both backends reproduce the f32 roundings of llama.cpp's x86 CPU kernels
+ * (the AVX-512 build node-llama-cpp runs here) step by step: RMSNorm, RoPE's
+ * angle chain, SwiGLU's vector exp, the flash-attention dot and its f16
+ * accumulator, and the summation order of the Q8_0, Q5_0, Q4_0 (repacked),
+ * Q4_K (repacked, one-row and four-row kernels), Q6_K and F16 matmuls. That
+ * matters because these random models are ill-conditioned: one ulp anywhere
+ * can flip the 8-bit rounding of the next matmul's input or an f16 rounding
+ * in the KV cache, and the flip grows through the layers (llama.cpp itself
+ * moves by up to 0.21 in log-probability on the quantized ones when only its
+ * flash attention is switched off: tools/llama-cpp-reference/parity-sensitivity.mjs).
+ *
+ * - `exact`: every log-probability within 1e-3 of llama.cpp's, every greedy choice equal.
+ * - `float`: F32/F16 weights with 288-wide rows, whose f32 summation order is
+ *   not reproduced: within 1e-2 (llama.cpp's own spread on them is up to
+ *   0.0096), greedy choices equal but for one near tie.
+ * - `exactUntilFlip`: small Q4_K_M agrees to 1e-3 up to position 12 and then
+ *   drifts (from its 288-row Q4_K/Q6_K ffn_down: turning those to F32 on
+ *   both sides makes it exact; the cause is not found yet): the median
+ *   position within 1e-3, every position within llama.cpp's own spread (0.25).
  */
-interface Tolerance {
-  readonly logprob: number;
-  readonly firstPosition: number;
-  /** Greedy positions (of 16) where our argmax may differ from llama.cpp's token. */
-  readonly greedyMisses: number;
-}
-const FLOAT: Tolerance = { logprob: 1e-2, firstPosition: 2e-3, greedyMisses: 1 };
-const QUANTIZED_SPREAD: Tolerance = { logprob: 0.25, firstPosition: 0.03, greedyMisses: 2 };
-const toleranceFor = (dtype: SyntheticDType): Tolerance => (dtype === 'f32' || dtype === 'f16' ? FLOAT : QUANTIZED_SPREAD);
-
-/** Backend → the quantized models on which it reproduces llama.cpp's rounding (see above). */
-const EXACT: Record<string, readonly string[]> = { js: ['small q8_0', 'small q4_0', 'kquant q6_k'], wasm: ['kquant q6_k'] };
-const EXACT_LOGPROB = 1e-3;
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+type Check = 'exact' | 'float' | 'exactUntilFlip';
+const CHECKS: Record<string, Check> = {
+  'micro f32': 'exact',
+  'small f32': 'float',
+  'small f16': 'float',
+  'small q8_0': 'exact',
+  'small q4_0': 'exact',
+  'small q4_k_m': 'exactUntilFlip',
+  'kquant q4_k_m': 'exact',
+  'kquant q6_k': 'exact',
 };
+const EXACT = 1e-3;
+const FLOAT = 1e-2;
+const LLAMA_CPP_SPREAD = 0.25;
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on synthetic models${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
-  const cases = goldens.models.flatMap((g) => [jsBackend, wasmBackend].map((backend) => [`${g.shape} ${g.dtype} seed ${g.seed} on the ${backend.name} backend${toleranceFor(g.dtype) === FLOAT ? '' : EXACT[backend.name]?.includes(`${g.shape} ${g.dtype}`) ? ', llama.cpp\'s rounding reproduced (median within 1e-3)' : ", within llama.cpp's own configuration spread"}`, g, backend] as const));
+  const cases = goldens.models.flatMap((g) => [jsBackend, wasmBackend].map((backend) => [`${g.shape} ${g.dtype} seed ${g.seed} on the ${backend.name} backend (${checkFor(g)})`, g, backend] as const));
   it.each(cases)('%s', async (_name, g, backend) => {
     const vocab = await readGguf(await fileSource(fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf')));
     const synthesized = synthesizeLlama({ shape: SYNTHETIC_SHAPES[g.shape], dtype: g.dtype, seed: g.seed, vocab });
@@ -72,24 +72,33 @@ describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on
     const engine = await loadModel(bytesSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), { backend, contextSize: 128 });
     expect(engine.tokenizer.encode(goldens.prompt_text)).toEqual(g.prompt);
 
-    const tol = toleranceFor(g.dtype);
+    // teacher-forced in one batch, as llama.cpp scored it
     const s = await score(engine, [...g.prompt, ...g.gen]);
     const differences = s.logprobs.map((lp, i) => Math.abs(lp - g.positions[i]!.next_logprob));
-    const worst = Math.max(...differences);
-    s.logprobs.forEach((_lp, i) => {
-      const ref = g.positions[i]!;
-      const [[best, bestLp], [, secondLp]] = ref.top5 as [[number, number], [number, number]];
-      if (s.top1[i] !== best && tol === FLOAT) expect(bestLp - secondLp, `position ${i}: top1 ${s.top1[i]} vs llama.cpp ${best}`).toBeLessThan(tol.logprob);
-    });
-    expect(worst).toBeLessThan(tol.logprob);
-    expect(differences[0]).toBeLessThan(tol.firstPosition);
-    if (EXACT[backend.name]?.includes(`${g.shape} ${g.dtype}`)) {
-      expect(differences[0]).toBeLessThan(EXACT_LOGPROB);
-      expect(median(differences), differences.map((d) => d.toFixed(4)).join(' ')).toBeLessThan(EXACT_LOGPROB);
+    const shown = differences.map((d) => d.toFixed(4)).join(' ');
+    const check = checkFor(g);
+    if (check === 'exact') expect(Math.max(...differences), shown).toBeLessThan(EXACT);
+    if (check === 'float') expect(Math.max(...differences), shown).toBeLessThan(FLOAT);
+    if (check === 'exactUntilFlip') {
+      expect(median(differences), shown).toBeLessThan(EXACT);
+      expect(Math.max(...differences), shown).toBeLessThan(LLAMA_CPP_SPREAD);
     }
-    // greedy: along llama.cpp's path, our argmax is llama.cpp's token at every generated position
+    // greedy: along llama.cpp's path, our argmax is llama.cpp's token (but for a near tie where not exact)
+    s.top1.forEach((top, i) => {
+      const [[best, bestLp], [, secondLp]] = g.positions[i]!.top5 as [[number, number], [number, number]];
+      if (top !== best) {
+        expect(check, `position ${i}: top1 ${top}, llama.cpp ${best}`).not.toBe('exact');
+        expect(bestLp - secondLp, `position ${i}: top1 ${top}, llama.cpp ${best}`).toBeLessThan(check === 'float' ? FLOAT : LLAMA_CPP_SPREAD);
+      }
+    });
+    // llama.cpp's greedy run decoded token by token (its one-row kernels), so it can part from its own batched argmax at a near tie
     const genTop1 = s.top1.slice(g.prompt.length - 1);
-    const agree = genTop1.filter((t, i) => t === g.gen[i]).length;
-    expect(agree).toBeGreaterThanOrEqual(g.gen.length - tol.greedyMisses);
+    expect(genTop1.filter((t, i) => t !== g.gen[i]).length).toBeLessThanOrEqual(check === 'exact' ? 1 : 2);
   });
 });
+
+function checkFor(g: Golden): Check {
+  const check = CHECKS[`${g.shape} ${g.dtype}`];
+  if (!check) throw new Error(`no parity check chosen for ${g.shape} ${g.dtype}`);
+  return check;
+}

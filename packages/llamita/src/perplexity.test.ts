@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
+import { wasmBackend } from '@llamita/backend-wasm';
 import { fileSource } from '@llamita/model/node';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { loadModel } from './engine.js';
@@ -11,17 +12,37 @@ const expected: { file: string; ppl_ctx64: number; greedy: { prompt: number[]; g
   ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
   : [];
 
+/** llama.cpp on this machine (tools/llama-cpp-reference/fixture-perplexity.mjs): the tight reference. */
+const local = JSON.parse(readFileSync(new URL('./goldens/llama-cpp-fixture-perplexity.json', import.meta.url), 'utf8')) as { files: { file: string; ppl_ctx64: number }[] };
+
+/**
+ * Files whose every kernel rounds as llama.cpp's x86 kernels do, per backend:
+ * their perplexity must agree with this machine's llama.cpp to 4 significant
+ * digits. The rest (BF16, Q4_1, Q5_1, Q2_K, Q3_K orders, Q4_0's fixture shape;
+ * in wasm also Q5_K and Q6_K) within 1e-3 relative.
+ */
+const FOUR_DIGITS: Record<string, readonly string[]> = {
+  js: ['q-F32.gguf', 'q-F16.gguf', 'q-Q8_0.gguf', 'q-Q5_0.gguf', 'q-Q4_K_M.gguf', 'q-Q5_K_M.gguf', 'q-Q6_K.gguf'],
+  wasm: ['q-F32.gguf', 'q-F16.gguf', 'q-Q8_0.gguf', 'q-Q5_0.gguf', 'q-Q4_K_M.gguf'],
+};
+/** Half a unit in the 4th significant digit of `x`. */
+const fourDigits = (x: number): number => 0.5 * 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
+
 describe.skipIf(!have)(`perplexity against llama.cpp's perplexity tool${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
   const text = have ? readFileSync(fixturePath('quant/text.txt'), 'utf8') : '';
 
-  // F32/F16/BF16 agree to 4 significant digits; with quantized weights the
-  // remaining differences in summation order move it by up to 1e-3 (relative).
-  const tolerance = (file: string) => (/F32|F16|BF16/.test(file) ? 2e-4 : 1e-3);
-  it.each(expected.map((e) => [e.file, e] as const))('%s at ctx 64 matches llama.cpp', async (_name, e) => {
-    const engine = await loadModel(await fileSource(fixturePath(`quant/${e.file}`)), { backend: jsBackend, contextSize: 64 });
+  // The fixture's values were made by llama.cpp on another machine; this
+  // machine's llama.cpp differs from them by up to 8e-4 (relative) on the
+  // quantized files, so they are checked within 1e-3, and tightly against
+  // this machine's llama.cpp.
+  it.each(expected.flatMap((e) => [jsBackend, wasmBackend].map((b) => [e.file, b.name, e, b] as const)))('%s at ctx 64 on the %s backend matches llama.cpp', async (_name, _backend, e, backend) => {
+    const engine = await loadModel(await fileSource(fixturePath(`quant/${e.file}`)), { backend, contextSize: 64 });
     const progress: number[] = [];
     const result = await perplexity(engine, text, 64, (p) => progress.push(p.ppl));
-    expect(Math.abs(result.ppl - e.ppl_ctx64) / e.ppl_ctx64).toBeLessThan(tolerance(e.file));
+    expect(Math.abs(result.ppl - e.ppl_ctx64) / e.ppl_ctx64).toBeLessThan(1e-3);
+    const here = local.files.find((f) => f.file === e.file)!.ppl_ctx64;
+    if (FOUR_DIGITS[backend.name]!.includes(e.file)) expect(Math.abs(result.ppl - here)).toBeLessThan(fourDigits(here));
+    else expect(Math.abs(result.ppl - here) / here).toBeLessThan(1e-3);
     expect(progress.length).toBe(result.chunks);
     expect(result.tokens).toBe(result.chunks * 31);
   });
