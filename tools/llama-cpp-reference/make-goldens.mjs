@@ -24,6 +24,7 @@ const MODELS = [
   { shape: 'small', dtype: 'q4_k_m', seed: 16 },
   { shape: 'kquant', dtype: 'q4_k_m', seed: 17 },
   { shape: 'kquant', dtype: 'q6_k', seed: 18 },
+  { shape: 'kquant', dtype: 'q5_k_m', seed: 19 },
 ];
 
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });

@@ -6,7 +6,7 @@
 
 import { halfBitsToF32 } from './half';
 import { q4KScalesMins } from './matmul';
-import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, fours, half, hsum8, hsumF32, hsumI32 } from './simd';
 
 /** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */
 @inline function fifthBits(bits: u32, first: i32): v128 {
@@ -59,20 +59,10 @@ import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32 } from './simd';
   }
 }
 
-/** Σ (q − offset)·x over each four consecutive of 16 elements: unsigned quants `q`, int8 activations `x`. */
+/** Σ (q − offset)·x over each four consecutive of 16 elements. */
 @inline function centeredFours(q: v128, x: v128, offset: i32): v128 {
-  let products: v128;
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    // the relaxed dot sums adjacent pairs
-    products = i32x4.extadd_pairwise_i16x8_s(dot16Unsigned(q, x));
-  } else {
-    // dot16Unsigned's plain form pairs element i with i + 8, so build adjacent pairs here
-    const low = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(q), i16x8.extend_low_i8x16_s(x));
-    const high = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(q), i16x8.extend_high_i8x16_s(x));
-    products = i32x4.add(i32x4.shuffle(low, high, 0, 2, 4, 6), i32x4.shuffle(low, high, 1, 3, 5, 7));
-  }
   const sums = i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(x));
-  return i32x4.sub(products, i32x4.mul(sums, i32x4.splat(offset)));
+  return i32x4.sub(fours(q, x), i32x4.mul(sums, i32x4.splat(offset)));
 }
 
 /** Q4_1 (20-byte blocks: f16 d, f16 m, 16 nibble bytes; value q·d + m). */
@@ -92,7 +82,10 @@ export function matmulQ5_1(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 
 /**
  * Q5_K (176-byte blocks of 256: f16 d, f16 dmin, 12 scale bytes as Q4_K's,
- * 32 bytes of fifth bits, 128 nibble bytes), as ggml's vec_dot_q5_K_q8_K.
+ * 32 bytes of fifth bits, 128 nibble bytes), rounded as ggml's AVX2
+ * vec_dot_q5_K_q8_K: eight integer lanes (elements 4l..4l+3 of every
+ * sub-block of 32, times its scale) scaled into f32 lanes per block with a
+ * fused multiply-add, the mins in one f32 sum, hsum_float_8 plus that sum last.
  */
 export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   const blocks = k >> 8;
@@ -101,10 +94,9 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
   for (let j = j0; j < j1; j++) {
     const wr = w + <usize>j * <usize>blocks * 176;
     for (let i = 0; i < m; i++) {
-      let s: f32 = 0;
-      // the types without a min sum as llama.cpp's x86 kernels do: eight lanes of four elements, hsum_float_8
       let lanesLo = f32x4.splat(0);
       let lanesHi = f32x4.splat(0);
+      let summs: f32 = 0;
       for (let b = 0; b < blocks; b++) {
         const wb = wr + <usize>b * 176;
         const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
@@ -117,7 +109,8 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const scHi = i32x4.extract_lane(sm, 1);
         const minLo = i32x4.extract_lane(sm, 2);
         const minHi = i32x4.extract_lane(sm, 3);
-        let acc = i32x4.splat(0);
+        let intLo = i32x4.splat(0);
+        let intHi = i32x4.splat(0);
         let mins = 0;
         for (let c = 0; c < 4; c++) {
           const q = wb + 48 + (<usize>c << 5);
@@ -129,24 +122,26 @@ export function matmulQ5_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
           const h1lo = i8x16.shl(v128.and(i8x16.shr_u(qh1, 2 * c), bit), 4);
           const h0hi = i8x16.shl(v128.and(i8x16.shr_u(qh0, 2 * c + 1), bit), 4);
           const h1hi = i8x16.shl(v128.and(i8x16.shr_u(qh1, 2 * c + 1), bit), 4);
-          const a = i16x8.add(dot16Unsigned(v128.or(v128.and(p0, low), h0lo), v128.load(y)), dot16Unsigned(v128.or(v128.and(p1, low), h1lo), v128.load(y + 16)));
-          const h = i16x8.add(dot16Unsigned(v128.or(i8x16.shr_u(p0, 4), h0hi), v128.load(y + 32)), dot16Unsigned(v128.or(i8x16.shr_u(p1, 4), h1hi), v128.load(y + 48)));
           // Q5_K packs its scales and mins as Q4_K does
           const word = c < 2 ? scLo : scHi;
           const minWord = c < 2 ? minLo : minHi;
           const shift = (c & 1) << 4;
-          const scale0 = (word >> shift) & 0xff;
-          const scale1 = (word >> (shift + 8)) & 0xff;
-          const min0 = (minWord >> shift) & 0xff;
-          const min1 = (minWord >> (shift + 8)) & 0xff;
-          acc = i32x4.add(acc, i32x4.dot_i16x8_s(a, i16x8.splat(<i16>scale0)));
-          acc = i32x4.add(acc, i32x4.dot_i16x8_s(h, i16x8.splat(<i16>scale1)));
+          const scale0 = i32x4.splat((word >> shift) & 0xff);
+          const scale1 = i32x4.splat((word >> (shift + 8)) & 0xff);
+          intLo = i32x4.add(intLo, i32x4.mul(fours(v128.or(v128.and(p0, low), h0lo), v128.load(y)), scale0));
+          intHi = i32x4.add(intHi, i32x4.mul(fours(v128.or(v128.and(p1, low), h1lo), v128.load(y + 16)), scale0));
+          intLo = i32x4.add(intLo, i32x4.mul(fours(v128.or(i8x16.shr_u(p0, 4), h0hi), v128.load(y + 32)), scale1));
+          intHi = i32x4.add(intHi, i32x4.mul(fours(v128.or(i8x16.shr_u(p1, 4), h1hi), v128.load(y + 48)), scale1));
           const g = sums + (<usize>(4 * c) << 2);
-          mins += min0 * (load<i32>(g) + load<i32>(g + 4)) + min1 * (load<i32>(g + 8) + load<i32>(g + 12));
+          mins += ((minWord >> shift) & 0xff) * (load<i32>(g) + load<i32>(g + 4)) + ((minWord >> (shift + 8)) & 0xff) * (load<i32>(g + 8) + load<i32>(g + 12));
         }
-        s += dy * half(f16, wb) * <f32>hsumI32(acc) - dy * half(f16, wb + 2) * <f32>mins;
+        const d = f32x4.splat(dy * half(f16, wb));
+        lanesLo = fma4(f32x4.convert_i32x4_s(intLo), d, lanesLo);
+        lanesHi = fma4(f32x4.convert_i32x4_s(intHi), d, lanesHi);
+        // summs += dmin · mins, fused (the product is exact in f64)
+        summs = <f32>(<f64>summs + <f64>(-dy * half(f16, wb + 2)) * <f64>mins);
       }
-      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), hsum8(lanesLo, lanesHi) + summs);
     }
   }
 }

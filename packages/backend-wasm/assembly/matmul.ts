@@ -12,7 +12,7 @@
 // a time convert in SIMD instead.
 
 import { halfBitsToF32 } from './half';
-import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, half, hsum8, hsumF32, hsumI32, scaledFours } from './simd';
 
 /** Dot product of 16 signed bytes with 16 signed bytes (any int8 values), added to four i32 lanes. */
 @inline function dot16(acc: v128, a: v128, b: v128): v128 {
@@ -443,27 +443,36 @@ export function matmulQ6_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
   }
 }
 
-/** Σ_g scale_g · sum_g over a block's 16 groups of 16 (the offset term), for the activation sums at `sums`. */
-@inline function q6KOffset(scales: v128, sums: usize): v128 {
-  return i32x4.add(
-    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums), v128.load(sums + 16))),
-    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums + 32), v128.load(sums + 48))),
-  );
+/**
+ * The offset term of a Q6_K block in ggml's eight lanes, `lanesHigh` picking
+ * lanes 4-7: lane l is scale_{2l}·sum_{2l} + scale_{2l+1}·sum_{2l+1} over the
+ * block's 16 groups of 16, with the activation sums at `sums`.
+ */
+@inline function q6KOffset(scales: v128, sums: usize, lanesHigh: bool): v128 {
+  return lanesHigh
+    ? i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums + 32), v128.load(sums + 48)))
+    : i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(scales), i16x8.narrow_i32x4_s(v128.load(sums), v128.load(sums + 16)));
 }
 
-/** The four 16-quant groups' products with one activation row `y` (this half's 128 quants), scaled by the groups' int8 scales at `sc`. */
+/**
+ * `acc` plus four 16-quant groups' products with one activation row `y` (this
+ * half's 128 quants), each lane four consecutive elements times the group's
+ * int8 scale at `sc`: the lanes of ggml's AVX2 Q6_K dot for elements l..l+15 of each 32.
+ */
 @inline function q6KGroups(acc: v128, q1: v128, q2: v128, q3: v128, q4: v128, y: usize, l: i32, sc: usize): v128 {
   const is = <usize>(l >> 4);
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q1, v128.load(y + l)), i16x8.splat(<i16>load<i8>(sc + is))));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q2, v128.load(y + 32 + l)), i16x8.splat(<i16>load<i8>(sc + is + 2))));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q3, v128.load(y + 64 + l)), i16x8.splat(<i16>load<i8>(sc + is + 4))));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q4, v128.load(y + 96 + l)), i16x8.splat(<i16>load<i8>(sc + is + 6))));
+  acc = i32x4.add(acc, scaledFours(q1, v128.load(y + l), load<i8>(sc + is)));
+  acc = i32x4.add(acc, scaledFours(q2, v128.load(y + 32 + l), load<i8>(sc + is + 2)));
+  acc = i32x4.add(acc, scaledFours(q3, v128.load(y + 64 + l), load<i8>(sc + is + 4)));
+  return i32x4.add(acc, scaledFours(q4, v128.load(y + 96 + l), load<i8>(sc + is + 6)));
 }
 
 /**
  * out[i .. i+acts, j] for Q6_K weight row j (`acts` 1 or 4, constant at each
  * inlined call): each weight block's quants are unpacked once for all the
- * activation rows, as four 16-quant groups at a time.
+ * activation rows, as four 16-quant groups at a time. Rounded as ggml's AVX2
+ * vec_dot_q6_K_q8_K: eight integer lanes per block (lo: elements 0-15 of
+ * each 32, hi: 16-31), scaled into f32 lanes with a fused multiply-add, hsum_float_8 at the end.
  */
 @inline function q6KRows(xq: usize, xd: usize, xs: usize, w: usize, out: usize, i: i32, j: i32, k: i32, n: i32, f16: usize, acts: i32): void {
   const blocks = k >> 8;
@@ -471,17 +480,12 @@ export function matmulQ6_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
   const low = i8x16.splat(0x0f);
   const three = i8x16.splat(3);
   const sumsRow = <usize>(k >> 4) << 2;
-  let s0: f32 = 0;
-  let s1: f32 = 0;
-  let s2: f32 = 0;
-  let s3: f32 = 0;
+  const dyRow = <usize>blocks << 2;
+  let f0lo = f32x4.splat(0), f0hi = f0lo, f1lo = f0lo, f1hi = f0lo, f2lo = f0lo, f2hi = f0lo, f3lo = f0lo, f3hi = f0lo;
   for (let b = 0; b < blocks; b++) {
     const wb = wr + <usize>b * 210;
     const x0 = xq + <usize>i * <usize>k + (<usize>b << 8);
-    let acc0 = i32x4.splat(0);
-    let acc1 = i32x4.splat(0);
-    let acc2 = i32x4.splat(0);
-    let acc3 = i32x4.splat(0);
+    let a0lo = i32x4.splat(0), a0hi = a0lo, a1lo = a0lo, a1hi = a0lo, a2lo = a0lo, a2hi = a0lo, a3lo = a0lo, a3hi = a0lo;
     for (let half128 = 0; half128 < 2; half128++) {
       const ql = wb + (<usize>half128 << 6);
       const qh = wb + 128 + (<usize>half128 << 5);
@@ -496,33 +500,50 @@ export function matmulQ6_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
         const q2 = v128.or(v128.and(lo1, low), i8x16.shl(v128.and(i8x16.shr_u(hi, 2), three), 4));
         const q3 = v128.or(i8x16.shr_u(lo0, 4), i8x16.shl(v128.and(i8x16.shr_u(hi, 4), three), 4));
         const q4 = v128.or(i8x16.shr_u(lo1, 4), i8x16.shl(i8x16.shr_u(hi, 6), 4));
-        acc0 = q6KGroups(acc0, q1, q2, q3, q4, y, l, sc);
-        if (acts > 1) {
-          acc1 = q6KGroups(acc1, q1, q2, q3, q4, y + <usize>k, l, sc);
-          acc2 = q6KGroups(acc2, q1, q2, q3, q4, y + 2 * <usize>k, l, sc);
-          acc3 = q6KGroups(acc3, q1, q2, q3, q4, y + 3 * <usize>k, l, sc);
+        if (l == 0) {
+          a0lo = q6KGroups(a0lo, q1, q2, q3, q4, y, l, sc);
+          if (acts > 1) {
+            a1lo = q6KGroups(a1lo, q1, q2, q3, q4, y + <usize>k, l, sc);
+            a2lo = q6KGroups(a2lo, q1, q2, q3, q4, y + 2 * <usize>k, l, sc);
+            a3lo = q6KGroups(a3lo, q1, q2, q3, q4, y + 3 * <usize>k, l, sc);
+          }
+        } else {
+          a0hi = q6KGroups(a0hi, q1, q2, q3, q4, y, l, sc);
+          if (acts > 1) {
+            a1hi = q6KGroups(a1hi, q1, q2, q3, q4, y + <usize>k, l, sc);
+            a2hi = q6KGroups(a2hi, q1, q2, q3, q4, y + 2 * <usize>k, l, sc);
+            a3hi = q6KGroups(a3hi, q1, q2, q3, q4, y + 3 * <usize>k, l, sc);
+          }
         }
       }
     }
     // the offset of 32 returns through the activation sums of each group
     const scales = v128.load(wb + 192);
-    const d = half(f16, wb + 208);
+    const dw = half(f16, wb + 208);
     const sums = xs + <usize>i * sumsRow + (<usize>b << 6);
     const dy = xd + ((<usize>i * <usize>blocks + <usize>b) << 2);
-    const dyRow = <usize>blocks << 2;
-    s0 += load<f32>(dy) * d * <f32>hsumI32(i32x4.sub(acc0, i32x4.shl(q6KOffset(scales, sums), 5)));
+    f0lo = q6KLanes(f0lo, a0lo, scales, sums, false, load<f32>(dy) * dw);
+    f0hi = q6KLanes(f0hi, a0hi, scales, sums, true, load<f32>(dy) * dw);
     if (acts > 1) {
-      s1 += load<f32>(dy + dyRow) * d * <f32>hsumI32(i32x4.sub(acc1, i32x4.shl(q6KOffset(scales, sums + sumsRow), 5)));
-      s2 += load<f32>(dy + 2 * dyRow) * d * <f32>hsumI32(i32x4.sub(acc2, i32x4.shl(q6KOffset(scales, sums + 2 * sumsRow), 5)));
-      s3 += load<f32>(dy + 3 * dyRow) * d * <f32>hsumI32(i32x4.sub(acc3, i32x4.shl(q6KOffset(scales, sums + 3 * sumsRow), 5)));
+      f1lo = q6KLanes(f1lo, a1lo, scales, sums + sumsRow, false, load<f32>(dy + dyRow) * dw);
+      f1hi = q6KLanes(f1hi, a1hi, scales, sums + sumsRow, true, load<f32>(dy + dyRow) * dw);
+      f2lo = q6KLanes(f2lo, a2lo, scales, sums + 2 * sumsRow, false, load<f32>(dy + 2 * dyRow) * dw);
+      f2hi = q6KLanes(f2hi, a2hi, scales, sums + 2 * sumsRow, true, load<f32>(dy + 2 * dyRow) * dw);
+      f3lo = q6KLanes(f3lo, a3lo, scales, sums + 3 * sumsRow, false, load<f32>(dy + 3 * dyRow) * dw);
+      f3hi = q6KLanes(f3hi, a3hi, scales, sums + 3 * sumsRow, true, load<f32>(dy + 3 * dyRow) * dw);
     }
   }
   const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
   const oRow = <usize>n << 2;
-  store<f32>(o, s0);
+  store<f32>(o, hsum8(f0lo, f0hi));
   if (acts > 1) {
-    store<f32>(o + oRow, s1);
-    store<f32>(o + 2 * oRow, s2);
-    store<f32>(o + 3 * oRow, s3);
+    store<f32>(o + oRow, hsum8(f1lo, f1hi));
+    store<f32>(o + 2 * oRow, hsum8(f2lo, f2hi));
+    store<f32>(o + 3 * oRow, hsum8(f3lo, f3hi));
   }
+}
+
+/** Four of a Q6_K block's integer lanes less their offset term, scaled by d = dy·dw into `acc` with one rounding. */
+@inline function q6KLanes(acc: v128, lanes: v128, scales: v128, sums: usize, lanesHigh: bool, d: f32): v128 {
+  return fma4(f32x4.convert_i32x4_s(i32x4.sub(lanes, i32x4.shl(q6KOffset(scales, sums, lanesHigh), 5))), f32x4.splat(d), acc);
 }

@@ -53,3 +53,19 @@
   const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(ah), f64x2.promote_low_f32x4(bh)), f64x2.promote_low_f32x4(ch));
   return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
+
+/** Σ q·x over each four consecutive of 16 elements (the lanes of ggml's AVX2 dots): unsigned quants `q` (at most 7 bits), int8 activations `x`. */
+@inline export function fours(q: v128, x: v128): v128 {
+  // the relaxed dot sums adjacent pairs
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.extadd_pairwise_i16x8_s(dot16Unsigned(q, x));
+  // dot16Unsigned's plain form pairs element i with i + 8, so build adjacent pairs here
+  const low = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(q), i16x8.extend_low_i8x16_s(x));
+  const high = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(q), i16x8.extend_high_i8x16_s(x));
+  return i32x4.add(i32x4.shuffle(low, high, 0, 2, 4, 6), i32x4.shuffle(low, high, 1, 3, 5, 7));
+}
+
+/** {@link fours} times `scale`: with relaxed SIMD one i16 dot against the splatted scale. */
+@inline export function scaledFours(q: v128, x: v128, scale: i32): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.dot_i16x8_s(dot16Unsigned(q, x), i16x8.splat(<i16>scale));
+  return i32x4.mul(fours(q, x), i32x4.splat(scale));
+}

@@ -54,6 +54,7 @@ const CHECKS: Record<string, Check> = {
   'small q4_k_m': 'exactUntilFlip',
   'kquant q4_k_m': 'exact',
   'kquant q6_k': 'exact',
+  'kquant q5_k_m': 'exact',
 };
 const EXACT = 1e-3;
 const FLOAT = 1e-2;

@@ -16,15 +16,14 @@ const expected: { file: string; ppl_ctx64: number; greedy: { prompt: number[]; g
 const local = JSON.parse(readFileSync(new URL('./goldens/llama-cpp-fixture-perplexity.json', import.meta.url), 'utf8')) as { files: { file: string; ppl_ctx64: number }[] };
 
 /**
- * Files whose every kernel rounds as llama.cpp's x86 kernels do, per backend:
+ * Files whose every kernel rounds as llama.cpp's x86 kernels do (on both backends):
  * their perplexity must agree with this machine's llama.cpp to 4 significant
- * digits. The rest (BF16, Q4_1, Q5_1, Q2_K, Q3_K orders, Q4_0's fixture shape;
- * in wasm also Q5_K and Q6_K) within 1e-3 relative.
+ * digits. The rest (BF16, Q4_1, Q5_1, Q2_K and Q3_K, whose llama.cpp orders
+ * are not reproduced yet, and Q4_0, whose fixture differs by 1.5e-4 for a
+ * reason not found yet) within 1e-3 relative.
  */
-const FOUR_DIGITS: Record<string, readonly string[]> = {
-  js: ['q-F32.gguf', 'q-F16.gguf', 'q-Q8_0.gguf', 'q-Q5_0.gguf', 'q-Q4_K_M.gguf', 'q-Q5_K_M.gguf', 'q-Q6_K.gguf'],
-  wasm: ['q-F32.gguf', 'q-F16.gguf', 'q-Q8_0.gguf', 'q-Q5_0.gguf', 'q-Q4_K_M.gguf'],
-};
+/** The same on both backends. */
+const FOUR_DIGITS: readonly string[] = ['q-F32.gguf', 'q-F16.gguf', 'q-Q8_0.gguf', 'q-Q5_0.gguf', 'q-Q4_K_M.gguf', 'q-Q5_K_M.gguf', 'q-Q6_K.gguf'];
 /** Half a unit in the 4th significant digit of `x`. */
 const fourDigits = (x: number): number => 0.5 * 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
 
@@ -41,7 +40,7 @@ describe.skipIf(!have)(`perplexity against llama.cpp's perplexity tool${have ? '
     const result = await perplexity(engine, text, 64, (p) => progress.push(p.ppl));
     expect(Math.abs(result.ppl - e.ppl_ctx64) / e.ppl_ctx64).toBeLessThan(1e-3);
     const here = local.files.find((f) => f.file === e.file)!.ppl_ctx64;
-    if (FOUR_DIGITS[backend.name]!.includes(e.file)) expect(Math.abs(result.ppl - here)).toBeLessThan(fourDigits(here));
+    if (FOUR_DIGITS.includes(e.file)) expect(Math.abs(result.ppl - here)).toBeLessThan(fourDigits(here));
     else expect(Math.abs(result.ppl - here) / here).toBeLessThan(1e-3);
     expect(progress.length).toBe(result.chunks);
     expect(result.tokens).toBe(result.chunks * 31);

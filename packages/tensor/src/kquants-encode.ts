@@ -93,8 +93,19 @@ function scaleMinK4(q: Uint8Array, j: number): [number, number] {
   return [(q[j + 4]! & 0xf) | ((q[j - 4]! >> 6) << 4), (q[j + 4]! >> 4) | ((q[j]! >> 6) << 4)];
 }
 
-/** Encodes one Q4_K block (256 values at `s`) into 144 bytes at `p`. */
-export function encodeQ4KBlock(values: Float32Array, s: number, dv: DataView, p: number): void {
+/** What differs between Q4_K and Q5_K's encoders (quantize_row_q4_K_ref, quantize_row_q5_K_ref). */
+const WITH_MINS = {
+  q4_k: { nmax: 15, rmin: -1, nstep: 20 },
+  q5_k: { nmax: 31, rmin: f(-0.5), nstep: 15 },
+} as const;
+
+/**
+ * Encodes one Q4_K (144 bytes) or Q5_K (176 bytes) block of 256 values at `s`
+ * into `p`: eight sub-blocks of 32 with a 6-bit scale and min each (fit by
+ * make_qkx2_quants), d and dmin in f16, then the quants against the stored scales.
+ */
+function encodeBlockWithMins(type: keyof typeof WITH_MINS, values: Float32Array, s: number, dv: DataView, p: number): void {
+  const { nmax, rmin, nstep } = WITH_MINS[type];
   const x = values.subarray(s, s + 256);
   const L = new Uint8Array(256);
   const laux = new Uint8Array(32);
@@ -109,7 +120,7 @@ export function encodeQ4KBlock(values: Float32Array, s: number, dv: DataView, p:
     for (let l = 0; l < 32; l++) sumX2 = f(sumX2 + f(xs[l]! * xs[l]!));
     const avX = f(Math.sqrt(f(sumX2 / 32)));
     for (let l = 0; l < 32; l++) weights[l] = f(avX + Math.abs(xs[l]!));
-    const [scale, min] = makeQkx2Quants(32, 15, xs, weights, L.subarray(32 * j, 32 * j + 32), laux, -1, TENTH, 20);
+    const [scale, min] = makeQkx2Quants(32, nmax, xs, weights, L.subarray(32 * j, 32 * j + 32), laux, rmin, TENTH, nstep);
     scales[j] = scale;
     mins[j] = min;
     if (scale > maxScale) maxScale = scale;
@@ -141,11 +152,30 @@ export function encodeQ4KBlock(values: Float32Array, s: number, dv: DataView, p:
     const dj = f(d * sc);
     if (!dj) continue;
     const dm = f(dmin * m);
-    for (let i = 0; i < 32; i++) L[32 * j + i] = Math.max(0, Math.min(15, nearestInt(f(f(x[32 * j + i]! + dm) / dj))));
+    for (let i = 0; i < 32; i++) L[32 * j + i] = Math.max(0, Math.min(nmax, nearestInt(f(f(x[32 * j + i]! + dm) / dj))));
   }
-  for (let j = 0, q = p + 16; j < 256; j += 64, q += 32) {
-    for (let l = 0; l < 32; l++) dv.setUint8(q + l, L[j + l]! | (L[j + l + 32]! << 4));
+  // chunk c of 64: the low nibbles are elements 64c..64c+31, the high ones the next 32; Q5_K's fifth bits go to qh (bit 2c and 2c+1)
+  const qs = p + (type === 'q5_k' ? 48 : 16);
+  const qh = new Uint8Array(32);
+  for (let c = 0; c < 4; c++) {
+    for (let l = 0; l < 32; l++) {
+      const lo = L[64 * c + l]!;
+      const hi = L[64 * c + 32 + l]!;
+      dv.setUint8(qs + 32 * c + l, (lo & 0xf) | ((hi & 0xf) << 4));
+      qh[l]! |= ((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1));
+    }
   }
+  if (type === 'q5_k') for (let l = 0; l < 32; l++) dv.setUint8(p + 16 + l, qh[l]!);
+}
+
+/** Encodes one Q4_K block (256 values at `s`) into 144 bytes at `p` (quantize_row_q4_K_ref). */
+export function encodeQ4KBlock(values: Float32Array, s: number, dv: DataView, p: number): void {
+  encodeBlockWithMins('q4_k', values, s, dv, p);
+}
+
+/** Encodes one Q5_K block (256 values at `s`) into 176 bytes at `p` (quantize_row_q5_K_ref). */
+export function encodeQ5KBlock(values: Float32Array, s: number, dv: DataView, p: number): void {
+  encodeBlockWithMins('q5_k', values, s, dv, p);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DTYPE_INFO, LlamitaError, type DType } from '@llamita/core';
 import { f32ToBf16, f32ToF16, fround } from './half.js';
-import { encodeQ4KBlock, encodeQ6KBlock } from './kquants-encode.js';
+import { encodeQ4KBlock, encodeQ5KBlock, encodeQ6KBlock } from './kquants-encode.js';
 
 type BlockEncoder = (x: Float32Array, s: number, dv: DataView, p: number) => void;
 
@@ -59,6 +59,29 @@ const q5_0: BlockEncoder = (x, s, dv, p) => {
   dv.setUint32(p + 2, qh >>> 0, true);
 };
 
+// q5_1: d = (max - min) / 31, m = min; q = trunc((x - min)/d + 0.5), 5th bits in qh (quantize_row_q5_1_ref).
+const q5_1: BlockEncoder = (x, s, dv, p) => {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < 32; j++) {
+    min = Math.min(min, x[s + j]!);
+    max = Math.max(max, x[s + j]!);
+  }
+  const d = fround(fround(max - min) / 31);
+  const id = d ? fround(1 / d) : 0;
+  dv.setUint16(p, f32ToF16(d), true);
+  dv.setUint16(p + 2, f32ToF16(min), true);
+  let qh = 0;
+  for (let j = 0; j < 16; j++) {
+    const lo = Math.trunc(fround(fround(fround(x[s + j]! - min) * id) + 0.5)) & 0xff;
+    const hi = Math.trunc(fround(fround(fround(x[s + j + 16]! - min) * id) + 0.5)) & 0xff;
+    dv.setUint8(p + 8 + j, (lo & 0xf) | ((hi & 0xf) << 4));
+    qh |= ((lo & 0x10) >> 4) << j;
+    qh |= ((hi & 0x10) >> 4) << (j + 16);
+  }
+  dv.setUint32(p + 4, qh >>> 0, true);
+};
+
 const ENCODERS: Partial<Record<DType, BlockEncoder>> = {
   f32: (x, s, dv, p) => dv.setFloat32(p, x[s]!, true),
   f16: (x, s, dv, p) => dv.setUint16(p, f32ToF16(x[s]!), true),
@@ -66,7 +89,9 @@ const ENCODERS: Partial<Record<DType, BlockEncoder>> = {
   q8_0,
   q4_0,
   q5_0,
+  q5_1,
   q4_k: encodeQ4KBlock,
+  q5_k: encodeQ5KBlock,
   q6_k: encodeQ6KBlock,
 };
 

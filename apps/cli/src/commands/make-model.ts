@@ -7,12 +7,12 @@ import { intFlag } from '../options.js';
 import { progressBar } from '../progress.js';
 import { openModel } from '../source.js';
 
-export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro|kquant --dtype f32|f16|bf16|q8_0|q4_0|q6_k|q4_k_m --seed N --vocab FILE --out OUT.gguf
+export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro|kquant --dtype f32|f16|bf16|q8_0|q4_0|q6_k|q4_k_m|q5_k_m --seed N --vocab FILE --out OUT.gguf
 
 Writes a Llama GGUF with seeded random weights and the vocabulary of FILE (a
 GGUF, vocabulary-only files too). Same arguments, same bytes.`;
 
-const DTYPES: readonly SyntheticDType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q6_k', 'q4_k_m'];
+const DTYPES: readonly SyntheticDType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q6_k', 'q4_k_m', 'q5_k_m'];
 
 /** `llamita make-model`. */
 export async function makeModel(argv: string[]): Promise<void> {

@@ -6,24 +6,28 @@ import type { GgufValue } from '../gguf/types.js';
 import type { GgufFile } from '../gguf/reader.js';
 import type { SyntheticShape } from './shapes.js';
 
-/** What `make-model --dtype` accepts: a single weight type, or llama.cpp's Q4_K_M mix. */
-export type SyntheticDType = DType | 'q4_k_m';
+/** What `make-model --dtype` accepts: a single weight type, or llama.cpp's Q4_K_M or Q5_K_M mix. */
+export type SyntheticDType = DType | 'q4_k_m' | 'q5_k_m';
+
+/** The k-quant mixes and their base type. */
+const MIXES: Partial<Record<SyntheticDType, DType>> = { q4_k_m: 'q4_k', q5_k_m: 'q5_k' };
 
 /** The k-quant fallback llama.cpp uses for rows that are not a multiple of 256 (convert_incompatible_tensor). */
-const K_FALLBACK: Partial<Record<DType, DType>> = { q4_k: 'q5_0', q6_k: 'q8_0' };
+const K_FALLBACK: Partial<Record<DType, DType>> = { q4_k: 'q5_0', q5_k: 'q5_1', q6_k: 'q8_0' };
 
 /** llama.cpp's use_more_bits: the first and last eighth of the layers, and every third in between. */
 const useMoreBits = (layer: number, layers: number): boolean =>
   layer < Math.floor(layers / 8) || layer >= Math.floor((7 * layers) / 8) || (layer - Math.floor(layers / 8)) % 3 === 2;
 
 /**
- * The type of one 2-D tensor: `dtype` itself, or for `q4_k_m` llama.cpp's
- * choice (Q6_K for the output head and for attn_v / ffn_down in use_more_bits
- * layers, Q4_K elsewhere), with llama.cpp's fallbacks for short rows.
+ * The type of one 2-D tensor: `dtype` itself, or for `q4_k_m`/`q5_k_m`
+ * llama.cpp's choice (Q6_K for the output head and for attn_v / ffn_down in
+ * use_more_bits layers, Q4_K/Q5_K elsewhere), with llama.cpp's fallbacks for short rows.
  */
 function weightType(dtype: SyntheticDType, name: string, cols: number, layers: number): DType {
-  let type: DType = dtype === 'q4_k_m' ? 'q4_k' : dtype;
-  if (dtype === 'q4_k_m') {
+  const base = MIXES[dtype];
+  let type = (base ?? dtype) as DType;
+  if (base) {
     const layer = Number(/^blk\.(\d+)\./.exec(name)?.[1] ?? -1);
     if (name === 'output.weight' || ((name.endsWith('attn_v.weight') || name.endsWith('ffn_down.weight')) && useMoreBits(layer, layers))) type = 'q6_k';
   }
@@ -72,7 +76,7 @@ export interface SynthesizedChunk {
  */
 export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   const { shape: s, dtype, seed } = options;
-  if (dtype !== 'q4_k_m' && !QUANTIZABLE_DTYPES.includes(dtype)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')}, q4_k_m)`);
+  if (!MIXES[dtype] && !QUANTIZABLE_DTYPES.includes(dtype as DType)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')}, ${Object.keys(MIXES).join(', ')})`);
   const tokens = options.vocab.metadata.get('tokenizer.ggml.tokens')?.value as { items: readonly string[] } | undefined;
   if (!tokens) throw new LlamitaError('E_BAD_FILE', `${options.vocab.source.name} has no tokenizer.ggml.tokens`);
   const vocabSize = tokens.items.length;
