@@ -4,28 +4,9 @@
  * and sizes; the backend class resolves tensors to views.
  */
 import type { DType } from '@llamita/core';
-import { f16ToF32, f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
-
-/** Every half-precision value as a number, indexed by its bits. */
-const F16_VALUES = Float32Array.from({ length: 65536 }, (_, h) => f16ToF32(h));
-
-/** 2^42 + 1: Veltkamp's splitter that leaves 53 - 42 = 11 significant bits. */
-const SPLIT_F16 = 4398046511105;
-
-/**
- * Rounds to the nearest f16 value (ties to even). In f16's normal range the
- * Veltkamp split does it with three float operations; outside it (subnormals,
- * overflow) the exact bit conversion runs.
- */
-function toF16(x: number): number {
-  const a = Math.abs(x);
-  if (a >= 6.103515625e-5 && a < 65504) {
-    const t = x * SPLIT_F16;
-    return t - (t - x);
-  }
-  return f16ToF32(f32ToF16(x));
-}
-const f32 = Math.fround;
+import { f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
+import { f32, ggmlVectorExp, hsum8, reduceAdd16 } from './ggml-float.js';
+export { attentionF16Cache } from './flash-attention.js';
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
 export type RowReader = (row: number, out: Float32Array) => void;
@@ -94,9 +75,7 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
     const lanes = LANES16.fill(0);
     // the product is exact in f64, so each step rounds once, as the fused multiply-add does
     for (let t = 0; t < k; t++) lanes[t & 15] = f32(lanes[t & 15]! + x[xo + t]! * w[t]!);
-    for (let l = 0; l < 8; l++) lanes[l] = f32(lanes[l]! + lanes[l + 8]!);
-    for (let l = 0; l < 4; l++) lanes[l] = f32(lanes[l]! + lanes[l + 4]!);
-    return f32(f32(lanes[0]! + lanes[2]!) + f32(lanes[1]! + lanes[3]!));
+    return reduceAdd16(lanes, 0);
   }
   if (accumulation === 'blocks') {
     let acc = 0;
@@ -115,8 +94,7 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
       lanes[l] = f32(lanes[l]! + share);
     }
   }
-  const [a, b, c, d] = [0, 1, 2, 3].map((l) => f32(lanes[l + 4]! + lanes[l]!)) as [number, number, number, number];
-  return f32(f32(a + c) + f32(b + d));
+  return hsum8(lanes);
 }
 
 /**
@@ -198,81 +176,14 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pos
   }
 }
 
-/**
- * q16 · k[ko .. ko + n] as ggml_vec_dot_f16 computes it with AVX-512: whole
- * groups of 64 in four accumulators of sixteen f32 lanes (a half times a half
- * is exact in f32, so each step rounds once), reduced as GGML_F32x16_REDUCE
- * and _mm512_reduce_add_ps do; the rest in f64; the result rounded to f32.
- */
-function ggmlDotF16(q16: Float32Array, k: Uint16Array, ko: number, n: number): number {
-  const vectorEnd = n - (n % 64);
-  let sum = 0;
-  if (vectorEnd > 0) {
-    const lanes = DOT_LANES.fill(0);
-    for (let i = 0; i < vectorEnd; i++) lanes[i & 63] = f32(lanes[i & 63]! + q16[i]! * F16_VALUES[k[ko + i]!]!);
-    // accumulators 0 + 2 and 1 + 3, then their sum: lane l of the result is in lanes[l]
-    for (let l = 0; l < 16; l++) lanes[l] = f32(f32(lanes[l]! + lanes[32 + l]!) + f32(lanes[16 + l]! + lanes[48 + l]!));
-    for (let l = 0; l < 8; l++) lanes[l] = f32(lanes[l]! + lanes[l + 8]!);
-    for (let l = 0; l < 4; l++) lanes[l] = f32(lanes[l]! + lanes[l + 4]!);
-    sum = f32(f32(lanes[0]! + lanes[2]!) + f32(lanes[1]! + lanes[3]!));
-  }
-  for (let i = vectorEnd; i < n; i++) sum += q16[i]! * F16_VALUES[k[ko + i]!]!;
-  return f32(sum);
-}
-const DOT_LANES = new Float64Array(64);
-
-/**
- * Attention over an f16 cache, computed as llama.cpp's CPU flash attention
- * does (ggml_compute_forward_flash_attn_ext_f16), so results match its
- * rounding: q is rounded to f16 for the q·k dot, softmax is online with a
- * running max, and the weighted sum of V is kept in an f16 accumulator.
- * k/v hold f16 bits; shapes as {@link attention}.
- */
-export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Array, positions: Int32Array, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: Float32Array): void {
-  const group = nHead / nKv;
-  const q16 = new Float32Array(hd);
-  const acc = new Float32Array(hd); // values always representable in f16
-  for (let t = 0; t < m; t++) {
-    const last = checkPosition(positions[t]!, ctx);
-    for (let h = 0; h < nHead; h++) {
-      const qo = (t * nHead + h) * hd;
-      const kvh = Math.floor(h / group);
-      for (let i = 0; i < hd; i++) q16[i] = toF16(q[qo + i]!);
-      let sum = 0; // S: softmax denominator so far
-      let max = -Infinity; // M: running max score
-      acc.fill(0);
-      for (let p = 0; p <= last; p++) {
-        const ko = (p * nKv + kvh) * hd;
-        const s = f32(ggmlDotF16(q16, k, ko, hd) * f32(scale));
-        // a new max rescales what was accumulated; otherwise this row gets weight e^(s - M)
-        let rescale = 1;
-        let weight = 1;
-        if (s > max) {
-          rescale = max === -Infinity ? 0 : f32(Math.exp(f32(max - s)));
-          max = s;
-          for (let i = 0; i < hd; i++) acc[i] = toF16(f32(acc[i]! * rescale));
-        } else {
-          weight = f32(Math.exp(f32(s - max)));
-        }
-        // fused multiply-add in f32, then stored as f16 (ggml_vec_mad_f16)
-        for (let i = 0; i < hd; i++) acc[i] = toF16(f32(acc[i]! + F16_VALUES[v[ko + i]!]! * weight));
-        sum = f32(sum * rescale + weight);
-      }
-      const inv = f32(1 / sum);
-      const oo = t * nHead * hd + h * hd;
-      for (let i = 0; i < hd; i++) out[oo + i] = acc[i]! * inv;
-    }
-  }
-}
-
-function checkPosition(pos: number, ctx: number): number {
+export function checkPosition(pos: number, ctx: number): number {
   if (pos < 0 || pos >= ctx) throw new RangeError(`position ${pos} is outside the cache [0, ${ctx})`);
   return pos;
 }
 
 /**
  * out = silu(gate) * up, elementwise, with llama.cpp's exponential: ggml's
- * vector expf (see {@link ggmlVectorExp}) on whole groups of 16, libm's expf
+ * vector expf (ggml_v_expf, reproduced in ggml-float.ts) on whole groups of 16, libm's expf
  * on the rest, as ggml_vec_swiglu_f32 does with AVX-512.
  */
 export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array): void {
@@ -282,25 +193,6 @@ export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array):
     const e = i < vectorEnd ? ggmlVectorExp(f32(-g)) : f32(Math.exp(-g));
     out[i] = f32(g / f32(1 + e)) * up[i]!;
   }
-}
-
-/** fmaf(a, b, c) for f32 a, b, c: the product is exact in f64, so one rounding remains (two, in a case too rare to matter). */
-const fmaF32 = (a: number, b: number, c: number): number => f32(a * b + c);
-
-/**
- * e^x as ggml_v_expf computes it (Arm's optimized-routines expf: x = n·ln2 + b,
- * degree-5 polynomial in b, scaled by 2^n; within 1.5 ulp of e^x), step by
- * step in f32 with its fused multiply-adds, so silu rounds exactly as in llama.cpp.
- */
-export function ggmlVectorExp(x: number): number {
-  // constants are ggml's f32 hex literals (0x1.715476p+0 = log2 e, 0x1.62e4p-1 + 0x1.7f7d1cp-20 = ln 2 in two parts, …)
-  const shifter = 12582912; // 0x1.8p23: adding it rounds to an integer
-  const n = f32(fmaF32(x, 1.4426950216293335, shifter) - shifter);
-  const b = fmaF32(-n, 0.000001428606765330187, fmaF32(-n, 0.693145751953125, x));
-  if (Math.abs(n) > 192) return n <= 0 ? 0 : Infinity;
-  const u = f32(b * b);
-  const j = fmaF32(fmaF32(fmaF32(0.008247390389442444, b, 0.04189976677298546), u, fmaF32(0.16668395698070526, b, 0.4999912679195404)), u, fmaF32(0.9999994039535522, b, 1));
-  return f32(j * 2 ** n);
 }
 
 /** out = a + b, elementwise. */

@@ -8,20 +8,8 @@
  * ulp often enough to flip the 8-bit rounding of the next matmul's input.
  */
 import { decodeKQuantIntegers, kQuantIntegers, KQUANT_BLOCK_BYTES, quantizeRowQ8K, type KQuantIntegers, type KQuantIntegerType } from '@llamita/tensor';
+import { f32, fmaF32, hsum8 } from './ggml-float.js';
 
-const f32 = Math.fround;
-
-/** fmaf(a, b, c) for f32 a, b, c: the product is exact in f64, so one rounding remains (two, in a case too rare to matter). */
-export const fmaF32 = (a: number, b: number, c: number): number => f32(a * b + c);
-
-/** hsum_float_8: lanes 4..7 onto 0..3, then (0 + 2) + (1 + 3), each step rounded to f32. */
-export function hsum8(lanes: ArrayLike<number>): number {
-  const r0 = f32(lanes[4]! + lanes[0]!);
-  const r1 = f32(lanes[5]! + lanes[1]!);
-  const r2 = f32(lanes[6]! + lanes[2]!);
-  const r3 = f32(lanes[7]! + lanes[3]!);
-  return f32(f32(r0 + r2) + f32(r1 + r3));
-}
 
 /** One activation row quantized to Q8_K: quants, a scale per 256 and the sum of each 16 quants. */
 interface Q8KRow {

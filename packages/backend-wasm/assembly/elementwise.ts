@@ -9,7 +9,7 @@ import { fma4 } from './simd';
  * by 2^n; within 1.5 ulp), with its fused multiply-adds, so silu rounds as in
  * llama.cpp. The constants are ggml's f32 hex literals.
  */
-@inline function ggmlExp4(x: v128): v128 {
+@inline export function ggmlExp4(x: v128): v128 {
   const shifter = f32x4.splat(12582912); // 0x1.8p23: adding it rounds to an integer
   const n = f32x4.sub(fma4(x, f32x4.splat(1.4426950216293335), shifter), shifter);
   const negN = f32x4.neg(n);

@@ -384,7 +384,7 @@ export class WasmBackend extends JsBackend {
       if (p < 0 || p >= ctx) throw new LlamitaError('E_OUT_OF_BOUNDS', `attention position ${p} is outside the cache [0, ${ctx})`, { position: p, contextSize: ctx });
       span = Math.max(span, p + 1);
     }
-    const scratchBytes = nKv * this.kernels.attentionScratchBytes(nHead / nKv, hd);
+    const scratchBytes = nKv * this.kernels.attentionScratchBytes(nHead / nKv, hd, m);
     if (this.attentionScratch.byteLength < scratchBytes) this.attentionScratch = { offset: this.reserve(scratchBytes), byteLength: scratchBytes };
     const args = [
       this.address(op.q.buffer, op.q.byteOffset),

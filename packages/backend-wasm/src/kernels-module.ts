@@ -36,8 +36,8 @@ export interface KernelExports {
   rmsNorm(x: number, weight: number, eps: number, m: number, n: number, out: number, r0: number, r1: number): void;
   /** RoPE of tokens r0 <= r < r1 with per-element cos/sin tables [m, hd]; half = 1 pairs (i, i + hd/2), 0 pairs (2i, 2i+1). */
   rope(x: number, out: number, cos: number, sin: number, m: number, heads: number, hd: number, half: number, r0: number, r1: number): void;
-  /** Scratch bytes attentionF16 needs per KV head. */
-  attentionScratchBytes(group: number, hd: number): number;
+  /** Scratch bytes attentionF16 needs per KV head, for a batch of m query rows. */
+  attentionScratchBytes(group: number, hd: number, m: number): number;
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */

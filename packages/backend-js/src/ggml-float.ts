@@ -1,0 +1,67 @@
+/**
+ * f32 and f16 arithmetic as llama.cpp's x86 CPU kernels round it: the
+ * building blocks the reference kernels use to land on the same values.
+ */
+import { f16ToF32, f32ToF16 } from '@llamita/tensor';
+
+/** Rounds to f32. */
+export const f32 = Math.fround;
+
+/** Every half-precision value as a number, indexed by its bits. */
+export const F16_VALUES = Float32Array.from({ length: 65536 }, (_, h) => f16ToF32(h));
+
+/** 2^42 + 1: Veltkamp's splitter that leaves 53 - 42 = 11 significant bits. */
+const SPLIT_F16 = 4398046511105;
+
+/**
+ * Rounds to the nearest f16 value (ties to even). In f16's normal range the
+ * Veltkamp split does it with three float operations; outside it (subnormals,
+ * overflow) the exact bit conversion runs.
+ */
+export function toF16(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 6.103515625e-5 && a < 65504) {
+    const t = x * SPLIT_F16;
+    return t - (t - x);
+  }
+  return f16ToF32(f32ToF16(x));
+}
+
+/** fmaf(a, b, c) for f32 a, b, c: the product is exact in f64, so one rounding remains (two, in a case too rare to matter). */
+export const fmaF32 = (a: number, b: number, c: number): number => f32(a * b + c);
+
+/** hsum_float_8: lanes 4..7 onto 0..3, then (0 + 2) + (1 + 3), each step rounded to f32. */
+export function hsum8(lanes: ArrayLike<number>): number {
+  const r0 = f32(lanes[4]! + lanes[0]!);
+  const r1 = f32(lanes[5]! + lanes[1]!);
+  const r2 = f32(lanes[6]! + lanes[2]!);
+  const r3 = f32(lanes[7]! + lanes[3]!);
+  return f32(f32(r0 + r2) + f32(r1 + r3));
+}
+
+/** _mm512_reduce_add_ps (as GCC expands it) of the 16 values at `v[o]`: halves added lane by lane down to one, each step rounded. */
+export function reduceAdd16(v: ArrayLike<number>, o: number): number {
+  const t = new Array<number>(8);
+  for (let l = 0; l < 8; l++) t[l] = f32(v[o + l]! + v[o + l + 8]!);
+  for (let l = 0; l < 4; l++) t[l] = f32(t[l]! + t[l + 4]!);
+  return f32(f32(t[0]! + t[2]!) + f32(t[1]! + t[3]!));
+}
+
+/**
+ * e^x as ggml_v_expf computes it (Arm's optimized-routines expf: x = n·ln2 + b,
+ * degree-5 polynomial in b, scaled by 2^n; within 1.5 ulp of e^x), step by
+ * step in f32 with its fused multiply-adds.
+ */
+export function ggmlVectorExp(x: number): number {
+  // constants are ggml's f32 hex literals (0x1.715476p+0 = log2 e, 0x1.62e4p-1 + 0x1.7f7d1cp-20 = ln 2 in two parts, …)
+  const shifter = 12582912; // 0x1.8p23: adding it rounds to an integer
+  const n = f32(fmaF32(x, 1.4426950216293335, shifter) - shifter);
+  const b = fmaF32(-n, 0.000001428606765330187, fmaF32(-n, 0.693145751953125, x));
+  if (Math.abs(n) > 192) return n <= 0 ? 0 : Infinity;
+  const u = f32(b * b);
+  const j = fmaF32(fmaF32(fmaF32(0.008247390389442444, b, 0.04189976677298546), u, fmaF32(0.16668395698070526, b, 0.4999912679195404)), u, fmaF32(0.9999994039535522, b, 1));
+  return f32(j * 2 ** n);
+}
+
+/** libm's expf, for f32 x: e^x in f64 rounded to f32 (glibc's expf is correctly rounded but in rare cases). */
+export const expF32 = (x: number): number => f32(Math.exp(x));
