@@ -176,6 +176,7 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pos
   }
 }
 
+/** `pos` if it lies in the cache [0, ctx); a RangeError otherwise. */
 export function checkPosition(pos: number, ctx: number): number {
   if (pos < 0 || pos >= ctx) throw new RangeError(`position ${pos} is outside the cache [0, ${ctx})`);
   return pos;
