@@ -199,3 +199,92 @@ export function matmulF16(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32
 export function matmulBF16(x: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
   matmulHalf(x, w, out, m, k, n, f16, j0, j1, true);
 }
+
+// Q2_K and Q3_K against Q8_K activations. Both keep sixteen groups of 16
+// elements per block of 256 in the same order (chunk n of 128, then the
+// 2-bit field j of each byte, then the first or second 16 bytes), each group
+// with its own scale; group g covers elements 16g..16g+15, so its activation
+// sum is the g-th per-16 sum in `xs`.
+
+/** The 2-bit fields `shift` of 16 quant bytes as unsigned values 0..3. */
+@inline function twoBits(bytes: v128, shift: i32): v128 {
+  return v128.and(i8x16.shr_u(bytes, shift), i8x16.splat(3));
+}
+
+/**
+ * Q2_K (84-byte blocks: 16 scale bytes (scale low nibble, min high nibble),
+ * 64 bytes of 2-bit quants, f16 d, f16 dmin; value d·scale·q − dmin·min).
+ */
+export function matmulQ2_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  const blocks = k >> 8;
+  for (let j = j0; j < j1; j++) {
+    const wr = w + <usize>j * <usize>blocks * 84;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * 84;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
+        let acc = i32x4.splat(0);
+        let mins = 0;
+        for (let g = 0; g < 16; g++) {
+          const chunk = g >> 3;
+          const field = (g >> 1) & 3;
+          const bytes = v128.load(wb + 16 + (<usize>chunk << 5) + (<usize>(g & 1) << 4));
+          const sc = <i32>load<u8>(wb + <usize>g);
+          acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(twoBits(bytes, 2 * field), v128.load(xb + (<usize>g << 4))), i16x8.splat(<i16>(sc & 0xf))));
+          mins += (sc >> 4) * load<i32>(sums + (<usize>g << 2));
+        }
+        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        s += dy * half(f16, wb + 80) * <f32>hsumI32(acc) - dy * half(f16, wb + 82) * <f32>mins;
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
+
+/** The sixteen 6-bit Q3_K scales (stored offset by 32) packed in the 12 bytes at `p`, as signed values: scale g of the block. */
+@inline function q3KScale(p: usize, g: i32): i32 {
+  // low 4 bits: nibble g of bytes 0..7 (g < 8: low nibbles, else high); high 2 bits: bits 2·(g / 4) of bytes 8..11, byte g % 4
+  const low: i32 = g < 8 ? <i32>load<u8>(p + <usize>g) & 0xf : <i32>load<u8>(p + <usize>(g - 8)) >> 4;
+  const high: i32 = (<i32>load<u8>(p + 8 + <usize>(g & 3)) >> (2 * (g >> 2))) & 3;
+  return (low | (high << 4)) - 32;
+}
+
+/**
+ * Q3_K (110-byte blocks: 32 bytes of high bits, 64 bytes of 2-bit quants, 12
+ * bytes of 6-bit scales, f16 d; value d·scale·(q − 4·(1 − high bit))). The
+ * quants run as unsigned 0..7 (high bit set: +4), the offset of 4 returns
+ * through the activation sums.
+ */
+export function matmulQ3_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, j0: i32, j1: i32): void {
+  const blocks = k >> 8;
+  for (let j = j0; j < j1; j++) {
+    const wr = w + <usize>j * <usize>blocks * 110;
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      for (let b = 0; b < blocks; b++) {
+        const wb = wr + <usize>b * 110;
+        const xb = xq + <usize>i * <usize>k + (<usize>b << 8);
+        const sums = xs + ((<usize>i * <usize>(k >> 4) + (<usize>b << 4)) << 2);
+        let acc = i32x4.splat(0);
+        let offset = 0;
+        for (let g = 0; g < 16; g++) {
+          const chunk = g >> 3;
+          const field = (g >> 1) & 3;
+          const half16 = <usize>(g & 1) << 4;
+          const bytes = v128.load(wb + 32 + (<usize>chunk << 5) + half16);
+          // the high bit of group g's elements: bit (4·chunk + field) of the hmask bytes for its 16 positions
+          const high = v128.and(i8x16.shr_u(v128.load(wb + half16), 4 * chunk + field), i8x16.splat(1));
+          const q = v128.or(twoBits(bytes, 2 * field), i8x16.shl(high, 2));
+          const scale = q3KScale(wb + 96, g);
+          acc = i32x4.add(acc, i32x4.dot_i16x8_s(dot16Unsigned(q, v128.load(xb + (<usize>g << 4))), i16x8.splat(<i16>scale)));
+          offset += scale * load<i32>(sums + (<usize>g << 2));
+        }
+        const dy = load<f32>(xd + ((<usize>i * <usize>blocks + <usize>b) << 2));
+        s += dy * half(f16, wb + 108) * <f32>(hsumI32(acc) - 4 * offset);
+      }
+      store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}

@@ -9,8 +9,8 @@ import { canBlockHere, hardwareThreads } from './threads.js';
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
 const MAX_PAGES = 65535;
-/** Weight types with a SIMD kernel; the others (Q2_K, Q3_K) run the reference kernels. */
-const WASM_WEIGHTS = new Set<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
+/** Weight types with a SIMD kernel (all of GGUF's common types); any other runs the reference kernels. */
+const WASM_WEIGHTS = new Set<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
 const RESERVED = PAGE;
 /** Room kept for the backend's own scratch (converted activations, attention, repacking, RoPE tables) when telling loaders the limit. */
@@ -65,13 +65,15 @@ const ACTIVATION: Partial<Record<DType, ActivationKind>> = {
   q4_1: 'q8_0',
   q5_0: 'q8_0',
   q5_1: 'q8_0',
+  q2_k: 'q8_k',
+  q3_k: 'q8_k',
   q4_k: 'q8_k',
   q5_k: 'q8_k',
   q6_k: 'q8_k',
 };
 
 /** The kernels that take (quants, scales, sums, w, out, m, k, n, f16 table). */
-const MATMUL_KERNEL: Partial<Record<DType, KernelName>> = { q4_1: 'matmulQ4_1', q5_0: 'matmulQ5_0', q5_1: 'matmulQ5_1', q5_k: 'matmulQ5_K', q6_k: 'matmulQ6_K' };
+const MATMUL_KERNEL: Partial<Record<DType, KernelName>> = { q4_1: 'matmulQ4_1', q5_0: 'matmulQ5_0', q5_1: 'matmulQ5_1', q2_k: 'matmulQ2_K', q3_k: 'matmulQ3_K', q5_k: 'matmulQ5_K', q6_k: 'matmulQ6_K' };
 
 /** A region of the wasm memory owned by one buffer. */
 interface Region {
@@ -82,7 +84,7 @@ interface Region {
 /**
  * The WebAssembly backend: every buffer lives in one `WebAssembly.Memory`
  * (weights included, with no second copy in JavaScript). Matmuls with every
- * weight type but Q2_K/Q3_K, f16-cache attention, RMSNorm, RoPE, SwiGLU and
+ * weight type (f32, f16, bf16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K), f16-cache attention, RMSNorm, RoPE, SwiGLU and
  * add run as SIMD128 kernels (relaxed SIMD where the runtime has it), split
  * across a pool of worker threads; quantized matmuls take integer dot
  * products against the activation row converted once to llama.cpp's partner

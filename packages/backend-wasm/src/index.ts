@@ -2,7 +2,7 @@
  * The WebAssembly SIMD128 backend: all buffers in one wasm memory, split
  * across a pool of worker threads; SIMD kernels (AssemblyScript, built with
  * the package, relaxed SIMD where the runtime has it) for the matmuls of every
- * weight type but Q2_K/Q3_K, attention, norms, RoPE and SwiGLU; the reference
+ * common GGUF weight type (Q2_K to Q6_K included), attention, norms, RoPE and SwiGLU; the reference
  * kernels for the rest, over the same memory. Also runtime feature detection
  * (SIMD, relaxed SIMD, shared-memory threads).
  *

@@ -15,6 +15,8 @@ export interface KernelExports {
   matmulQ5_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ5_1(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ5_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ2_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  matmulQ3_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   /** f16 / bf16 weights against activations rounded to the same type (f32 values). */
   matmulF16(x: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulBF16(x: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
@@ -41,7 +43,7 @@ export interface KernelExports {
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm', 'rope'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ2_K', 'matmulQ3_K', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm', 'rope'] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

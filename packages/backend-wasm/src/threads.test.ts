@@ -45,7 +45,7 @@ describe('wasm backend threads', () => {
   const rng = new Prng(7);
   const [m, k, n] = [5, 512, 1030];
   const x = randomF32(rng, m * k);
-  const weights = Object.fromEntries((['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]));
+  const weights = Object.fromEntries((['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]));
 
   it('has relaxed SIMD to test once the flag is set', () => {
     expect(detectWasmFeatures().relaxedSimd).toBe(true);
