@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, extname, join, normalize } from 'node:path';
+import { basename, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readGguf, spmVocabFromGguf } from '@llamita/model';
@@ -24,7 +24,7 @@ const wllamaDir = join(root, 'apps/bench/node_modules/@wllama/wllama/esm');
 const cli = join(root, 'apps/cli/dist/main.js');
 const nativeScript = join(root, 'tools/llama-cpp-reference/bench-native.mjs');
 
-const { values, positionals: models } = parseArgs({
+const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     threads: { type: 'string', default: '1,2' },
@@ -34,6 +34,9 @@ const { values, positionals: models } = parseArgs({
     out: { type: 'string' },
   },
 });
+// paths are relative to where the command was typed (pnpm --filter runs this from apps/bench; it keeps that directory in INIT_CWD)
+const typedIn = process.env.INIT_CWD ?? process.cwd();
+const models = positionals.map((m) => resolve(typedIn, m));
 if (models.length === 0) throw new Error('usage: wasm-speed MODEL.gguf [MODEL.gguf…] [--threads 1,2] [--prompt 128] [--gen 64] [--repeats 3] [--out FILE.jsonl]');
 const threadCounts = values.threads.split(',').map(Number);
 const [promptTokens, genTokens, repeats] = [Number(values.prompt), Number(values.gen), Number(values.repeats)];
@@ -186,7 +189,7 @@ try {
   await browser.close();
   server.close();
 }
-if (values.out) writeFileSync(values.out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+if (values.out) writeFileSync(resolve(typedIn, values.out), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
 // a markdown table for BENCHMARKS.md
 process.stdout.write('\n| model | threads | engine | prefill tok/s (min–max) | decode tok/s (min–max) |\n|---|---|---|---|---|\n');
