@@ -7,8 +7,13 @@
  * Shapes: q `[m, nHead, hd]` f32; k/v `[ctx, nKv, hd]` f16 bits; positions `[m]`; out `[m, nHead·hd]`.
  * Query t attends to cache rows 0..positions[t]; head h reads KV head h / (nHead/nKv).
  */
-import { checkPosition } from './kernels.js';
 import { expF32, F16_VALUES, f32, fmaF32, ggmlVectorExp, reduceAdd16, toF16 } from './ggml-float.js';
+
+/** `pos` if it lies in the cache [0, ctx); a RangeError otherwise. */
+export function checkPosition(pos: number, ctx: number): number {
+  if (pos < 0 || pos >= ctx) throw new RangeError(`position ${pos} is outside the cache [0, ${ctx})`);
+  return pos;
+}
 
 /** Query rows from which llama.cpp takes its tiled kernel (GGML_FA_TILE_Q), and its KV tile (GGML_FA_TILE_KV). */
 const TILE = 64;

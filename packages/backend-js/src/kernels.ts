@@ -6,6 +6,7 @@
 import type { DType } from '@llamita/core';
 import { f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
 import { f32, ggmlVectorExp, hsum8, reduceAdd16 } from './ggml-float.js';
+import { checkPosition } from './flash-attention.js';
 export { attentionF16Cache } from './flash-attention.js';
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
@@ -62,6 +63,7 @@ export function accumulationFor(dtype: DType, rows: number, k: number): Accumula
   return dtype === 'q8_0' || dtype === 'q5_0' ? 'lanes8' : 'exact';
 }
 
+const LANES8 = new Float64Array(8);
 const LANES16 = new Float64Array(16);
 
 /** One output: Σ x[t]·w[t] over k (a multiple of 32 for the block orders, of 16 for `lanes16`), summed as `accumulation` says. Products are exact in f64. */
@@ -86,7 +88,7 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
     }
     return acc;
   }
-  const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
+  const lanes = LANES8.fill(0);
   for (let b = 0; b < k; b += 32) {
     for (let l = 0; l < 8; l++) {
       const t = b + 4 * l;
@@ -174,12 +176,6 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pos
       }
     }
   }
-}
-
-/** `pos` if it lies in the cache [0, ctx); a RangeError otherwise. */
-export function checkPosition(pos: number, ctx: number): number {
-  if (pos < 0 || pos >= ctx) throw new RangeError(`position ${pos} is outside the cache [0, ${ctx})`);
-  return pos;
 }
 
 /**

@@ -10,7 +10,6 @@
 import { decodeKQuantIntegers, kQuantIntegers, KQUANT_BLOCK_BYTES, quantizeRowQ8K, type KQuantIntegers, type KQuantIntegerType } from '@llamita/tensor';
 import { f32, fmaF32, hsum8 } from './ggml-float.js';
 
-
 /** One activation row quantized to Q8_K: quants, a scale per 256 and the sum of each 16 quants. */
 interface Q8KRow {
   readonly q: Int8Array;

@@ -1,12 +1,12 @@
 // Matmuls for the remaining GGUF weight types, one weight row at a time:
-// Q4_1, Q5_0 and Q5_1 against Q8_0/Q8_1 activations, Q5_K against Q8_K, and
+// Q4_1, Q5_0 and Q5_1 against Q8_0 activations, Q2_K, Q3_K and Q5_K against Q8_K, and
 // f16/bf16 against activations rounded to the same half type (as llama.cpp
 // converts them). Layouts follow ggml-common.h; arguments as in matmul.ts,
 // with `xs` the per-32 (Q8_0) or per-16 (Q8_K) sums of the activation quants.
 
 import { halfBitsToF32 } from './half';
 import { q4KScalesMins } from './matmul';
-import { dot16Unsigned, fma4, fours, half, hsum8, hsumF32, hsumI32 } from './simd';
+import { dot16Unsigned, fma4, fours, half, hsum8, hsumI32 } from './simd';
 
 /** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */
 @inline function fifthBits(bits: u32, first: i32): v128 {

@@ -6,6 +6,7 @@
  * an importance matrix.
  */
 import { f16ToF32, f32ToF16 } from './half.js';
+import { scaleMinK4 } from './dequantize.js';
 
 const f = Math.fround;
 /** Below this a group counts as all zeros (ggml's GROUP_MAX_EPS). */
@@ -87,12 +88,6 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, weights: Float
   return [scale, -min];
 }
 
-/** Scale and min of sub-block j from the packed 12 bytes (get_scale_min_k4). */
-function scaleMinK4(q: Uint8Array, j: number): [number, number] {
-  if (j < 4) return [q[j]! & 63, q[j + 4]! & 63];
-  return [(q[j + 4]! & 0xf) | ((q[j - 4]! >> 6) << 4), (q[j + 4]! >> 4) | ((q[j]! >> 6) << 4)];
-}
-
 /** What differs between Q4_K and Q5_K's encoders (quantize_row_q4_K_ref, quantize_row_q5_K_ref). */
 const WITH_MINS = {
   q4_k: { nmax: 15, rmin: -1, nstep: 20 },
@@ -148,7 +143,7 @@ function encodeBlockWithMins(type: keyof typeof WITH_MINS, values: Float32Array,
   for (let j = 0; j < 12; j++) dv.setUint8(p + 4 + j, packed[j]!);
   // requantize every value against the stored (rounded) scales
   for (let j = 0; j < 8; j++) {
-    const [sc, m] = scaleMinK4(packed, j);
+    const [sc, m] = scaleMinK4(packed, 0, j);
     const dj = f(d * sc);
     if (!dj) continue;
     const dm = f(dmin * m);
