@@ -5,7 +5,7 @@
 // with `xs` the per-32 (Q8_0) or per-16 (Q8_K) sums of the activation quants.
 
 import { halfBitsToF32 } from './half';
-import { q4KScalesMins } from './matmul';
+import { q4KScalesMins } from './matmul-q4';
 import { dot16Unsigned, fma4, fours, half, hsum8, hsumI32 } from './simd';
 
 /** 16 lanes of 0x10 where bit (first + lane) of `bits` is set: the fifth bits of Q5 quants. */

@@ -4,6 +4,14 @@
 // x f32 [m, k]; quants `qs` int8 [m, k]; scales `ds` f32 [m, k/block];
 // `sums` i32 [m, k/group]: the sum of each group of quants (32 for Q8_0, 16
 // for Q8_K), which the kernels use for offsets and mins. Rows i0 <= i < i1.
+// With `blockMajor` the three are stored block by block instead ([k/block, m,
+// block] and so on), for the Q4_0 and Q4_K kernels, which take one block of
+// every row in turn: their rows then lie side by side in memory.
+
+/** Where block b of row i goes: its index among the m · blocks blocks in row-major or block-major order. */
+@inline function blockUnit(i: i32, b: i32, m: i32, blocks: i32, blockMajor: bool): usize {
+  return blockMajor ? <usize>b * <usize>m + <usize>i : <usize>i * <usize>blocks + <usize>b;
+}
 
 import { roundToF16 } from './half';
 
@@ -33,32 +41,36 @@ import { roundToF16 } from './half';
 }
 
 /** Q8_0: blocks of 32, d = amax / 127 rounded to f16, q = round(x · 127 / amax). k must be a multiple of 32. */
-export function quantizeQ8_0(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, i0: i32, i1: i32): void {
+export function quantizeQ8_0(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, blockMajor: bool, i0: i32, i1: i32): void {
   const blocks = k >> 5;
   for (let i = i0; i < i1; i++) {
     for (let b = 0; b < blocks; b++) {
-      const e = <usize>i * <usize>k + (<usize>b << 5);
-      const xb = x + (e << 2);
+      const xb = x + ((<usize>i * <usize>k + (<usize>b << 5)) << 2);
+      const unit = blockUnit(i, b, m, blocks, blockMajor);
       const amax = hmax(maxAbs16(xb + 64, maxAbs16(xb, f32x4.splat(0))));
       const d: f32 = amax / 127;
       const id = f32x4.splat(d != 0 ? <f32>127 / amax : 0);
-      store<f32>(ds + (e >> 3), f32x4.extract_lane(roundToF16(f32x4.splat(d)), 0));
+      store<f32>(ds + (unit << 2), f32x4.extract_lane(roundToF16(f32x4.splat(d)), 0));
       const q0 = quants16(xb, id);
       const q1 = quants16(xb + 64, id);
-      v128.store(qs + e, q0);
-      v128.store(qs + e + 16, q1);
-      store<i32>(sums + (e >> 3), sumI8(q0) + sumI8(q1));
+      v128.store(qs + (unit << 5), q0);
+      v128.store(qs + (unit << 5) + 16, q1);
+      store<i32>(sums + (unit << 2), sumI8(q0) + sumI8(q1));
     }
   }
 }
 
 /** Q8_K: blocks of 256, scale from the signed value of largest magnitude (the first one), q = min(127, round(-127 / max · x)). k must be a multiple of 256. */
-export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, i0: i32, i1: i32): void {
+export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums: usize, blockMajor: bool, i0: i32, i1: i32): void {
   const blocks = k >> 8;
   for (let i = i0; i < i1; i++) {
     for (let b = 0; b < blocks; b++) {
-      const e = <usize>i * <usize>k + (<usize>b << 8);
-      const xb = x + (e << 2);
+      const xb = x + ((<usize>i * <usize>k + (<usize>b << 8)) << 2);
+      const unit = blockUnit(i, b, m, blocks, blockMajor);
+      // the block's quants, its scale, its sixteen per-16 sums
+      const q = qs + (unit << 8);
+      const d = ds + (unit << 2);
+      const g16 = sums + (unit << 6);
       let acc = f32x4.splat(0);
       for (let o: usize = 0; o < 1024; o += 64) acc = maxAbs16(xb + o, acc);
       const amax = hmax(acc);
@@ -77,19 +89,19 @@ export function quantizeQ8K(x: usize, m: i32, k: i32, qs: usize, ds: usize, sums
         }
       }
       if (largest == 0) {
-        memory.fill(qs + e, 0, 256);
-        store<f32>(ds + (e >> 6), 0);
-        for (let g: usize = 0; g < 16; g++) store<i32>(sums + (e >> 2) + (g << 2), 0);
+        memory.fill(q, 0, 256);
+        store<f32>(d, 0);
+        memory.fill(g16, 0, 64);
         continue;
       }
       const iscale: f32 = <f32>-127 / signed;
-      store<f32>(ds + (e >> 6), <f32>1 / iscale);
+      store<f32>(d, <f32>1 / iscale);
       const scale = f32x4.splat(iscale);
       for (let g: usize = 0; g < 16; g++) {
-        const q = quants16(xb + (g << 6), scale);
+        const group = quants16(xb + (g << 6), scale);
         // min(127, ·): 127.5 and up would round to 128, which the narrowing saturated to 127 already
-        v128.store(qs + e + (g << 4), q);
-        store<i32>(sums + (e >> 2) + (g << 2), sumI8(q));
+        v128.store(q + (g << 4), group);
+        store<i32>(g16 + (g << 2), sumI8(group));
       }
     }
   }

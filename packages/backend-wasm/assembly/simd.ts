@@ -69,3 +69,63 @@
   if (ASC_FEATURE_RELAXED_SIMD) return i32x4.dot_i16x8_s(dot16Unsigned(q, x), i16x8.splat(<i16>scale));
   return i32x4.mul(fours(q, x), i32x4.splat(scale));
 }
+
+/**
+ * Row sums of 32 products for weights interleaved by four-byte words: each
+ * `c0`..`c7` holds, in lane r, four consecutive unsigned weights (at most 4
+ * bits) of weight row r, and `cv` multiplies the four int8 activations at
+ * x + 4v, splatted across the vector. Returns i16 lanes 2r and 2r + 1 summing
+ * to row r's share (each lane at most 8 · 2 · 127 · 15 = 30,480, so no
+ * overflow): the activation bytes are loaded once for four weight rows and no
+ * horizontal sum is needed.
+ */
+@inline export function rowPairs32(x: usize, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128): v128 {
+  // two loads, then each four-byte group splatted by one shuffle (cheaper in V8 than eight splatting loads)
+  const a = v128.load(x);
+  const b = v128.load(x, 16);
+  const x0 = i32x4.shuffle(a, a, 0, 0, 0, 0);
+  const x1 = i32x4.shuffle(a, a, 1, 1, 1, 1);
+  const x2 = i32x4.shuffle(a, a, 2, 2, 2, 2);
+  const x3 = i32x4.shuffle(a, a, 3, 3, 3, 3);
+  const x4 = i32x4.shuffle(b, b, 0, 0, 0, 0);
+  const x5 = i32x4.shuffle(b, b, 1, 1, 1, 1);
+  const x6 = i32x4.shuffle(b, b, 2, 2, 2, 2);
+  const x7 = i32x4.shuffle(b, b, 3, 3, 3, 3);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // one pmaddubsw on x86 each: adjacent products summed, so lanes 2r, 2r+1 stay within row r
+    let s = i16x8.relaxed_dot_i8x16_i7x16_s(x0, c0);
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x1, c1));
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x2, c2));
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x3, c3));
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x4, c4));
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x5, c5));
+    s = i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x6, c6));
+    return i16x8.add(s, i16x8.relaxed_dot_i8x16_i7x16_s(x7, c7));
+  }
+  // plain SIMD: every product keeps its own i16 lane (rows 0-1 in `lo`, 2-3 in `hi`), paired once at the end
+  let lo = i16x8.extmul_low_i8x16_s(c0, x0);
+  let hi = i16x8.extmul_high_i8x16_s(c0, x0);
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c1, x1));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c1, x1));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c2, x2));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c2, x2));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c3, x3));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c3, x3));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c4, x4));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c4, x4));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c5, x5));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c5, x5));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c6, x6));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c6, x6));
+  lo = i16x8.add(lo, i16x8.extmul_low_i8x16_s(c7, x7));
+  hi = i16x8.add(hi, i16x8.extmul_high_i8x16_s(c7, x7));
+  return i16x8.add(
+    i8x16.shuffle(lo, hi, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29),
+    i8x16.shuffle(lo, hi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31),
+  );
+}
+
+/** The f32 chain `acc` at `at` advanced by ints · d with one rounding (a fused multiply-add), as llama.cpp's kernels accumulate. */
+@inline export function chainStep(at: usize, ints: v128, d: v128): void {
+  v128.store(at, fma4(f32x4.convert_i32x4_s(ints), d, v128.load(at)));
+}

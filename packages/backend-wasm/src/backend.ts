@@ -37,7 +37,7 @@ export interface WasmBackendOptions {
   readonly relaxedSimd?: boolean;
 }
 
-/** A weight the backend rewrote in place into its kernel's interleaved layout (see `repackQ4_0`, `repackRows4`). */
+/** A weight the backend rewrote in place into its kernel's interleaved layout (see `repackWords4`). */
 interface PackedWeight {
   readonly bufferId: number;
   readonly address: number;
@@ -46,8 +46,23 @@ interface PackedWeight {
   readonly dtype: 'q4_0' | 'q4_k';
 }
 
-/** What a matmul converts its activations to: llama.cpp's partner type of the weight type (Q8_1 quants are Q8_0's). */
-type ActivationKind = 'q8_0' | 'q8_k' | 'f16' | 'bf16';
+/**
+ * The interleaved layouts of the repacked types (assembly/matmul-q4.ts): per
+ * group of four rows and block of `block` elements, the four `header`s
+ * (Q4_0's scales), then the four `payload`s (the rest) interleaved by four-byte words.
+ */
+const INTERLEAVED = {
+  q4_0: { block: 32, header: 2, payload: 16 },
+  q4_k: { block: 256, header: 0, payload: 144 },
+} as const;
+
+/**
+ * What a matmul converts its activations to: llama.cpp's partner type of the
+ * weight type (Q8_1 quants are Q8_0's). The `-blocks` kinds hold the same
+ * values block-major (block b of every row side by side), for the Q4_0 and
+ * Q4_K kernels, which take one block of every row in turn.
+ */
+type ActivationKind = 'q8_0' | 'q8_k' | 'q8_0-blocks' | 'q8_k-blocks' | 'f16' | 'bf16';
 
 /** The activation rows last converted for a matmul, reused while `x` is unchanged. */
 interface ConvertedInput {
@@ -61,13 +76,13 @@ const ACTIVATION: Partial<Record<DType, ActivationKind>> = {
   f16: 'f16',
   bf16: 'bf16',
   q8_0: 'q8_0',
-  q4_0: 'q8_0',
+  q4_0: 'q8_0-blocks',
   q4_1: 'q8_0',
   q5_0: 'q8_0',
   q5_1: 'q8_0',
   q2_k: 'q8_k',
   q3_k: 'q8_k',
-  q4_k: 'q8_k',
+  q4_k: 'q8_k-blocks',
   q5_k: 'q8_k',
   q6_k: 'q8_k',
 };
@@ -101,6 +116,7 @@ export class WasmBackend extends JsBackend {
   private converted: ConvertedInput | undefined;
   private attentionScratch: Region = { offset: 0, byteLength: 0 };
   private packScratch: Region = { offset: 0, byteLength: 0 };
+  private chains: Region = { offset: 0, byteLength: 0 };
   private ropeTables: Region = { offset: 0, byteLength: 0 };
   /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
   private readonly packed = new Map<number, PackedWeight>();
@@ -289,10 +305,18 @@ export class WasmBackend extends JsBackend {
       case 'q4_k':
         // these kernels read four weight rows at a time from an interleaved layout
         this.pack(op.w, w);
-        return this.dispatch(op.w.dtype === 'q4_0' ? 'matmulQ4_0' : 'matmulQ4_K', [qs, ds, sums, w, out, m, k, n, f16], n, work);
+        // their f32 chains wait in a little scratch per thread (16 bytes per activation row and chain)
+        return this.dispatch(op.w.dtype === 'q4_0' ? 'matmulQ4_0' : 'matmulQ4_K', [qs, ds, sums, w, out, m, k, n, f16, this.chainScratch(m * 32)], n, work);
       default:
         return this.dispatch(MATMUL_KERNEL[op.w.dtype]!, [qs, ds, sums, w, out, m, k, n, f16], n, work);
     }
+  }
+
+  /** Room for `bytesPerThread` of scratch for each thread of the pool (the kernels find their part by their thread index). */
+  private chainScratch(bytesPerThread: number): number {
+    const bytes = bytesPerThread * this.threads;
+    if (this.chains.byteLength < bytes) this.chains = { offset: this.reserve(bytes), byteLength: bytes };
+    return this.chains.offset;
   }
 
   /**
@@ -306,8 +330,9 @@ export class WasmBackend extends JsBackend {
   private convertInput(x: number, m: number, k: number, kind: ActivationKind): { qs: number; ds: number; sums: number } {
     const count = m * k;
     const half = kind === 'f16' || kind === 'bf16';
-    const block = kind === 'q8_k' ? 256 : 32;
-    const group = kind === 'q8_k' ? 16 : 32;
+    const kQuants = kind === 'q8_k' || kind === 'q8_k-blocks';
+    const block = kQuants ? 256 : 32;
+    const group = kQuants ? 16 : 32;
     const qsBytes = half ? count * 4 : (count + 15) & ~15;
     const dsBytes = half ? 0 : (count / block) * 4;
     const sumsBytes = half ? 0 : (count / group) * 4;
@@ -317,7 +342,7 @@ export class WasmBackend extends JsBackend {
     if (reuse) return at;
     // split across threads in prefill (by rows, or by chunks of four); a converted element costs about 16 multiply-adds
     if (half) this.dispatch('roundToHalf', [x, at.qs, count, kind === 'bf16' ? 1 : 0], Math.ceil(count / 4), count * 16, 1);
-    else this.dispatch(kind === 'q8_k' ? 'quantizeQ8K' : 'quantizeQ8_0', [x, m, k, at.qs, at.ds, at.sums], m, count * 16, 1);
+    else this.dispatch(kQuants ? 'quantizeQ8K' : 'quantizeQ8_0', [x, m, k, at.qs, at.ds, at.sums, kind.endsWith('-blocks') ? 1 : 0], m, count * 16, 1);
     this.converted = { x, count, kind };
     return at;
   }
@@ -429,8 +454,8 @@ export class WasmBackend extends JsBackend {
   private repack(p: PackedWeight, unpack: boolean): void {
     const rowBytes = byteSize(p.dtype, [p.cols]);
     if (this.packScratch.byteLength < 4 * rowBytes) this.packScratch = { offset: this.reserve(4 * rowBytes), byteLength: 4 * rowBytes };
-    if (p.dtype === 'q4_0') this.kernels.repackQ4_0(p.address, p.rows, p.cols, this.packScratch.offset, unpack ? 1 : 0);
-    else this.kernels.repackRows4(p.address, p.rows, p.cols / 256, 144, this.packScratch.offset, unpack ? 1 : 0);
+    const { block, header, payload } = INTERLEAVED[p.dtype];
+    this.kernels.repackWords4(p.address, p.rows, p.cols / block, header, payload, this.packScratch.offset, unpack ? 1 : 0);
   }
 
   /** Row reader that also understands repacked weights (the embedding op reads them). */
@@ -445,16 +470,18 @@ export class WasmBackend extends JsBackend {
       const lane = r % 4;
       if (r >= p.rows - (p.rows % 4)) {
         row.set(memory.subarray(p.address + r * rowBytes, p.address + (r + 1) * rowBytes));
-      } else if (p.dtype === 'q4_0') {
-        // block b: four f16 scales, then four rows of 16 nibble bytes
-        for (let b = 0; b < p.cols / 32; b++) {
-          const packed = group + b * 72;
-          row.set(memory.subarray(packed + 2 * lane, packed + 2 * lane + 2), b * 18);
-          row.set(memory.subarray(packed + 8 + 16 * lane, packed + 24 + 16 * lane), b * 18 + 2);
-        }
       } else {
-        // block b of the four rows side by side
-        for (let b = 0; b < p.cols / 256; b++) row.set(memory.subarray(group + (4 * b + lane) * 144, group + (4 * b + lane + 1) * 144), b * 144);
+        // block b: the four rows' headers, then their payloads interleaved by four-byte words
+        const { block, header, payload } = INTERLEAVED[p.dtype];
+        const blockBytes = header + payload;
+        for (let b = 0; b < p.cols / block; b++) {
+          const packed = group + 4 * b * blockBytes;
+          row.set(memory.subarray(packed + lane * header, packed + (lane + 1) * header), b * blockBytes);
+          for (let v = 0; v < payload / 4; v++) {
+            const word = packed + 4 * header + (4 * v + lane) * 4;
+            row.set(memory.subarray(word, word + 4), b * blockBytes + header + 4 * v);
+          }
+        }
       }
       dequantize(p.dtype, row, 0, p.cols, out, 0);
     };

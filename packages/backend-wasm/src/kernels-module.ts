@@ -6,11 +6,11 @@ import { detectWasmFeatures } from './features.js';
 export interface KernelExports {
   matmulF32(x: number, w: number, out: number, m: number, k: number, n: number, j0: number, j1: number): void;
   matmulQ8_0(xq: number, xd: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
-  matmulQ4_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
-  matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
+  /** Against block-major activations; `chains` holds 16 · m bytes of scratch per thread. */
+  matmulQ4_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, chains: number, j0: number, j1: number): void;
+  /** Against block-major activations; `chains` holds 32 · m bytes of scratch per thread. */
+  matmulQ4_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, chains: number, j0: number, j1: number): void;
   matmulQ6_K(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
-  /** Rewrites Q4_0 weights [n, k] into (unpack = 0) or out of (1) the kernels' interleaved layout; `tmp` holds four rows. */
-  repackQ4_0(w: number, n: number, k: number, tmp: number, unpack: number): void;
   matmulQ4_1(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ5_0(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   matmulQ5_1(xq: number, xd: number, xs: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
@@ -22,14 +22,20 @@ export interface KernelExports {
   matmulBF16(x: number, w: number, out: number, m: number, k: number, n: number, f16: number, j0: number, j1: number): void;
   /** Elements [4·c0, 4·c1) of x rounded to f16 (bf16 when brain = 1) values, as f32, into out. */
   roundToHalf(x: number, out: number, count: number, brain: number, c0: number, c1: number): void;
-  /** Interleaves (unpack = 0) or restores (1) the blocks of each group of four rows of w [n, blocks × blockBytes]; `tmp` holds four rows. */
-  repackRows4(w: number, n: number, blocks: number, blockBytes: number, tmp: number, unpack: number): void;
+  /**
+   * Rewrites the Q4_0 / Q4_K weight w [n, blocks of header + payload bytes] into (unpack = 0) or
+   * out of (1) the kernels' layout: per group of four rows and block, the four headers, then the
+   * payloads interleaved by four-byte words. `tmp` holds four rows.
+   */
+  repackWords4(w: number, n: number, blocks: number, header: number, payload: number, tmp: number, unpack: number): void;
   /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
   attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, g0: number, g1: number): void;
-  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_0 (quants, f16-rounded scales, per-32 sums), as tensor's quantizeRowQ8_0. */
-  quantizeQ8_0(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
-  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_K (quants, scales, per-16 sums), as tensor's quantizeRowQ8K. */
-  quantizeQ8K(x: number, m: number, k: number, qs: number, ds: number, sums: number, i0: number, i1: number): void;
+  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_0 (quants, f16-rounded scales, per-32 sums), as tensor's quantizeRowQ8_0; stored block-major when blockMajor = 1. */
+  quantizeQ8_0(x: number, m: number, k: number, qs: number, ds: number, sums: number, blockMajor: number, i0: number, i1: number): void;
+  /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_K (quants, scales, per-16 sums), as tensor's quantizeRowQ8K; stored block-major when blockMajor = 1. */
+  quantizeQ8K(x: number, m: number, k: number, qs: number, ds: number, sums: number, blockMajor: number, i0: number, i1: number): void;
+  /** Sets the thread index of this instance (0 for the calling thread; a pool worker's index): kernels with per-thread scratch use it. */
+  setThreadIndex(index: number): void;
   /** out = silu(gate) · up over elements [4·c0, 4·c1) of `count`. */
   swiglu(gate: number, up: number, out: number, count: number, c0: number, c1: number): void;
   /** out = a + b over elements [4·c0, 4·c1) of `count`. */

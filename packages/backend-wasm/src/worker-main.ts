@@ -39,6 +39,8 @@ export function workerMain(onInit: (handler: (init: WorkerInit) => void) => void
           },
         });
         exports = instance.exports as typeof exports;
+        // kernels with scratch per thread find their part by this index
+        exports['setThreadIndex']!(init.index);
       } catch (e) {
         post(`cannot instantiate the kernels: ${(e as Error).message}`);
         return;
