@@ -127,12 +127,12 @@ function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32
 
 /** One activation row's block products with four weight rows (quants at `xb`, block sum at `sum`): Σ (q - 8) · x in four i32 lanes. */
 @inline function q4_0Ints(xb: usize, sum: usize, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128): v128 {
-  return i32x4.sub(i32x4.extadd_pairwise_i16x8_s(rowPairs32(xb, c0, c1, c2, c3, c4, c5, c6, c7)), i32x4.splat(load<i32>(sum) << 3));
+  return i32x4.sub(i32x4.extadd_pairwise_i16x8_s(rowPairs32(xb, c0, c1, c2, c3, c4, c5, c6, c7)), i32x4.shl(v128.load32_splat(sum), 3));
 }
 
 /** dw · dx, rounded before the fused step as llama.cpp's repacked Q4_0 kernels round: the rows' scales `dw`, the activation block's at `scale`. */
 @inline function q4_0Scale(dw: v128, scale: usize): v128 {
-  return f32x4.mul(dw, f32x4.splat(load<f32>(scale)));
+  return f32x4.mul(dw, v128.load32_splat(scale));
 }
 
 /** i32 lanes summing to Σ nibble · x over one Q4_0 block in GGUF's layout: nibble bytes `p`, activations at `xb`. */
