@@ -4,7 +4,11 @@
 // Needs `pnpm build` (the CLI and apps/web/dist), /usr/bin/chromium, and for
 // the native baseline the on-demand install in tools/llama-cpp-reference.
 //
-// Run: pnpm --filter @llamita/bench wasm-speed MODEL.gguf [MODEL.gguf…] [--threads 1,2] [--prompt 128] [--gen 64] [--repeats 3] [--out FILE.jsonl]
+// Run: pnpm --filter @llamita/bench wasm-speed MODEL.gguf [MODEL.gguf…] [--threads 1,2] [--prompt 128] [--gen 64] [--repeats 3] [--rounds 1] [--engines LIST] [--out FILE.jsonl]
+// (--engines: a comma-separated subset of native, node, node-plain, chromium, wllama; all by default.
+// --rounds N runs the engines in turn N times, each with --repeats runs, and reports for each engine the
+// median of its rounds' medians and the extremes of all its runs: on a shared machine, whose speed drifts
+// by tens of percent over minutes, every engine then samples the same stretches of time.)
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -31,6 +35,8 @@ const { values, positionals } = parseArgs({
     prompt: { type: 'string', default: '128' },
     gen: { type: 'string', default: '64' },
     repeats: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '1' },
+    engines: { type: 'string', default: 'native,node,node-plain,chromium,wllama' },
     out: { type: 'string' },
   },
 });
@@ -39,7 +45,10 @@ const typedIn = process.env.INIT_CWD ?? process.cwd();
 const models = positionals.map((m) => resolve(typedIn, m));
 if (models.length === 0) throw new Error('usage: wasm-speed MODEL.gguf [MODEL.gguf…] [--threads 1,2] [--prompt 128] [--gen 64] [--repeats 3] [--out FILE.jsonl]');
 const threadCounts = values.threads.split(',').map(Number);
-const [promptTokens, genTokens, repeats] = [Number(values.prompt), Number(values.gen), Number(values.repeats)];
+const [promptTokens, genTokens, repeats, rounds] = [Number(values.prompt), Number(values.gen), Number(values.repeats), Number(values.rounds)];
+const ENGINES = ['native', 'node', 'node-plain', 'chromium', 'wllama'] as const;
+const engines = new Set(values.engines.split(','));
+for (const e of engines) if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine ${e}: choose from ${ENGINES.join(', ')}`);
 
 /** What each engine reports, as `llamita bench --json` does. */
 interface Row {
@@ -50,6 +59,8 @@ interface Row {
   decode_tok_s?: number;
   prefill_spread?: number[];
   decode_spread?: number[];
+  /** Rounds merged into this row (--rounds). */
+  rounds?: number;
   note?: string;
 }
 
@@ -169,6 +180,17 @@ async function promptText(model: string): Promise<string> {
   return tokenizer.decode(benchmarkPrompt(tokenizer.vocab.bos, tokenizer.vocab.pieces.length, promptTokens).slice(1));
 }
 
+/** One engine's rounds as one row: the median of the rounds' medians, the extremes of all runs. */
+function mergeRounds(rounds: Row[]): Row {
+  const measured = rounds.filter((r) => r.prefill_tok_s !== undefined);
+  if (measured.length === 0 || rounds.length === 1) return rounds[0]!;
+  const merged = (key: 'prefill' | 'decode') => ({
+    [`${key}_tok_s`]: median(measured.map((r) => r[`${key}_tok_s`]!)),
+    [`${key}_spread`]: spread(measured.flatMap((r) => r[`${key}_spread`] ?? [r[`${key}_tok_s`]!])),
+  });
+  return { ...measured[0]!, ...merged('prefill'), ...merged('decode'), rounds: measured.length } as Row;
+}
+
 const rows: Row[] = [];
 const record = (row: Row) => {
   rows.push(row);
@@ -178,11 +200,18 @@ try {
   for (const model of models) {
     const text = await promptText(model);
     for (const threads of threadCounts) {
-      record(native(model, threads));
-      record(llamitaNode(model, threads, false));
-      record(llamitaNode(model, threads, true));
-      record(await llamitaBrowser(model, threads));
-      record(await wllama(model, threads, text));
+      const runs: Row[][] = [];
+      for (let round = 0; round < rounds; round++) {
+        const row: Row[] = [];
+        if (engines.has('native')) row.push(native(model, threads));
+        if (engines.has('node')) row.push(llamitaNode(model, threads, false));
+        if (engines.has('node-plain')) row.push(llamitaNode(model, threads, true));
+        if (engines.has('chromium')) row.push(await llamitaBrowser(model, threads));
+        if (engines.has('wllama')) row.push(await wllama(model, threads, text));
+        for (const r of row) process.stdout.write(`round ${round + 1}/${rounds}: ${JSON.stringify(r)}\n`);
+        runs.push(row);
+      }
+      for (let e = 0; e < runs[0]!.length; e++) record(mergeRounds(runs.map((row) => row[e]!)));
     }
   }
 } finally {

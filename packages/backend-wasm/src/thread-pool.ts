@@ -15,25 +15,41 @@ export const Slot = {
   Threads: 4,
   /** Arguments of the current task. */
   ArgCount: 5,
-  /** First of the [j0, j1) pairs, one per thread. */
-  Ranges: 16,
+  /** The task's range [0, n) of output rows (or heads, or chunks). */
+  Count: 6,
+  /** How many of them a thread takes at a time. */
+  Chunk: 7,
+  /** The start of the next chunk nobody took yet (threads take chunks with an atomic add). */
+  Next: 8,
 } as const;
-/** Most threads a pool runs (the control block has a row range for each). */
+/** Most threads a pool runs. */
 export const MAX_THREADS = 64;
 /** Byte offset of the task's f64 arguments in the control block. */
-export const ARGS_AT = (Slot.Ranges + 2 * MAX_THREADS) * 4;
-/** Most arguments a task takes (the split range is appended by each thread). */
+export const ARGS_AT = 16 * 4;
+/** Most arguments a task takes (each chunk's range is appended by the thread that takes it). */
 export const MAX_ARGS = 16;
 const CONTROL_BYTES = ARGS_AT + MAX_ARGS * 8;
+/** Chunks per thread in a task: enough that a thread slowed down (another process, a smaller core) leaves its share to the others. */
+const CHUNKS_PER_THREAD = 4;
 /** Loads of the done counter before the caller sleeps: a few microseconds of spinning saves a futex round trip per matmul. */
 const SPINS = 20000;
 /** A worker silent this long is taken for dead, and the task fails instead of hanging. */
 const STALL_MS = 60_000;
 
-/** The part of `[0, n)` thread `t` of `threads` computes; inner boundaries are multiples of `align` (4: the matmul tiles). */
-export function shareOf(n: number, t: number, threads: number, align = 4): [number, number] {
-  const cut = (i: number) => (i === threads ? n : Math.min(n, Math.floor((n * i) / threads / align) * align));
-  return [cut(t), cut(t + 1)];
+/**
+ * The chunk size for a task of `n` rows on `threads` threads: about
+ * CHUNKS_PER_THREAD chunks each, a multiple of `align` (4: the matmul tiles).
+ * Threads take chunks in turn until none is left, so the work follows
+ * whichever thread is free; which thread computes a row does not change its
+ * result.
+ */
+export function chunkOf(n: number, threads: number, align = 4): number {
+  return Math.max(align, Math.ceil(n / (threads * CHUNKS_PER_THREAD) / align) * align);
+}
+
+/** Runs `kernel(...args, j0, j1)` on chunks of `[0, n)` taken from the control block's counter until none is left. */
+export function takeChunks(c: Int32Array, kernel: (...args: number[]) => void, args: number[], n: number, chunk: number, next: number): void {
+  for (let j0 = Atomics.add(c, next, chunk); j0 < n; j0 = Atomics.add(c, next, chunk)) kernel(...args, j0, Math.min(n, j0 + chunk));
 }
 
 type Kernel = (...args: number[]) => void;
@@ -98,9 +114,9 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `kernel(...args, j0, j1)` on every thread, each with its share of
-   * `[0, n)` ({@link shareOf}, boundaries at multiples of `align`); `local`
-   * is the calling thread's instance of the same kernel.
+   * Runs `kernel(...args, j0, j1)` over `[0, n)` on every thread, which take
+   * chunks ({@link chunkOf}, boundaries at multiples of `align`) until none
+   * is left; `local` is the calling thread's instance of the same kernel.
    * @throws LlamitaError `E_INVALID_ARGUMENT` when a worker's kernel trapped.
    */
   run(kernel: string, local: Kernel, args: readonly number[], n: number, align = 4): void {
@@ -109,15 +125,17 @@ export class ThreadPool {
     if (index < 0 || args.length > MAX_ARGS) throw new LlamitaError('E_INVALID_ARGUMENT', `the thread pool cannot run ${kernel} with ${args.length} arguments`);
     this.args.set(args);
     c[Slot.ArgCount] = args.length;
-    for (let t = 0; t < this.threads; t++) c.set(shareOf(n, t, this.threads, align), Slot.Ranges + 2 * t);
+    const chunk = chunkOf(n, this.threads, align);
+    c[Slot.Count] = n;
+    c[Slot.Chunk] = chunk;
+    Atomics.store(c, Slot.Next, 0);
     c[Slot.Kernel] = index;
     c[Slot.Threads] = this.threads;
     c[Slot.Failed] = 0;
     Atomics.store(c, Slot.Done, 0);
     Atomics.add(c, Slot.Generation, 1);
     Atomics.notify(c, Slot.Generation);
-    const [j0, j1] = shareOf(n, 0, this.threads, align);
-    local(...args, j0, j1);
+    takeChunks(c, local, [...args], n, chunk, Slot.Next);
     this.awaitWorkers();
     if (c[Slot.Failed]) throw new LlamitaError('E_INVALID_ARGUMENT', `a wasm worker thread failed running ${kernel}`);
   }

@@ -9,7 +9,7 @@ export interface WorkerInit {
   /** Kernel exports by index. */
   readonly kernelNames: readonly string[];
   /** Slot indices of the control block. */
-  readonly slots: { readonly Generation: number; readonly Done: number; readonly Kernel: number; readonly Failed: number; readonly Threads: number; readonly ArgCount: number; readonly Ranges: number };
+  readonly slots: { readonly Generation: number; readonly Done: number; readonly Kernel: number; readonly Failed: number; readonly Threads: number; readonly ArgCount: number; readonly Count: number; readonly Chunk: number; readonly Next: number };
   /** Byte offset and count of the f64 task arguments. */
   readonly argsAt: number;
   readonly maxArgs: number;
@@ -23,7 +23,7 @@ export interface WorkerInit {
  * so it must not refer to anything outside itself: `onInit` and `post` are the
  * runtime's message plumbing. It instantiates the kernels over the shared
  * memory, says `ready`, then runs every task the control block announces on
- * its share of the rows, until the kernel index is -1.
+ * chunks of the rows it takes from a shared counter, until the kernel index is -1.
  */
 export function workerMain(onInit: (handler: (init: WorkerInit) => void) => void, post: (message: string) => void): void {
   onInit((init) => {
@@ -68,8 +68,10 @@ export function workerMain(onInit: (handler: (init: WorkerInit) => void) => void
         if (kernel < 0) return;
         try {
           const args = Array.from(argv.subarray(0, c[s.ArgCount]));
-          const range = s.Ranges + 2 * init.index;
-          exports[init.kernelNames[kernel]!]!(...args, c[range]!, c[range + 1]!);
+          const run = exports[init.kernelNames[kernel]!]!;
+          // chunks in turn from the shared counter, as thread-pool.ts's takeChunks (this function cannot import it)
+          const [n, chunk] = [c[s.Count]!, c[s.Chunk]!];
+          for (let j0 = Atomics.add(c, s.Next, chunk); j0 < n; j0 = Atomics.add(c, s.Next, chunk)) run(...args, j0, Math.min(n, j0 + chunk));
         } catch {
           Atomics.add(c, s.Failed, 1);
         }
