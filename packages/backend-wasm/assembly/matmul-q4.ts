@@ -65,23 +65,35 @@ export function repackWords4(w: usize, n: i32, blocks: i32, header: i32, payload
  * `xs`). `chains` is scratch of 16 · m bytes per thread.
  */
 export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, chains: usize, j0: i32, j1: i32): void {
-  let j = j0;
   const mine = threadScratch(chains, <usize>m << 4);
-  for (; j + 4 <= j1; j += 4) q4_0Group(xq, xd, xs, w, out, m, k, n, j, mine);
-  for (; j < j1; j++) for (let i = 0; i < m; i++) q4_0Single(xq, xd, xs, w, out, m, i, j, k, n, f16);
+  for (let i0 = 0; i0 < m; i0 += ROW_TILE) {
+    const rows = min(ROW_TILE, m - i0);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) q4_0Group(xq, xd, xs, w, out, m, i0, rows, k, n, j, mine);
+    for (; j < j1; j++) for (let i = i0; i < i0 + rows; i++) q4_0Single(xq, xd, xs, w, out, m, i, j, k, n, f16);
+  }
 }
 
 /**
- * Output columns j .. j+3 for every activation row: weight rows j .. j+3 lie
- * interleaved. Each block's nibbles are unpacked once for all m rows, whose
+ * Activation rows a kernel call runs each weight group against before the
+ * next group: their quants (32 · k bytes) stay in the core's cache while the
+ * thread's weight groups pass, instead of every group streaming all m rows
+ * in again from the shared cache (which two threads then contend for).
+ * A multiple of four, so Q4_K's groups of four rows stay whole.
+ */
+const ROW_TILE = 32;
+
+/**
+ * Output columns j .. j+3 for activation rows i0 .. i0+rows-1 (of m): weight
+ * rows j .. j+3 lie interleaved. Each block's nibbles are unpacked once for all the rows, whose
  * f32 chains wait side by side at `chains` (m × f32x4; kept in `out`, n
  * floats apart, every row would fall in the same few cache sets when n is a
  * power of two) and go to `out` at the end.
  */
-function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, j: i32, chains: usize): void {
+function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, i0: i32, rows: i32, k: i32, n: i32, j: i32, chains: usize): void {
   const blocks = k >> 5;
   const low = i8x16.splat(0x0f);
-  zeroStrip(chains, m, 16);
+  zeroStrip(chains, rows, 16);
   // a single activation row (decode) keeps its chain in a register
   let single = f32x4.splat(0);
   let wb = w + <usize>j * <usize>blocks * 18;
@@ -100,29 +112,29 @@ function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32
     const c5 = v128.and(i16x8.shr_u(p1, 4), low);
     const c6 = v128.and(i16x8.shr_u(p2, 4), low);
     const c7 = v128.and(i16x8.shr_u(p3, 4), low);
-    // block b of every activation row, side by side (block-major)
-    const unit = <usize>b * <usize>m;
+    // block b of every activation row, side by side (block-major); this call's rows from i0
+    const unit = <usize>b * <usize>m + <usize>i0;
     let xb = xq + (unit << 5);
     let at = unit << 2;
-    if (m == 1) {
+    if (rows == 1) {
       single = fma4(f32x4.convert_i32x4_s(q4_0Ints(xb, xs + at, c0, c1, c2, c3, c4, c5, c6, c7)), q4_0Scale(dw, xd + at), single);
       continue;
     }
     let o = chains;
     let i = 0;
     // two activation rows a step: fewer loop overheads around the shared weight vectors
-    for (; i + 2 <= m; i += 2) {
+    for (; i + 2 <= rows; i += 2) {
       chainStep(o, q4_0Ints(xb, xs + at, c0, c1, c2, c3, c4, c5, c6, c7), q4_0Scale(dw, xd + at));
       chainStep(o + 16, q4_0Ints(xb + 32, xs + at + 4, c0, c1, c2, c3, c4, c5, c6, c7), q4_0Scale(dw, xd + at + 4));
       xb += 64;
       at += 8;
       o += 32;
     }
-    if (i < m) chainStep(o, q4_0Ints(xb, xs + at, c0, c1, c2, c3, c4, c5, c6, c7), q4_0Scale(dw, xd + at));
+    if (i < rows) chainStep(o, q4_0Ints(xb, xs + at, c0, c1, c2, c3, c4, c5, c6, c7), q4_0Scale(dw, xd + at));
   }
-  const first = out + (<usize>j << 2);
-  if (m == 1) v128.store(first, single);
-  else for (let i = 0; i < m; i++) v128.store(first + <usize>i * (<usize>n << 2), v128.load(chains + (<usize>i << 4)));
+  const first = out + ((<usize>i0 * <usize>n + <usize>j) << 2);
+  if (rows == 1) v128.store(first, single);
+  else for (let i = 0; i < rows; i++) v128.store(first + <usize>i * (<usize>n << 2), v128.load(chains + (<usize>i << 4)));
 }
 
 /** One activation row's block products with four weight rows (quants at `xb`, block sum at `sum`): Σ (q - 8) · x in four i32 lanes. */
@@ -241,12 +253,16 @@ const PAIRED_2: v128 = i8x16(2, -128, 3, -128, 6, -128, 7, -128, 10, -128, 11, -
  */
 export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, f16: usize, chains: usize, j0: i32, j1: i32): void {
   const mine = threadScratch(chains, <usize>m << 5);
-  let j = j0;
-  for (; j + 4 <= j1; j += 4) {
-    if (m >= 4) q4KGroup(xq, xd, xs, w, out, m, k, n, j, mine);
-    else for (let i = 0; i < m; i++) q4KRow(xq, xd, xs, w, out, m, i, k, n, j);
+  for (let i0 = 0; i0 < m; i0 += ROW_TILE) {
+    // tiles start at multiples of four: rows past the last whole group of four of all m are a tile's last rows
+    const rows = min(ROW_TILE, m - i0);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      if (rows >= 4) q4KGroup(xq, xd, xs, w, out, m, i0, rows, k, n, j, mine);
+      else for (let i = i0; i < m; i++) q4KRow(xq, xd, xs, w, out, m, i, k, n, j);
+    }
+    for (; j < j1; j++) for (let i = i0; i < i0 + rows; i++) q4KSingle(xq, xd, xs, w, out, m, i, j, k, n, f16);
   }
-  for (; j < j1; j++) for (let i = 0; i < m; i++) q4KSingle(xq, xd, xs, w, out, m, i, j, k, n, f16);
 }
 
 /** The f32 d (low half) and dmin (high half) of four rows, from the block's vector 0 of f16 pairs. */
@@ -263,25 +279,26 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 }
 
 /**
- * Output columns j .. j+3 (weight rows j .. j+3, interleaved) for all m >= 4
- * activation rows. Each chunk's nibbles are unpacked once for all rows; the
+ * Output columns j .. j+3 (weight rows j .. j+3, interleaved) for activation
+ * rows i0 .. i0+rows-1 of m (rows >= 4, i0 a multiple of four). Each chunk's
+ * nibbles are unpacked once for all the rows; the
  * rows' two f32 chains wait side by side at `chains` (m × f32x4 for the
  * scales, then m × f32x4 for the mins) and go to `out` at the end.
  */
-function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, k: i32, n: i32, j: i32, chains: usize): void {
+function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, i0: i32, rows: i32, k: i32, n: i32, j: i32, chains: usize): void {
   const blocks = k >> 8;
-  const grouped = m - (m & 3);
-  const minChains = chains + (<usize>m << 4);
+  const grouped = rows - (rows & 3);
+  const minChains = chains + (<usize>rows << 4);
   const low = i8x16.splat(0x0f);
-  zeroStrip(chains, 2 * m, 16);
+  zeroStrip(chains, 2 * rows, 16);
   let wb = w + <usize>j * <usize>blocks * 144;
   for (let b = 0; b < blocks; b++, wb += 576) {
     const dm = v128.load(wb);
     const d = q4KScale(dm, false);
     const dmin = q4KScale(dm, true);
     q4KGroupScales(wb);
-    // block b of every activation row, side by side (block-major)
-    const unit = <usize>b * <usize>m;
+    // block b of every activation row, side by side (block-major); this call's rows from i0
+    const unit = <usize>b * <usize>m + <usize>i0;
     // the rows past the last group of four sum a whole block before their one step per chain
     let tail0 = i32x4.splat(0), tail1 = tail0, tail2 = tail0, tailMin0 = tail0, tailMin1 = tail0, tailMin2 = tail0;
     for (let c = 0; c < 4; c++) {
@@ -309,27 +326,27 @@ function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32,
       for (let i = 0; i < grouped; i++) {
         const dyi = f32x4.splat(load<f32>(dy));
         chainStep(o, q4KChunkInts(x, l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, scaleA, scaleB), f32x4.mul(d, dyi));
-        chainStep(o + (<usize>m << 4), q4KMinInts(paired, sums), f32x4.mul(dmin, dyi));
+        chainStep(o + (<usize>rows << 4), q4KMinInts(paired, sums), f32x4.mul(dmin, dyi));
         x += 256;
         sums += 64;
         dy += 4;
         o += 16;
       }
       // (the weight vectors are used again after the loop, which also keeps V8 from recomputing them inside it)
-      if (grouped < m) {
+      if (grouped < rows) {
         tail0 = i32x4.add(tail0, q4KChunkInts(x, l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, scaleA, scaleB));
         tailMin0 = i32x4.add(tailMin0, q4KMinInts(paired, sums));
       }
-      if (grouped + 1 < m) {
+      if (grouped + 1 < rows) {
         tail1 = i32x4.add(tail1, q4KChunkInts(x + 256, l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, scaleA, scaleB));
         tailMin1 = i32x4.add(tailMin1, q4KMinInts(paired, sums + 64));
       }
-      if (grouped + 2 < m) {
+      if (grouped + 2 < rows) {
         tail2 = i32x4.add(tail2, q4KChunkInts(x + 512, l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, scaleA, scaleB));
         tailMin2 = i32x4.add(tailMin2, q4KMinInts(paired, sums + 128));
       }
     }
-    for (let i = grouped; i < m; i++) {
+    for (let i = grouped; i < rows; i++) {
       const t = i - grouped;
       const dyi = f32x4.splat(load<f32>(xd + ((unit + <usize>i) << 2)));
       const at = <usize>i << 4;
@@ -337,8 +354,8 @@ function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32,
       chainStep(minChains + at, t == 0 ? tailMin0 : t == 1 ? tailMin1 : tailMin2, f32x4.mul(dmin, dyi));
     }
   }
-  const first = out + (<usize>j << 2);
-  for (let i = 0; i < m; i++) v128.store(first + <usize>i * (<usize>n << 2), f32x4.sub(v128.load(chains + (<usize>i << 4)), v128.load(minChains + (<usize>i << 4))));
+  const first = out + ((<usize>i0 * <usize>n + <usize>j) << 2);
+  for (let i = 0; i < rows; i++) v128.store(first + <usize>i * (<usize>n << 2), f32x4.sub(v128.load(chains + (<usize>i << 4)), v128.load(minChains + (<usize>i << 4))));
 }
 
 /**
