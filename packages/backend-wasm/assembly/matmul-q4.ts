@@ -13,18 +13,31 @@
 // every row's products in its own lanes (rowPairs32): no horizontal sums, and
 // each activation load serves four weight rows.
 //
-// Loop order: group of four weight rows, then block, then every activation
-// row. A block's nibbles are unpacked once for all m rows; each output's f32
-// chain waits in `out` (Q4_K's mins chain in `mins`) between blocks, so the
-// chains advance in llama.cpp's order while the unpacking is shared.
+// Loop order: a tile of activation rows (ROW_TILE), then a group of four
+// weight rows, then block, then every row of the tile. A block's nibbles are
+// unpacked once for all those rows; each output's f32 chain (Q4_K: two) waits
+// between blocks in this thread's scratch, so the chains advance in
+// llama.cpp's order while the unpacking is shared. Activations are
+// block-major (quantize.ts): block b of every row side by side.
+// docs/adr/0007-wasm-prefill-layout.md has the reasons.
 
 import { halfBitsToF32, loadF16x4 } from './half';
 import { threadScratch } from './thread';
 import { chainStep, dot16Unsigned, fma4, half, hsumI32, rowPairs32 } from './simd';
 
-/** Zeroes the four-column strip at `first` (one f32x4 per row) of `m` rows `rowBytes` apart. */
-@inline function zeroStrip(first: usize, m: i32, rowBytes: usize): void {
-  for (let i = 0; i < m; i++) v128.store(first + <usize>i * rowBytes, f32x4.splat(0));
+
+/**
+ * Activation rows a kernel call runs each weight group against before the
+ * next group: their quants (32 · k bytes) stay in the core's cache while the
+ * thread's weight groups pass, instead of every group streaming all m rows
+ * in again from the shared cache (which two threads then contend for).
+ * A multiple of four, so Q4_K's groups of four rows stay whole.
+ */
+const ROW_TILE = 32;
+
+/** Zeroes `count` vectors from `at`. */
+@inline function zeroVectors(at: usize, count: i32): void {
+  for (let i = 0; i < count; i++) v128.store(at + (<usize>i << 4), f32x4.splat(0));
 }
 
 /**
@@ -75,25 +88,16 @@ export function matmulQ4_0(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 }
 
 /**
- * Activation rows a kernel call runs each weight group against before the
- * next group: their quants (32 · k bytes) stay in the core's cache while the
- * thread's weight groups pass, instead of every group streaming all m rows
- * in again from the shared cache (which two threads then contend for).
- * A multiple of four, so Q4_K's groups of four rows stay whole.
- */
-const ROW_TILE = 32;
-
-/**
  * Output columns j .. j+3 for activation rows i0 .. i0+rows-1 (of m): weight
- * rows j .. j+3 lie interleaved. Each block's nibbles are unpacked once for all the rows, whose
- * f32 chains wait side by side at `chains` (m × f32x4; kept in `out`, n
- * floats apart, every row would fall in the same few cache sets when n is a
- * power of two) and go to `out` at the end.
+ * rows j .. j+3 lie interleaved. Each block's nibbles are unpacked once for
+ * all the rows, whose f32 chains wait side by side at `chains` (rows × f32x4;
+ * kept in `out`, n floats apart, every row would fall in the same few cache
+ * sets when n is a power of two) and go to `out` at the end.
  */
 function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, i0: i32, rows: i32, k: i32, n: i32, j: i32, chains: usize): void {
   const blocks = k >> 5;
   const low = i8x16.splat(0x0f);
-  zeroStrip(chains, rows, 16);
+  zeroVectors(chains, rows);
   // a single activation row (decode) keeps its chain in a register
   let single = f32x4.splat(0);
   let wb = w + <usize>j * <usize>blocks * 18;
@@ -201,13 +205,13 @@ let minsHigh: v128 = i32x4.splat(0);
   const a = v128.load(wb, 16);
   const b = v128.load(wb, 32);
   const c = v128.load(wb, 48);
-  const six = i8x16.splat(0x3f);
-  const four = i8x16.splat(0x0f);
-  const two = i8x16.splat(0x03);
-  scalesLow = v128.and(a, six);
-  minsLow = v128.and(b, six);
-  scalesHigh = v128.or(v128.and(c, four), i32x4.shl(v128.and(i32x4.shr_u(a, 6), two), 4));
-  minsHigh = v128.or(v128.and(i32x4.shr_u(c, 4), four), i32x4.shl(v128.and(i32x4.shr_u(b, 6), two), 4));
+  const bits6 = i8x16.splat(0x3f);
+  const bits4 = i8x16.splat(0x0f);
+  const bits2 = i8x16.splat(0x03);
+  scalesLow = v128.and(a, bits6);
+  minsLow = v128.and(b, bits6);
+  scalesHigh = v128.or(v128.and(c, bits4), i32x4.shl(v128.and(i32x4.shr_u(a, 6), bits2), 4));
+  minsHigh = v128.or(v128.and(i32x4.shr_u(c, 4), bits4), i32x4.shl(v128.and(i32x4.shr_u(b, 6), bits2), 4));
 }
 
 /** Swizzle masks: sub-block s's (mod 4) byte of each row, zero-extended to i16 and doubled — the multiplier of rowPairs32's lanes 2r, 2r+1. */
@@ -281,16 +285,16 @@ export function matmulQ4_K(xq: usize, xd: usize, xs: usize, w: usize, out: usize
 /**
  * Output columns j .. j+3 (weight rows j .. j+3, interleaved) for activation
  * rows i0 .. i0+rows-1 of m (rows >= 4, i0 a multiple of four). Each chunk's
- * nibbles are unpacked once for all the rows; the
- * rows' two f32 chains wait side by side at `chains` (m × f32x4 for the
- * scales, then m × f32x4 for the mins) and go to `out` at the end.
+ * nibbles are unpacked once for all the rows; their two f32 chains wait side
+ * by side at `chains` (rows × f32x4 for the scales, then rows × f32x4 for the
+ * mins) and go to `out` at the end.
  */
 function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32, i0: i32, rows: i32, k: i32, n: i32, j: i32, chains: usize): void {
   const blocks = k >> 8;
   const grouped = rows - (rows & 3);
   const minChains = chains + (<usize>rows << 4);
   const low = i8x16.splat(0x0f);
-  zeroStrip(chains, 2 * rows, 16);
+  zeroVectors(chains, 2 * rows);
   let wb = w + <usize>j * <usize>blocks * 144;
   for (let b = 0; b < blocks; b++, wb += 576) {
     const dm = v128.load(wb);
