@@ -112,10 +112,10 @@ function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32
     const c1 = v128.and(p1, low);
     const c2 = v128.and(p2, low);
     const c3 = v128.and(p3, low);
-    const c4 = v128.and(i16x8.shr_u(p0, 4), low);
-    const c5 = v128.and(i16x8.shr_u(p1, 4), low);
-    const c6 = v128.and(i16x8.shr_u(p2, 4), low);
-    const c7 = v128.and(i16x8.shr_u(p3, 4), low);
+    const c4 = nibbles(p0, true, low);
+    const c5 = nibbles(p1, true, low);
+    const c6 = nibbles(p2, true, low);
+    const c7 = nibbles(p3, true, low);
     // block b of every activation row, side by side (block-major); this call's rows from i0
     const unit = <usize>b * <usize>m + <usize>i0;
     let xb = xq + (unit << 5);
@@ -154,7 +154,7 @@ function q4_0Group(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32
 /** i32 lanes summing to Σ nibble · x over one Q4_0 block in GGUF's layout: nibble bytes `p`, activations at `xb`. */
 @inline function dotNibbles(p: v128, xb: usize): v128 {
   const low = i8x16.splat(0x0f);
-  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(v128.and(p, low), v128.load(xb)), dot16Unsigned(i8x16.shr_u(p, 4), v128.load(xb, 16))));
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.add(dot16Unsigned(v128.and(p, low), v128.load(xb)), dot16Unsigned(nibbles(p, true, low), v128.load(xb, 16))));
 }
 
 /** out[i, j] alone: the rows left over when n is not a multiple of four (in GGUF's layout). */
@@ -318,8 +318,8 @@ function q4KGroup(xq: usize, xd: usize, xs: usize, w: usize, out: usize, m: i32,
       // low nibbles: sub-block 2c; high: 2c + 1
       const l0 = v128.and(p0, low), l1 = v128.and(p1, low), l2 = v128.and(p2, low), l3 = v128.and(p3, low);
       const l4 = v128.and(p4, low), l5 = v128.and(p5, low), l6 = v128.and(p6, low), l7 = v128.and(p7, low);
-      const h0 = v128.and(i16x8.shr_u(p0, 4), low), h1 = v128.and(i16x8.shr_u(p1, 4), low), h2 = v128.and(i16x8.shr_u(p2, 4), low), h3 = v128.and(i16x8.shr_u(p3, 4), low);
-      const h4 = v128.and(i16x8.shr_u(p4, 4), low), h5 = v128.and(i16x8.shr_u(p5, 4), low), h6 = v128.and(i16x8.shr_u(p6, 4), low), h7 = v128.and(i16x8.shr_u(p7, 4), low);
+      const h0 = nibbles(p0, true, low), h1 = nibbles(p1, true, low), h2 = nibbles(p2, true, low), h3 = nibbles(p3, true, low);
+      const h4 = nibbles(p4, true, low), h5 = nibbles(p5, true, low), h6 = nibbles(p6, true, low), h7 = nibbles(p7, true, low);
       const scaleA = chunkScales(c, false);
       const scaleB = chunkScales(c, true);
       const paired = chunkMins(c);
