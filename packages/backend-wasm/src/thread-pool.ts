@@ -33,7 +33,12 @@ const CONTROL_BYTES = ARGS_AT + MAX_ARGS * 8;
 const CHUNKS_PER_THREAD = 4;
 /** Loads of the done counter before the caller sleeps: a few microseconds of spinning saves a futex round trip per matmul. */
 const SPINS = 20000;
-/** A worker silent this long is taken for dead, and the task fails instead of hanging. */
+/**
+ * A task in which no thread took a chunk or finished for this long has a dead
+ * worker (one killed by the runtime, say), and fails instead of hanging. It
+ * measures silence, not the task's length: a thread descheduled by a busy
+ * machine still makes progress within milliseconds, so a slow task never trips it.
+ */
 const STALL_MS = 60_000;
 
 /**
@@ -145,12 +150,17 @@ export class ThreadPool {
     const c = this.control;
     const workers = this.workers.length;
     let spins = 0;
+    let progress = -1;
     let since = 0;
     for (let done = Atomics.load(c, Slot.Done); done < workers; done = Atomics.load(c, Slot.Done)) {
       if (++spins < SPINS || !this.canBlock) continue;
-      since ||= performance.now();
       Atomics.wait(c, Slot.Done, done, 100);
-      if (performance.now() - since > STALL_MS) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `a wasm worker thread stopped responding (${workers - done} of ${workers} still busy after ${STALL_MS / 1000} s)`);
+      // chunks taken plus threads finished: it grows while any thread works
+      const now = Atomics.load(c, Slot.Next) + Atomics.load(c, Slot.Done);
+      if (now !== progress) [progress, since] = [now, performance.now()];
+      else if (performance.now() - since > STALL_MS) {
+        throw new LlamitaError('E_BACKEND_UNAVAILABLE', `a wasm worker thread stopped responding (${workers - done} of ${workers} still busy, no progress for ${STALL_MS / 1000} s)`);
+      }
     }
   }
 

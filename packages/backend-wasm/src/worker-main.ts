@@ -45,11 +45,14 @@ export function workerMain(onInit: (handler: (init: WorkerInit) => void) => void
         post(`cannot instantiate the kernels: ${(e as Error).message}`);
         return;
       }
-      post('ready');
       const c = new Int32Array(init.control, 0, init.argsAt / 4);
       const argv = new Float64Array(init.control, init.argsAt, init.maxArgs);
       const s = init.slots;
+      // Read before saying ready: the caller announces its first task as soon as every
+      // worker is ready, and a worker descheduled between `post` and this load would
+      // otherwise take that task's generation for one it had seen, and sleep through it.
       let seen = Atomics.load(c, s.Generation);
+      post('ready');
       for (;;) {
         // spin up to 2 ms (during a forward pass the next task comes within microseconds
         // and a futex wake-up costs more than that), then sleep until notified
