@@ -2,21 +2,26 @@ import {
   CONTRACT_VERSION,
   LlamitaError,
   byteSize,
+  checkGraph,
   numel,
-  validateOp,
   type Backend,
   type BackendFactory,
   type BackendInfo,
   type BufferHandle,
-  type DType,
+  type BufferSpec,
   type Graph,
   type Op,
-  type OpName,
+  type PreparedGraph,
+  type Support,
   type Tensor,
 } from '@llamita/core';
 import { activationTypeFor, dequantize } from '@llamita/tensor';
 import { matmulKQuant } from './kquant-dot.js';
 import * as k from './kernels.js';
+import { sampleRow } from './sample.js';
+
+/** The rounding of the reference kernels: llama.cpp's x86 orders (docs/adr/0006-llama-cpp-rounding.md). */
+export const LLAMA_CPP_X86_NUMERICS = { id: 'llama.cpp-x86', logProbTolerance: 1e-3 } as const;
 
 /**
  * The reference backend: ArrayBuffers on the host, every op in plain
@@ -24,19 +29,20 @@ import * as k from './kernels.js';
  */
 export class JsBackend implements Backend {
   /** @inheritDoc */
-  readonly info: BackendInfo = { name: 'js', contractVersion: CONTRACT_VERSION, description: 'plain TypeScript reference backend (f32, single thread)' };
+  readonly info: BackendInfo = { name: 'js', contractVersion: CONTRACT_VERSION, description: 'plain TypeScript reference backend (f32, single thread)', numerics: LLAMA_CPP_X86_NUMERICS };
   private readonly buffers = new Map<number, Uint8Array>();
   private nextId = 1;
   /** Set once the backend is disposed; later calls throw `E_DISPOSED`. */
   protected disposed = false;
 
-  /** Every op, with every weight dtype but i32. */
-  supportsOp(_op: OpName, weightDType: DType = 'f32'): boolean {
-    return weightDType !== 'i32';
+  /** Every op of the contract, with every weight dtype (validateOp refuses the rest). */
+  supports(_op: Op): Support {
+    return { ok: true };
   }
 
-  allocate(byteLength: number, label?: string): BufferHandle {
+  allocate(spec: BufferSpec): BufferHandle {
     this.checkAlive();
+    const { byteLength, label } = spec;
     if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
       throw new LlamitaError('E_INVALID_ARGUMENT', `cannot allocate ${byteLength} bytes${label ? ` for ${label}` : ''}`);
     }
@@ -54,10 +60,27 @@ export class JsBackend implements Backend {
     bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), byteOffset);
   }
 
-  run(graph: Graph): void {
+  /** Checks the graph once; each run executes its ops in order. */
+  prepare(graph: Graph): PreparedGraph {
     this.checkAlive();
-    for (const op of graph) validateOp(op);
-    for (const op of graph) this.execute(op);
+    checkGraph(this, graph);
+    const ops = [...graph];
+    let disposed = false;
+    return {
+      length: ops.length,
+      run: () => {
+        this.checkAlive();
+        if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
+        for (const op of ops) this.execute(op);
+      },
+      dispose: () => {
+        disposed = true;
+      },
+    };
+  }
+
+  run(graph: Graph): void {
+    this.prepare(graph).run();
   }
 
   async read(tensor: Tensor): Promise<Uint8Array> {
@@ -166,6 +189,12 @@ export class JsBackend implements Backend {
       case 'argmax': {
         const [m, n] = op.x.shape as [number, number];
         return k.argmax(this.f32(op.x), m, n, this.i32(op.out));
+      }
+      case 'sample': {
+        const [m, n] = op.logits.shape as [number, number];
+        const [logits, random, out] = [this.f32(op.logits), this.i32(op.random), this.i32(op.out)];
+        for (let i = 0; i < m; i++) out[i] = sampleRow(logits.subarray(i * n, (i + 1) * n), op, (random[i]! >>> 0) / 4294967296);
+        return;
       }
     }
   }

@@ -3,5 +3,6 @@
  * TypeScript f32 math. Written for clarity, not speed: the spec the fast backends are checked against.
  * @packageDocumentation
  */
-export { JsBackend, jsBackend } from './backend.js';
+export { JsBackend, jsBackend, LLAMA_CPP_X86_NUMERICS } from './backend.js';
+export { sampleRow, type SampleSettings } from './sample.js';
 export * as kernels from './kernels.js';

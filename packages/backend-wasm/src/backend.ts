@@ -1,10 +1,11 @@
-import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type DType, type Op, type RmsNormOp, type RopeOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
-import { JsBackend, type kernels as reference } from '@llamita/backend-js';
+import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type BufferSpec, type DType, type Op, type RmsNormOp, type RopeOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
+import { JsBackend, LLAMA_CPP_X86_NUMERICS, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32, ropeCosSin } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
 import { canBlockHere, hardwareThreads } from './threads.js';
+import { InterleavedWeights, isInterleaved, type InterleavedWeight } from './weight-layout.js';
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
@@ -36,25 +37,6 @@ export interface WasmBackendOptions {
    */
   readonly relaxedSimd?: boolean;
 }
-
-/** A weight the backend rewrote in place into its kernel's interleaved layout (see `repackWords4`). */
-interface PackedWeight {
-  readonly bufferId: number;
-  readonly address: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly dtype: 'q4_0' | 'q4_k';
-}
-
-/**
- * The interleaved layouts of the repacked types (assembly/matmul-q4.ts): per
- * group of four rows and block of `block` elements, the four `header`s
- * (Q4_0's scales), then the four `payload`s (the rest) interleaved by four-byte words.
- */
-const INTERLEAVED = {
-  q4_0: { block: 32, header: 2, payload: 16 },
-  q4_k: { block: 256, header: 0, payload: 144 },
-} as const;
 
 /**
  * What a matmul converts its activations to: llama.cpp's partner type of the
@@ -118,10 +100,8 @@ export class WasmBackend extends JsBackend {
   private packScratch: Region = { offset: 0, byteLength: 0 };
   private chains: Region = { offset: 0, byteLength: 0 };
   private ropeTables: Region = { offset: 0, byteLength: 0 };
-  /** Q4_0 and Q4_K weights in their kernels' interleaved layouts, by absolute address. */
-  private readonly packed = new Map<number, PackedWeight>();
-  /** Buffers holding any of them: `write` and `read` run every step, and most buffers hold none. */
-  private readonly packedBuffers = new Set<number>();
+  /** Q4_0 and Q4_K weight buffers, in their kernels' interleaved layout from allocation on. */
+  private readonly interleaved: InterleavedWeights;
   /** The positions and settings the RoPE tables were last computed for (q and k of every layer share them). */
   private ropeKey: { positions: Int32Array; theta: number; half: boolean; hd: number } | undefined;
 
@@ -137,10 +117,16 @@ export class WasmBackend extends JsBackend {
       name: 'wasm',
       contractVersion: CONTRACT_VERSION,
       description: `WebAssembly SIMD128 (${relaxed ? 'relaxed SIMD' : 'plain SIMD, no relaxed SIMD'}; ${threading})`,
+      // the kernels mirror the reference backend's roundings
+      numerics: LLAMA_CPP_X86_NUMERICS,
       // what is left of wasm32's 4 GiB after the f16 table and the kernels' own scratch (at most a few MiB for TinyLlama)
       memoryLimitBytes: MAX_PAGES * PAGE - RESERVED - 65536 * 4 - SCRATCH_ALLOWANCE,
     };
     this.top = RESERVED;
+    this.interleaved = new InterleavedWeights({
+      bytes: () => new Uint8Array(this.memory.buffer),
+      repack: (address, rows, w, unpack) => this.repack(address, rows, w, unpack),
+    });
     // every half-precision value as f32, so kernels decode block scales with one load
     this.f16Table = this.reserve(65536 * 4);
     const table = new Float32Array(this.memory.buffer, this.f16Table, 65536);
@@ -196,14 +182,22 @@ export class WasmBackend extends JsBackend {
     return offset;
   }
 
-  /** A new zero-filled buffer in wasm memory (16-byte aligned). */
-  override allocate(byteLength: number, label?: string): BufferHandle {
+  /**
+   * A new zero-filled buffer in wasm memory (16-byte aligned). Q4_0 and Q4_K
+   * weights (`usage: 'weights'` with a `[rows, cols]` shape) are kept in
+   * their kernels' interleaved layout from here on.
+   */
+  override allocate(spec: BufferSpec): BufferHandle {
     this.checkAlive();
+    const { byteLength, label } = spec;
     if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
       throw new LlamitaError('E_INVALID_ARGUMENT', `cannot allocate ${byteLength} bytes${label ? ` for ${label}` : ''}`);
     }
     const id = this.nextBufferId++;
-    this.regions.set(id, { offset: this.reserve(Math.max(4, byteLength)), byteLength });
+    const offset = this.reserve(Math.max(4, byteLength));
+    this.regions.set(id, { offset, byteLength });
+    const { usage, dtype, shape } = spec;
+    if (usage === 'weights' && dtype && isInterleaved(dtype) && shape?.length === 2 && byteSize(dtype, shape) === byteLength) this.interleaved.add(id, offset, dtype, shape);
     return { backend: 'wasm', id, byteLength };
   }
 
@@ -214,7 +208,7 @@ export class WasmBackend extends JsBackend {
   override release(buffer: BufferHandle): void {
     const region = this.regions.get(buffer.id);
     if (!region) return;
-    if (this.packedBuffers.delete(buffer.id)) for (const [address, p] of this.packed) if (p.bufferId === buffer.id) this.packed.delete(address);
+    this.interleaved.delete(buffer.id);
     this.regions.delete(buffer.id);
     if (region.offset + Math.max(4, region.byteLength) === this.top) {
       new Uint8Array(this.memory.buffer, region.offset, region.byteLength).fill(0);
@@ -225,23 +219,27 @@ export class WasmBackend extends JsBackend {
   /** Frees every buffer and stops the worker threads; later calls throw `E_DISPOSED`. */
   override dispose(): void {
     this.regions.clear();
-    this.packed.clear();
-    this.packedBuffers.clear();
+    this.interleaved.clear();
     this.pool?.dispose();
     this.disposed = true;
   }
 
-  /** Writes bytes in GGUF's layout (a weight the kernels repacked is put back first). */
+  /** Writes bytes in GGUF's layout (into an interleaved weight, by rewriting the groups of rows it touches). */
   override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
     this.converted = undefined;
-    this.unpackAll(buffer);
-    super.write(buffer, byteOffset, data);
+    if (!this.interleaved.has(buffer.id)) return super.write(buffer, byteOffset, data);
+    if (byteOffset < 0 || byteOffset + data.byteLength > buffer.byteLength) {
+      throw new LlamitaError('E_OUT_OF_BOUNDS', `writing ${data.byteLength} bytes at ${byteOffset} overflows a buffer of ${buffer.byteLength}`);
+    }
+    this.region(buffer);
+    this.interleaved.write(buffer.id, byteOffset, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
-  /** Returns the bytes in GGUF's layout, also for a weight the kernels repacked (it is put back first). */
+  /** Returns the bytes in GGUF's layout, also of an interleaved weight (a copy is rearranged; the buffer is not changed). */
   override read(tensor: Tensor): Promise<Uint8Array> {
-    this.unpackAll(tensor.buffer);
-    return super.read(tensor);
+    if (!this.interleaved.has(tensor.buffer.id)) return super.read(tensor);
+    this.region(tensor.buffer);
+    return Promise.resolve(this.interleaved.read(tensor.buffer.id, tensor.byteOffset, tensor.byteOffset + byteSize(tensor.dtype, tensor.shape)));
   }
 
   protected override storage(buffer: BufferHandle): Uint8Array {
@@ -287,6 +285,11 @@ export class WasmBackend extends JsBackend {
     const w = this.address(op.w.buffer, op.w.byteOffset);
     const out = this.address(op.out.buffer, op.out.byteOffset);
     if (op.w.dtype === 'f32') return this.dispatch('matmulF32', [x, w, out, m, k, n], n, m * k * n);
+    // Q4_0/Q4_K kernels read four weight rows at a time from the interleaved layout: a weight allocated as anything else runs the reference kernels
+    if (isInterleaved(op.w.dtype) && !this.interleaved.weightOf(op.w)) {
+      this.converted = undefined;
+      return super.execute(op);
+    }
     // each activation row is converted once, to the partner type llama.cpp uses for the weight type
     const input = this.convertInput(x, m, k, ACTIVATION[op.w.dtype]!);
     // a later matmul reading its own output as input must not reuse the conversion
@@ -303,8 +306,6 @@ export class WasmBackend extends JsBackend {
         return this.dispatch('matmulQ8_0', [qs, ds, w, out, m, k, n, f16], n, work);
       case 'q4_0':
       case 'q4_k':
-        // these kernels read four weight rows at a time from an interleaved layout
-        this.pack(op.w, w);
         // their f32 chains wait in a little scratch per thread (16 bytes per activation row and chain)
         return this.dispatch(op.w.dtype === 'q4_0' ? 'matmulQ4_0' : 'matmulQ4_K', [qs, ds, sums, w, out, m, k, n, f16, this.chainScratch(m * 32)], n, work);
       default:
@@ -431,59 +432,22 @@ export class WasmBackend extends JsBackend {
     this.dispatch('attentionF16', args, nKv, m * nHead * hd * span, 1);
   }
 
-  /** Rewrites a Q4_0 or Q4_K weight into the interleaved layout its kernel reads, once. */
-  private pack(weight: Tensor, address: number): void {
-    if (this.packed.has(address)) return;
-    const [rows, cols] = weight.shape as [number, number];
-    const p: PackedWeight = { bufferId: weight.buffer.id, address, rows, cols, dtype: weight.dtype as PackedWeight['dtype'] };
-    this.repack(p, false);
-    this.packed.set(address, p);
-    this.packedBuffers.add(p.bufferId);
-  }
-
-  /** Puts every repacked weight of `buffer` back into GGUF's layout. */
-  private unpackAll(buffer: BufferHandle): void {
-    if (!this.packedBuffers.delete(buffer.id)) return;
-    for (const [address, p] of this.packed) {
-      if (p.bufferId !== buffer.id) continue;
-      this.repack(p, true);
-      this.packed.delete(address);
-    }
-  }
-
-  private repack(p: PackedWeight, unpack: boolean): void {
-    const rowBytes = byteSize(p.dtype, [p.cols]);
+  /** Rewrites `rows` rows of `w` at `address` into (or, with `unpack`, out of) the interleaved layout, in place. */
+  private repack(address: number, rows: number, w: InterleavedWeight, unpack: boolean): void {
+    const rowBytes = byteSize(w.dtype, [w.cols]);
     if (this.packScratch.byteLength < 4 * rowBytes) this.packScratch = { offset: this.reserve(4 * rowBytes), byteLength: 4 * rowBytes };
-    const { block, header, payload } = INTERLEAVED[p.dtype];
-    this.kernels.repackWords4(p.address, p.rows, p.cols / block, header, payload, this.packScratch.offset, unpack ? 1 : 0);
+    const { block, header, payload } = InterleavedWeights.geometry(w.dtype);
+    this.kernels.repackWords4(address, rows, w.cols / block, header, payload, this.packScratch.offset, unpack ? 1 : 0);
   }
 
-  /** Row reader that also understands repacked weights (the embedding op reads them). */
+  /** Row reader that also understands interleaved weights (the embedding op reads them). */
   protected override rows(t: Tensor): reference.RowReader {
-    const p = this.packed.get(this.address(t.buffer, t.byteOffset));
-    if (!p) return super.rows(t);
-    const rowBytes = byteSize(p.dtype, [p.cols]);
-    const row = new Uint8Array(rowBytes);
+    const w = this.interleaved.weightOf(t);
+    if (!w) return super.rows(t);
+    const row = new Uint8Array(byteSize(w.dtype, [w.cols]));
     return (r, out) => {
-      const memory = new Uint8Array(this.memory.buffer);
-      const group = p.address + (r - (r % 4)) * rowBytes;
-      const lane = r % 4;
-      if (r >= p.rows - (p.rows % 4)) {
-        row.set(memory.subarray(p.address + r * rowBytes, p.address + (r + 1) * rowBytes));
-      } else {
-        // block b: the four rows' headers, then their payloads interleaved by four-byte words
-        const { block, header, payload } = INTERLEAVED[p.dtype];
-        const blockBytes = header + payload;
-        for (let b = 0; b < p.cols / block; b++) {
-          const packed = group + 4 * b * blockBytes;
-          row.set(memory.subarray(packed + lane * header, packed + (lane + 1) * header), b * blockBytes);
-          for (let v = 0; v < payload / 4; v++) {
-            const word = packed + 4 * header + (4 * v + lane) * 4;
-            row.set(memory.subarray(word, word + 4), b * blockBytes + header + 4 * v);
-          }
-        }
-      }
-      dequantize(p.dtype, row, 0, p.cols, out, 0);
+      this.interleaved.ggufRow(w, r, row);
+      dequantize(w.dtype, row, 0, w.cols, out, 0);
     };
   }
 

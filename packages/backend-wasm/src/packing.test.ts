@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { asF32, byteSize, tensorOn, type Backend, type DType, type Op, type Tensor } from '@llamita/core';
+import { allocateTensor, asF32, byteSize, type Backend, type BufferUsage, type DType, type Op, type Tensor } from '@llamita/core';
 import { JsBackend } from '@llamita/backend-js';
 import { Prng } from '@llamita/sampling';
 import { randomF32, randomWeight } from '@llamita/testkit';
 import { WasmBackend } from './backend.js';
 
-function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView): Tensor {
-  const buffer = backend.allocate(byteSize(dtype, shape));
-  if (data) backend.write(buffer, 0, data);
-  return tensorOn(buffer, dtype, shape);
+function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView, usage: BufferUsage = 'activations'): Tensor {
+  const t = allocateTensor(backend, usage, dtype, shape);
+  if (data) backend.write(t.buffer, 0, data);
+  return t;
 }
 
 // Q4_0 and Q4_K weights are rewritten in place into interleaved groups of four
@@ -20,7 +20,7 @@ describe.each(['q4_0', 'q4_k'] as const)('a %s weight repacked for the matmul ke
   const x = randomF32(rng, 2 * cols);
 
   async function embedAfterMatmul(backend: Backend): Promise<{ rows: Float32Array; product: Float32Array; bytes: Uint8Array }> {
-    const w = put(backend, dtype, [rows, cols], weight);
+    const w = put(backend, dtype, [rows, cols], weight, 'weights');
     const product = put(backend, 'f32', [2, rows]);
     const embedded = put(backend, 'f32', [4, cols]);
     const ops: Op[] = [
@@ -43,7 +43,7 @@ describe.each(['q4_0', 'q4_k'] as const)('a %s weight repacked for the matmul ke
 
   it('takes a write over a repacked weight in GGUF layout', async () => {
     const wasm = await WasmBackend.create({ threads: 1 });
-    const w = put(wasm, dtype, [rows, cols], weight);
+    const w = put(wasm, dtype, [rows, cols], weight, 'weights');
     const out = put(wasm, 'f32', [1, rows]);
     const xs = put(wasm, 'f32', [1, cols], x.subarray(0, cols));
     wasm.run([{ op: 'matmul', x: xs, w, out }]);

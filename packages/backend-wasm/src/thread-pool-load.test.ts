@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asF32, byteSize, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
+import { allocateTensor, asF32, type Backend, type BufferUsage, type DType, type Tensor } from '@llamita/core';
 import { Prng } from '@llamita/sampling';
 import { randomF32 } from '@llamita/testkit';
 import { WasmBackend } from './backend.js';
@@ -16,10 +16,10 @@ function loadEveryCore(): ChildProcess[] {
   );
 }
 
-function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView): Tensor {
-  const buffer = backend.allocate(byteSize(dtype, shape));
-  if (data) backend.write(buffer, 0, data);
-  return tensorOn(buffer, dtype, shape);
+function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView, usage: BufferUsage = 'activations'): Tensor {
+  const t = allocateTensor(backend, usage, dtype, shape);
+  if (data) backend.write(t.buffer, 0, data);
+  return t;
 }
 
 describe('the wasm thread pool on a loaded machine', () => {

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { asF32, byteSize, tensorOn, type Backend, type DType, type Op, type Tensor } from '@llamita/core';
+import { allocateTensor, asF32, type Backend, type BufferUsage, type DType, type Op, type Tensor } from '@llamita/core';
 import { JsBackend } from '@llamita/backend-js';
 import { Prng } from '@llamita/sampling';
 import { f32ToF16 } from '@llamita/tensor';
@@ -12,10 +12,10 @@ import { chunkOf, takeChunks } from './thread-pool.js';
 // Node 20 has relaxed SIMD behind this flag (what the CLI sets too); both kernel builds are tested
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView): Tensor {
-  const buffer = backend.allocate(byteSize(dtype, shape));
-  if (data) backend.write(buffer, 0, data);
-  return tensorOn(buffer, dtype, shape);
+function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView, usage: BufferUsage = 'activations'): Tensor {
+  const t = allocateTensor(backend, usage, dtype, shape);
+  if (data) backend.write(t.buffer, 0, data);
+  return t;
 }
 
 /** Runs `build`'s op on a backend and returns its f32 output. */
@@ -59,7 +59,7 @@ describe('wasm backend threads', () => {
   it.each(Object.keys(weights))('gives identical %s products with relaxed and plain SIMD kernels', async (dtype) => {
     const matmul = (b: Backend) => {
       const out = put(b, 'f32', [m, n]);
-      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype]), out } satisfies Op, out };
+      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype], 'weights'), out } satisfies Op, out };
     };
     const relaxed = await WasmBackend.create({ threads: 1, relaxedSimd: true });
     const plain = await WasmBackend.create({ threads: 1, relaxedSimd: false });
@@ -72,7 +72,7 @@ describe('wasm backend threads', () => {
   it.each(Object.keys(weights))('splits a %s matmul across 1, 2 and 3 threads with identical results', async (dtype) => {
     const matmul = (b: Backend) => {
       const out = put(b, 'f32', [m, n]);
-      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype]), out } satisfies Op, out };
+      return { op: { op: 'matmul', x: put(b, 'f32', [m, k], x), w: put(b, dtype as DType, [n, k], weights[dtype], 'weights'), out } satisfies Op, out };
     };
     const results: Float32Array[] = [];
     for (const threads of [1, 2, 3]) {
@@ -162,7 +162,7 @@ describe('wasm backend threads', () => {
     // fill the memory up to its current end, so the RoPE tables must grow it
     const memory = (backend as unknown as { memory: WebAssembly.Memory }).memory;
     const { op, out } = build(backend);
-    backend.allocate(memory.buffer.byteLength - backend.memoryBytes - 64);
+    backend.allocate({ byteLength: memory.buffer.byteLength - backend.memoryBytes - 64, usage: 'activations' });
     const pages = memory.buffer.byteLength;
     backend.run([op]);
     expect(memory.buffer.byteLength).toBeGreaterThan(pages);
@@ -198,7 +198,7 @@ describe('wasm Q4_0 and Q4_K kernels over row tiles', () => {
     const w = randomWeight(rng, dtype, n, k).bytes;
     const rowsOf = (from: number, to: number) => (b: Backend) => {
       const out = put(b, 'f32', [to - from, n]);
-      return { op: { op: 'matmul', x: put(b, 'f32', [to - from, k], x.subarray(from * k, to * k)), w: put(b, dtype, [n, k], w), out } satisfies Op, out };
+      return { op: { op: 'matmul', x: put(b, 'f32', [to - from, k], x.subarray(from * k, to * k)), w: put(b, dtype, [n, k], w, 'weights'), out } satisfies Op, out };
     };
     const backend = await WasmBackend.create({ threads: 2 });
     const whole = await runOn(backend, rowsOf(0, m));

@@ -2,16 +2,17 @@ import {
   CONTRACT_VERSION,
   LlamitaError,
   byteSize,
+  checkGraph,
   numel,
-  validateOp,
   type Backend,
   type BackendFactory,
   type BackendInfo,
   type BufferHandle,
-  type DType,
+  type BufferSpec,
   type Graph,
   type Op,
-  type OpName,
+  type PreparedGraph,
+  type Support,
   type Tensor,
 } from '@llamita/core';
 import { PipelineCache, type KernelName } from './pipelines.js';
@@ -32,14 +33,19 @@ export interface WebGpuBackendOptions {
   readonly powerPreference?: GPUPowerPreference;
 }
 
-/** One queued dispatch: kernel, params words, buffers in binding order, workgroup grid. */
+/** One planned dispatch: kernel, params words, buffers in binding order, workgroup grid. */
 interface Dispatch {
   readonly kernel: KernelName;
   readonly params: Uint32Array;
   readonly buffers: readonly GPUBuffer[];
   readonly groups: readonly [number, number, number];
-  /** When the output aliased an input: copy `bytes` from scratch to `dst` after the dispatch. */
-  readonly copyBack?: { readonly scratch: GPUBuffer; readonly dst: GPUBuffer; readonly dstOffset: number; readonly bytes: number };
+}
+
+/** A dispatch ready to record: its pipeline and bind group, made once when the graph is prepared. */
+interface RecordedDispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly groups: readonly [number, number, number];
 }
 
 const groupsFor = (count: number, z = 1): [number, number, number] => [Math.min(count, MAX_GROUPS), Math.ceil(count / MAX_GROUPS), z];
@@ -48,8 +54,13 @@ const groupsFor = (count: number, z = 1): [number, number, number] => [Math.min(
  * WebGPU backend. A graph becomes one command buffer (one compute pass per run,
  * all dispatches in it); `read` copies back only the tensor asked for.
  *
- * Contract v1 coverage so far: `matmul` with f32 weights and `add`. Everything
- * else answers `false` from {@link WebGpuBackend.supportsOp}.
+ * A prepared graph keeps its pipelines, one uniform buffer of params and its
+ * bind groups; each run records its dispatches into one compute pass. GPU
+ * errors of a run (validation, out of memory) and a lost device are thrown by
+ * the next {@link WebGpuBackend.read}.
+ *
+ * Coverage so far: `matmul` with f32 weights and `add`; {@link WebGpuBackend.supports}
+ * refuses everything else, naming it.
  */
 export class WebGpuBackend implements Backend {
   /** @inheritDoc */
@@ -58,20 +69,28 @@ export class WebGpuBackend implements Backend {
   private readonly pipelines: PipelineCache;
   private nextId = 1;
   private disposed = false;
-  private paramsBuffer: GPUBuffer | undefined;
+  /** Errors of submitted work not yet reported: the next read throws the first. */
+  private pendingErrors: Promise<GPUError | null>[] = [];
+  private lost: GPUDeviceLostInfo | undefined;
 
   /** Wraps a device; use {@link createWebGpuBackendFactory} to get one. */
   constructor(private readonly device: GPUDevice, description: string) {
-    this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description };
+    this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
     this.pipelines = new PipelineCache(device);
+    void device.lost.then((info) => {
+      this.lost = info;
+    });
   }
 
-  supportsOp(op: OpName, weightDType: DType = 'f32'): boolean {
-    return (op === 'matmul' && weightDType === 'f32') || op === 'add';
+  supports(op: Op): Support {
+    if (op.op === 'add') return { ok: true };
+    if (op.op === 'matmul') return op.w.dtype === 'f32' ? { ok: true } : { ok: false, reason: `no WGSL kernel for ${op.w.dtype} weights yet` };
+    return { ok: false, reason: `no WGSL kernel for ${op.op} yet` };
   }
 
-  allocate(byteLength: number, label?: string): BufferHandle {
+  allocate(spec: BufferSpec): BufferHandle {
     this.checkAlive();
+    const { byteLength, label } = spec;
     const max = this.device.limits.maxBufferSize;
     if (!Number.isSafeInteger(byteLength) || byteLength < 0 || byteLength > max) {
       throw new LlamitaError('E_INVALID_ARGUMENT', `cannot allocate ${byteLength} bytes${label ? ` for ${label}` : ''} (device limit ${max})`);
@@ -102,41 +121,71 @@ export class WebGpuBackend implements Backend {
     this.device.queue.writeBuffer(buffer, byteOffset, bytes as Uint8Array<ArrayBuffer>);
   }
 
-  run(graph: Graph): void {
+  /** Plans the dispatches once: their params in one uniform buffer, pipelines and bind groups made here. */
+  prepare(graph: Graph): PreparedGraph {
     this.checkAlive();
-    for (const op of graph) {
-      validateOp(op);
-      const weight = op.op === 'matmul' ? op.w.dtype : undefined;
-      if (!this.supportsOp(op.op, weight)) {
-        throw new LlamitaError('E_UNSUPPORTED_OP', `the webgpu backend does not run ${op.op}${weight ? ` with ${weight} weights` : ''} yet`, { op: op.op });
-      }
-    }
+    checkGraph(this, graph);
     const dispatches = graph.map((op) => this.plan(op)).filter((d): d is Dispatch => d !== undefined);
-    if (dispatches.length === 0) return;
-
-    const params = this.paramsFor(dispatches);
-    const encoder = this.device.createCommandEncoder({ label: 'llamita graph' });
-    let pass = encoder.beginComputePass();
-    dispatches.forEach((d, i) => {
+    const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
+    const recorded: RecordedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel);
       const entries: GPUBindGroupEntry[] = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-      entries.push({ binding: d.buffers.length, resource: { buffer: params, offset: i * PARAM_SLOT, size: d.params.byteLength } });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-      pass.dispatchWorkgroups(...d.groups);
-      if (d.copyBack) {
-        pass.end();
-        encoder.copyBufferToBuffer(d.copyBack.scratch, 0, d.copyBack.dst, d.copyBack.dstOffset, d.copyBack.bytes);
-        pass = encoder.beginComputePass();
-      }
+      entries.push({ binding: d.buffers.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: d.params.byteLength } });
+      return { pipeline, bindGroup: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
     });
+    let disposed = false;
+    return {
+      length: graph.length,
+      run: () => {
+        this.checkAlive();
+        if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
+        if (recorded.length) this.submit(recorded);
+      },
+      dispose: () => {
+        disposed = true;
+        params?.destroy();
+      },
+    };
+  }
+
+  run(graph: Graph): void {
+    const prepared = this.prepare(graph);
+    prepared.run();
+    // the params buffer is freed once the queue has read it
+    this.device.queue.onSubmittedWorkDone().then(() => prepared.dispose(), () => undefined);
+  }
+
+  /** Records the dispatches into one compute pass and submits it, catching its GPU errors for the next read. */
+  private submit(recorded: readonly RecordedDispatch[]): void {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const encoder = this.device.createCommandEncoder({ label: 'llamita graph' });
+    const pass = encoder.beginComputePass();
+    for (const d of recorded) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(...d.groups);
+    }
     pass.end();
     this.device.queue.submit([encoder.finish()]);
-    for (const d of dispatches) if (d.copyBack) this.device.queue.onSubmittedWorkDone().then(() => d.copyBack?.scratch.destroy(), () => undefined);
+    this.pendingErrors.push(this.device.popErrorScope(), this.device.popErrorScope());
+  }
+
+  /** Throws the first error of work submitted since the last read (or the device's loss), with a code. */
+  private async throwPendingErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    const errors = await Promise.all(pending.map((p) => p.catch((e: unknown) => ({ message: String(e) }) as GPUError)));
+    if (this.lost) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the WebGPU device was lost (${this.lost.reason}): ${this.lost.message}`, { reason: this.lost.reason });
+    const error = errors.find((e) => e !== null);
+    if (!error) return;
+    const outOfMemory = typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError;
+    throw new LlamitaError(outOfMemory ? 'E_OUT_OF_MEMORY' : 'E_INVALID_ARGUMENT', `WebGPU rejected queued work: ${error.message}`);
   }
 
   async read(tensor: Tensor): Promise<Uint8Array> {
     const buffer = this.gpuBuffer(tensor.buffer);
+    await this.throwPendingErrors();
     const bytes = byteSize(tensor.dtype, tensor.shape);
     // copyBufferToBuffer needs 4-byte aligned offsets and sizes: widen, then trim.
     const start = tensor.byteOffset & ~3;
@@ -161,7 +210,6 @@ export class WebGpuBackend implements Backend {
     if (this.disposed) return;
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
-    this.paramsBuffer?.destroy();
     this.device.destroy();
     this.disposed = true;
   }
@@ -183,51 +231,34 @@ export class WebGpuBackend implements Backend {
     return t.byteOffset / 4;
   }
 
-  /** An output buffer that does not alias any input, with the copy back when it had to be swapped. */
-  private outputFor(out: Tensor, inputs: readonly Tensor[]): { buffer: GPUBuffer; offset: number; copyBack?: Dispatch['copyBack'] } {
-    const dst = this.gpuBuffer(out.buffer);
-    if (!inputs.some((t) => t.buffer.id === out.buffer.id)) return { buffer: dst, offset: WebGpuBackend.words(out) };
-    const bytes = byteSize(out.dtype, out.shape);
-    const scratch = this.device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    return { buffer: scratch, offset: 0, copyBack: { scratch, dst, dstOffset: out.byteOffset, bytes } };
-  }
-
   private plan(op: Op): Dispatch | undefined {
     switch (op.op) {
       case 'matmul': {
         const [m, k] = op.x.shape as [number, number];
         const n = op.w.shape[0]!;
         if (m === 0 || n === 0) return undefined;
-        const out = this.outputFor(op.out, [op.x, op.w]);
-        const params = Uint32Array.of(m, k, n, WebGpuBackend.words(op.x), WebGpuBackend.words(op.w), out.offset);
-        const dispatch: Dispatch = { kernel: 'matmul_f32', params, buffers: [this.gpuBuffer(op.x.buffer), this.gpuBuffer(op.w.buffer), out.buffer], groups: groupsFor(n, m) };
-        return out.copyBack ? { ...dispatch, copyBack: out.copyBack } : dispatch;
+        const params = Uint32Array.of(m, k, n, WebGpuBackend.words(op.x), WebGpuBackend.words(op.w), WebGpuBackend.words(op.out));
+        return { kernel: 'matmul_f32', params, buffers: [this.gpuBuffer(op.x.buffer), this.gpuBuffer(op.w.buffer), this.gpuBuffer(op.out.buffer)], groups: groupsFor(n, m) };
       }
       case 'add': {
         const count = numel(op.a.shape);
         if (count === 0) return undefined;
-        const out = this.outputFor(op.out, [op.a, op.b]);
-        const params = Uint32Array.of(count, WebGpuBackend.words(op.a), WebGpuBackend.words(op.b), out.offset);
-        const dispatch: Dispatch = { kernel: 'add', params, buffers: [this.gpuBuffer(op.a.buffer), this.gpuBuffer(op.b.buffer), out.buffer], groups: groupsFor(Math.ceil(count / 256)) };
-        return out.copyBack ? { ...dispatch, copyBack: out.copyBack } : dispatch;
+        const params = Uint32Array.of(count, WebGpuBackend.words(op.a), WebGpuBackend.words(op.b), WebGpuBackend.words(op.out));
+        return { kernel: 'add', params, buffers: [this.gpuBuffer(op.a.buffer), this.gpuBuffer(op.b.buffer), this.gpuBuffer(op.out.buffer)], groups: groupsFor(Math.ceil(count / 256)) };
       }
       default:
         return undefined;
     }
   }
 
-  /** Writes every dispatch's params into 256-byte slots of one reused uniform buffer. */
+  /** A uniform buffer with every dispatch's params in 256-byte slots, written once. */
   private paramsFor(dispatches: readonly Dispatch[]): GPUBuffer {
     const size = dispatches.length * PARAM_SLOT;
-    if (!this.paramsBuffer || this.paramsBuffer.size < size) {
-      this.paramsBuffer?.destroy();
-      this.paramsBuffer = this.device.createBuffer({ label: 'llamita params', size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    }
+    const buffer = this.device.createBuffer({ label: 'llamita params', size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const words = new Uint32Array(size / 4);
     dispatches.forEach((d, i) => words.set(d.params, (i * PARAM_SLOT) / 4));
-    // Queue-ordered: earlier submissions read their params before this write lands.
-    this.device.queue.writeBuffer(this.paramsBuffer, 0, words);
-    return this.paramsBuffer;
+    this.device.queue.writeBuffer(buffer, 0, words);
+    return buffer;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 export { type DType, type DTypeInfo, DTYPE_INFO, ALL_DTYPES, WEIGHT_DTYPES, byteSize } from './dtype.js';
 export { type ErrorCode, type SerializedError, LlamitaError } from './errors.js';
-export { type BufferHandle, type Tensor, numel, tensorBytes, tensorOn, reshape, sliceRows } from './tensor.js';
+export { type BufferHandle, type Tensor, numel, tensorBytes, tensorOn, reshape, sliceRows, plannedTensor, allocateTensor, PLANNED_BUFFER_BACKEND } from './tensor.js';
 export {
   type Op,
   type OpName,
@@ -19,11 +19,25 @@ export {
   type AddOp,
   type CopyOp,
   type ArgmaxOp,
+  type SampleOp,
   OP_NAMES,
   CONTRACT_VERSION,
 } from './ops.js';
-export { type Backend, type BackendInfo, type BackendFactory, type ProbeResult, type ProbeOk, type ProbeRefusal } from './backend.js';
-export { validateOp } from './validate.js';
+export {
+  type Backend,
+  type BackendInfo,
+  type BackendNumerics,
+  type BackendFactory,
+  type BufferSpec,
+  type BufferUsage,
+  type PreparedGraph,
+  type Support,
+  type ProbeResult,
+  type ProbeOk,
+  type ProbeRefusal,
+} from './backend.js';
+export { validateOp, validateGraph, operandsOf, overlaps } from './validate.js';
+export { checkGraph, supportsGraph, describeOp } from './graph-check.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';
 export { ProfilingBackend, type OpTiming } from './profile.js';

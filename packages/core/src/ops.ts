@@ -17,19 +17,28 @@ export type Op =
   | SwigluOp
   | AddOp
   | CopyOp
-  | ArgmaxOp;
+  | ArgmaxOp
+  | SampleOp;
 
 /** Name of an op of the set. */
 export type OpName = Op['op'];
 
 /** Every op name, in a stable order. */
-export const OP_NAMES: readonly OpName[] = ['embedding', 'rms_norm', 'matmul', 'rope', 'attention', 'swiglu', 'add', 'copy', 'argmax'];
+export const OP_NAMES: readonly OpName[] = ['embedding', 'rms_norm', 'matmul', 'rope', 'attention', 'swiglu', 'add', 'copy', 'argmax', 'sample'];
 
-/** A graph: ops run in order; later ops see earlier ops' outputs. */
+/**
+ * A graph: ops run in order; later ops see earlier ops' outputs.
+ *
+ * Aliasing rule (contract v2): no op's output overlaps any of its inputs'
+ * bytes. Graphs that update a tensor (the residual stream) write into another
+ * tensor and alternate between the two. `validateGraph` refuses overlaps, so
+ * no backend needs a scratch copy to be safe (WebGPU forbids a buffer bound
+ * for reading and writing in one dispatch anyway).
+ */
 export type Graph = readonly Op[];
 
 /** Version of the op set and the Backend interface. */
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 /** `out[i, :] = table[ids[i], :]`, dequantized to f32. table `[vocab, dim]` (any weight dtype), ids i32 `[m]`, out f32 `[m, dim]`. */
 export interface EmbeddingOp {
@@ -131,11 +140,11 @@ export interface SwigluOp {
   readonly gate: Tensor;
   /** Up projection, f32 `[m, n]`. */
   readonly up: Tensor;
-  /** f32 `[m, n]` (may alias gate or up). */
+  /** f32 `[m, n]`. */
   readonly out: Tensor;
 }
 
-/** `out = a + b`, elementwise. a, b, out f32 of one shape (out may alias a or b). */
+/** `out = a + b`, elementwise. a, b, out f32 of one shape. */
 export interface AddOp {
   /** Op name. */
   readonly op: 'add';
@@ -143,7 +152,7 @@ export interface AddOp {
   readonly a: Tensor;
   /** Second addend. */
   readonly b: Tensor;
-  /** Sum (may alias a or b). */
+  /** Sum. */
   readonly out: Tensor;
 }
 
@@ -170,5 +179,33 @@ export interface ArgmaxOp {
   /** Values, f32 `[m, n]`. */
   readonly x: Tensor;
   /** Index of each row's maximum, i32 `[m]`. */
+  readonly out: Tensor;
+}
+
+/**
+ * Draws one token id per row from `logits` [m, n] f32, as `@llamita/sampling`'s
+ * chain does with these links and no others, in llama.cpp's order: top-k, top-p,
+ * min-p, temperature, then a draw from the softmax (temperature 0: the argmax,
+ * first on ties). `random` i32 `[m]` holds one 32-bit draw per row, read as
+ * unsigned: the uniform is `random[i] / 2^32` (what `Prng.next()` gives for
+ * `Prng.nextU32()`), so a GPU backend can sample and read back only the ids.
+ * out i32 `[m]`.
+ */
+export interface SampleOp {
+  /** Op name. */
+  readonly op: 'sample';
+  /** Logits, f32 `[m, n]`. */
+  readonly logits: Tensor;
+  /** One 32-bit draw per row, i32 `[m]` (read as unsigned). */
+  readonly random: Tensor;
+  /** Keep the k most likely tokens; 0 keeps all. */
+  readonly topK: number;
+  /** Keep the smallest prefix whose probability reaches topP; 1 keeps all. */
+  readonly topP: number;
+  /** Drop tokens below minP times the top probability; 0 keeps all. */
+  readonly minP: number;
+  /** Divides the logits before the draw; 0 picks the argmax. */
+  readonly temperature: number;
+  /** The drawn id of each row, i32 `[m]`. */
   readonly out: Tensor;
 }

@@ -1,6 +1,5 @@
-import type { Backend, BackendInfo } from './backend.js';
-import type { DType } from './dtype.js';
-import type { Graph, Op, OpName } from './ops.js';
+import type { Backend, BackendInfo, BufferSpec, PreparedGraph, Support } from './backend.js';
+import type { Graph, Op } from './ops.js';
 import type { BufferHandle, Tensor } from './tensor.js';
 
 /** Time spent in one kind of op: the op name, with the weight dtype and shape for matmul and embedding. */
@@ -49,28 +48,43 @@ export class ProfilingBackend implements Backend {
     this.timings.clear();
   }
 
-  supportsOp(op: OpName, weightDType?: DType): boolean {
-    return this.inner.supportsOp(op, weightDType);
+  supports(op: Op): Support {
+    return this.inner.supports(op);
   }
 
-  allocate(byteLength: number, label?: string): BufferHandle {
-    return this.inner.allocate(byteLength, label);
+  allocate(spec: BufferSpec): BufferHandle {
+    return this.inner.allocate(spec);
   }
 
   write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
     this.inner.write(buffer, byteOffset, data);
   }
 
+  /** Prepares each op as a graph of its own, so each can be timed. */
+  prepare(graph: Graph): PreparedGraph {
+    const steps = graph.map((op) => ({ key: keyOf(op), prepared: this.inner.prepare([op]) }));
+    return {
+      length: graph.length,
+      run: () => {
+        for (const { key, prepared } of steps) {
+          const start = performance.now();
+          prepared.run();
+          const t = this.timings.get(key) ?? { calls: 0, ms: 0 };
+          t.calls++;
+          t.ms += performance.now() - start;
+          this.timings.set(key, t);
+        }
+      },
+      dispose: () => {
+        for (const { prepared } of steps) prepared.dispose();
+      },
+    };
+  }
+
   run(graph: Graph): void {
-    for (const op of graph) {
-      const start = performance.now();
-      this.inner.run([op]);
-      const key = keyOf(op);
-      const t = this.timings.get(key) ?? { calls: 0, ms: 0 };
-      t.calls++;
-      t.ms += performance.now() - start;
-      this.timings.set(key, t);
-    }
+    const prepared = this.prepare(graph);
+    prepared.run();
+    prepared.dispose();
   }
 
   read(tensor: Tensor): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import type { Backend, BufferUsage } from './backend.js';
 import { byteSize, type DType } from './dtype.js';
 import { LlamitaError } from './errors.js';
 
@@ -85,4 +86,27 @@ export function sliceRows(t: Tensor, start: number, count: number): Tensor {
   const rowShape = t.shape.slice(1);
   const rowBytes = byteSize(t.dtype, rowShape);
   return tensorOn(t.buffer, t.dtype, [count, ...rowShape], t.byteOffset + start * rowBytes);
+}
+
+/** The buffer of a {@link plannedTensor}: it belongs to no backend and holds nothing. */
+export const PLANNED_BUFFER_BACKEND = 'planned';
+
+/**
+ * A tensor with a dtype and shape but no storage, for asking
+ * {@link Backend.supports} about a graph before anything is allocated.
+ * Backends refuse to run it.
+ */
+export function plannedTensor(dtype: DType, shape: readonly number[]): Tensor {
+  return tensorOn({ backend: PLANNED_BUFFER_BACKEND, id: 0, byteLength: byteSize(dtype, shape) }, dtype, shape);
+}
+
+/**
+ * Allocates a buffer for one tensor of `dtype` and `shape` on `backend` and
+ * returns the tensor (for weights the backend learns dtype and shape, and may
+ * choose their layout).
+ */
+export function allocateTensor(backend: Backend, usage: BufferUsage, dtype: DType, shape: readonly number[], label?: string): Tensor {
+  const byteLength = byteSize(dtype, shape);
+  const buffer = backend.allocate({ byteLength, usage, dtype, shape, ...(label !== undefined && { label }) });
+  return tensorOn(buffer, dtype, shape);
 }

@@ -1,4 +1,4 @@
-import { DTYPE_INFO, type DType } from './dtype.js';
+import { DTYPE_INFO, byteSize, type DType } from './dtype.js';
 import { LlamitaError } from './errors.js';
 import type { Op } from './ops.js';
 import type { Tensor } from './tensor.js';
@@ -125,5 +125,66 @@ export function validateOp(op: Op): void {
       expectShape(op, 'out', op.out, [op.x.shape[0]!]);
       return;
     }
+    case 'sample': {
+      expectDType(op, 'logits', op.logits, 'f32');
+      expectRank(op, 'logits', op.logits, 2);
+      if (op.logits.shape[1] === 0) fail(op, 'logits rows are empty');
+      expectDType(op, 'random', op.random, 'i32');
+      expectShape(op, 'random', op.random, [op.logits.shape[0]!]);
+      expectDType(op, 'out', op.out, 'i32');
+      expectShape(op, 'out', op.out, [op.logits.shape[0]!]);
+      const settings = { topK: op.topK >= 0 && Number.isInteger(op.topK), topP: op.topP >= 0 && op.topP <= 1, minP: op.minP >= 0 && op.minP <= 1, temperature: op.temperature >= 0 };
+      for (const [name, ok] of Object.entries(settings)) if (!ok) throw new LlamitaError('E_INVALID_ARGUMENT', `sample: ${name} is out of range, got ${op[name as keyof typeof settings]}`, { op: op.op });
+      return;
+    }
   }
+}
+
+/** The tensors an op reads, and the one it writes. */
+export function operandsOf(op: Op): { readonly inputs: readonly Tensor[]; readonly output: Tensor } {
+  switch (op.op) {
+    case 'embedding':
+      return { inputs: [op.table, op.ids], output: op.out };
+    case 'rms_norm':
+      return { inputs: [op.x, op.weight], output: op.out };
+    case 'matmul':
+      return { inputs: [op.x, op.w], output: op.out };
+    case 'rope':
+      return { inputs: [op.x, op.positions], output: op.out };
+    case 'attention':
+      return { inputs: [op.q, op.k, op.v, op.positions], output: op.out };
+    case 'swiglu':
+      return { inputs: [op.gate, op.up], output: op.out };
+    case 'add':
+      return { inputs: [op.a, op.b], output: op.out };
+    case 'copy':
+      return { inputs: op.rows ? [op.src, op.rows] : [op.src], output: op.dst };
+    case 'argmax':
+      return { inputs: [op.x], output: op.out };
+    case 'sample':
+      return { inputs: [op.logits, op.random], output: op.out };
+  }
+}
+
+/** Whether two tensors share any byte of one buffer. */
+export function overlaps(a: Tensor, b: Tensor): boolean {
+  if (a.buffer.backend !== b.buffer.backend || a.buffer.id !== b.buffer.id) return false;
+  return a.byteOffset < b.byteOffset + byteSize(b.dtype, b.shape) && b.byteOffset < a.byteOffset + byteSize(a.dtype, a.shape);
+}
+
+/**
+ * Checks every op of a graph ({@link validateOp}) and the aliasing rule of
+ * contract v2: an op's output shares no byte with its inputs.
+ * @throws {@link LlamitaError} `E_SHAPE`/`E_DTYPE` from validateOp; `E_INVALID_ARGUMENT` naming the op and operand that alias.
+ */
+export function validateGraph(graph: readonly Op[]): void {
+  graph.forEach((op, index) => {
+    validateOp(op);
+    const { inputs, output } = operandsOf(op);
+    for (const input of inputs) {
+      if (overlaps(input, output)) {
+        throw new LlamitaError('E_INVALID_ARGUMENT', `${op.op} (op ${index} of the graph): its output ${fmt(output)} overlaps an input ${fmt(input)}; contract v2 forbids aliasing (write to another tensor)`, { op: op.op, index });
+      }
+    }
+  });
 }

@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
   DTYPE_INFO,
   WEIGHT_DTYPES,
+  allocateTensor,
   asF32,
   asI32,
-  byteSize,
-  tensorOn,
+  plannedTensor,
   type Backend,
   type BackendFactory,
+  type BufferUsage,
   type DType,
   type Op,
   type OpName,
   type Tensor,
 } from '@llamita/core';
-import { Prng } from '@llamita/sampling';
+import { Prng, SamplerChain } from '@llamita/sampling';
 import { activationTypeFor, f16ToF32, f32ToF16, roundTripActivation } from '@llamita/tensor';
 import { compare, F16_ACCUMULATION_TOLERANCE, F32_TOLERANCE, type Tolerance } from './compare.js';
 import { randomF32, randomWeight } from './random.js';
@@ -30,10 +31,13 @@ export interface ConformanceOptions {
 /** A tiny harness bound to one backend: put inputs, run one op, read f32 output. */
 class Harness {
   constructor(readonly backend: Backend) {}
-  put(dtype: DType, shape: number[], data: ArrayBufferView): Tensor {
-    const buf = this.backend.allocate(Math.max(byteSize(dtype, shape), 4));
-    if (data.byteLength > 0) this.backend.write(buf, 0, data);
-    return tensorOn(buf, dtype, shape);
+  put(dtype: DType, shape: number[], data: ArrayBufferView, usage: BufferUsage = 'activations'): Tensor {
+    const t = allocateTensor(this.backend, usage, dtype, shape);
+    if (data.byteLength > 0) this.backend.write(t.buffer, 0, data);
+    return t;
+  }
+  weight(dtype: DType, shape: number[], data: ArrayBufferView): Tensor {
+    return this.put(dtype, shape, data, 'weights');
   }
   f32(shape: number[], data: Float32Array): Tensor {
     return this.put('f32', shape, data);
@@ -47,6 +51,34 @@ class Harness {
   async runF32(op: Op, out: Tensor): Promise<Float32Array> {
     this.backend.run([op]);
     return asF32(await this.backend.read(out));
+  }
+}
+
+/** A small op of kind `name` on planned tensors, with `dtype` as its weight (matmul, embedding) or cache (attention, copy) type: what `supports` is asked about. */
+function representative(name: OpName, dtype: DType): Op {
+  const p = plannedTensor;
+  const k = DTYPE_INFO[dtype].blockSize;
+  switch (name) {
+    case 'embedding':
+      return { op: name, table: p(dtype, [2, k]), ids: p('i32', [1]), out: p('f32', [1, k]) };
+    case 'rms_norm':
+      return { op: name, x: p('f32', [1, 4]), weight: p('f32', [4]), eps: 1e-5, out: p('f32', [1, 4]) };
+    case 'matmul':
+      return { op: name, x: p('f32', [1, k]), w: p(dtype, [2, k]), out: p('f32', [1, 2]) };
+    case 'rope':
+      return { op: name, x: p('f32', [1, 1, 4]), positions: p('i32', [1]), theta: 10000, mode: 'adjacent', out: p('f32', [1, 1, 4]) };
+    case 'attention':
+      return { op: name, q: p('f32', [1, 1, 4]), k: p(dtype, [2, 1, 4]), v: p(dtype, [2, 1, 4]), positions: p('i32', [1]), scale: 0.5, out: p('f32', [1, 4]) };
+    case 'swiglu':
+      return { op: name, gate: p('f32', [1, 4]), up: p('f32', [1, 4]), out: p('f32', [1, 4]) };
+    case 'add':
+      return { op: name, a: p('f32', [4]), b: p('f32', [4]), out: p('f32', [4]) };
+    case 'copy':
+      return { op: name, src: p('f32', [1, 4]), dst: p(dtype, [2, 4]), rows: p('i32', [1]) };
+    case 'argmax':
+      return { op: name, x: p('f32', [1, 4]), out: p('i32', [1]) };
+    case 'sample':
+      return { op: name, logits: p('f32', [1, 4]), random: p('i32', [1]), topK: 2, topP: 0.9, minP: 0.05, temperature: 0.8, out: p('i32', [1]) };
   }
 }
 
@@ -72,7 +104,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
     }
     const backend = await factory.create();
     const h = new Harness(backend);
-    const cases = (op: OpName, dtype: DType = 'f32') => (backend.supportsOp(op, dtype) ? it : it.skip);
+    const cases = (op: OpName, dtype: DType = 'f32') => (backend.supports(representative(op, dtype)).ok ? it : it.skip);
 
     describe.each([
       [1, 1, 1],
@@ -86,7 +118,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const x = randomF32(rng, m * k);
         const w = randomF32(rng, n * k);
         const out = h.out('f32', [m, n]);
-        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.f32([n, k], w), out }, out);
+        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.weight('f32', [n, k], w), out }, out);
         expectClose(got, refMatmul(x, w, m, k, n), tol);
       });
     });
@@ -102,7 +134,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const xq = new Float32Array(x);
         for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
         const out = h.out('f32', [m, n]);
-        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.put(dtype, [n, k], w.bytes), out }, out);
+        const got = await h.runF32({ op: 'matmul', x: h.f32([m, k], x), w: h.weight(dtype, [n, k], w.bytes), out }, out);
         expectClose(got, refMatmul(xq, w.values, m, k, n), tol);
       });
     });
@@ -124,13 +156,23 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
-    cases('add')('add may write in place (out aliases a), as residual connections do', async () => {
-      const rng = new Prng(seed);
-      const a = randomF32(rng, 37);
-      const b = randomF32(rng, 37);
-      const at = h.f32([37], a);
-      const got = await h.runF32({ op: 'add', a: at, b: h.f32([37], b), out: at }, at);
-      expectClose(got, Float64Array.from(a, (v, i) => v + b[i]!), tol);
+    it('refuses an op whose output overlaps an input (contract v2 forbids aliasing)', () => {
+      const a = h.f32([37], new Float32Array(37));
+      expect(() => backend.run([{ op: 'add', a, b: h.f32([37], new Float32Array(37)), out: a }])).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/overlaps an input/) }));
+    });
+
+    cases('add')('replays a prepared graph with new inputs written between runs', async () => {
+      const rng = new Prng(seed + 3);
+      const [a, b, c] = [randomF32(rng, 64), randomF32(rng, 64), randomF32(rng, 64)];
+      const [at, bt, out] = [h.f32([64], a), h.f32([64], b), h.out('f32', [64])];
+      const prepared = backend.prepare([{ op: 'add', a: at, b: bt, out }]);
+      prepared.run();
+      expectClose(asF32(await backend.read(out)), Float64Array.from(a, (v, i) => v + b[i]!), tol);
+      backend.write(bt.buffer, 0, c);
+      prepared.run();
+      expectClose(asF32(await backend.read(out)), Float64Array.from(a, (v, i) => v + c[i]!), tol);
+      prepared.dispose();
+      expect(() => prepared.run()).toThrow(expect.objectContaining({ code: 'E_DISPOSED' }));
     });
 
     describe.each([[1, 1], [3, 67], [2, 2048]])('rms_norm %ix%i', (m, n) => {
@@ -229,7 +271,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const w = randomWeight(rng, dtype, 11, dim);
         const ids = Int32Array.from([10, 0, 3, 3]);
         const out = h.out('f32', [ids.length, dim]);
-        const got = await h.runF32({ op: 'embedding', table: h.put(dtype, [11, dim], w.bytes), ids: h.i32(ids), out }, out);
+        const got = await h.runF32({ op: 'embedding', table: h.weight(dtype, [11, dim], w.bytes), ids: h.i32(ids), out }, out);
         const want = Float64Array.from({ length: ids.length * dim }, (_, i) => w.values[ids[Math.floor(i / dim)]! * dim + (i % dim)]!);
         expectClose(got, want, tol);
       });
@@ -250,6 +292,29 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       const out = h.out('i32', [3]);
       backend.run([{ op: 'argmax', x: h.f32([3, 4], x), out }]);
       expect([...asI32(await backend.read(out))]).toEqual([1, 1, 0]);
+    });
+
+    describe.each([
+      [0, 0, 0, 0.8],
+      [40, 0.95, 0.05, 0.8],
+      [5, 1, 0, 1.5],
+      [0, 0.5, 0.1, 0.3],
+      [1, 1, 0, 1],
+    ])('sample with top-k %i, top-p %f, min-p %f, temperature %f', (topK, topP, minP, temperature) => {
+      cases('sample')("draws the ids @llamita/sampling's chain draws for the same seed", async () => {
+        const [rows, vocab] = [24, 301];
+        const rng = new Prng(seed + topK);
+        const logits = randomF32(rng, rows * vocab, 4);
+        const options = { topK, topP, minP, temperature, seed: 77 };
+        const draws = new Prng(77);
+        const random = Int32Array.from({ length: rows }, () => draws.nextU32() | 0);
+        const out = h.out('i32', [rows]);
+        backend.run([{ op: 'sample', logits: h.f32([rows, vocab], logits), random: h.i32(random), topK, topP, minP, temperature, out }]);
+        // the chain draws once per token from its seeded generator, in row order, as the draws above
+        const chain = new SamplerChain(options);
+        const want = Array.from({ length: rows }, (_, i) => chain.sample(logits.subarray(i * vocab, (i + 1) * vocab)));
+        expect([...asI32(await backend.read(out))]).toEqual(want);
+      });
     });
 
     it('rejects misshapen graphs with a typed error before running', () => {

@@ -1,5 +1,6 @@
 import { reshape, sliceRows, type Op, type Tensor } from '@llamita/core';
 import type { LlamaConfig } from './config.js';
+import type { LayerCache } from './kv-cache.js';
 import type { LlamaWeights } from './weights.js';
 
 /** The per-step activations of a batch of `m` tokens (all f32 unless noted). */
@@ -8,8 +9,10 @@ export interface Activations {
   readonly ids: Tensor;
   /** i32 [m] */
   readonly positions: Tensor;
-  /** [m, dim] residual stream */
+  /** [m, dim] residual stream (between layers, and after each block's feed-forward) */
   readonly x: Tensor;
+  /** [m, dim] residual stream after a block's attention (no op writes its own input) */
+  readonly xMid: Tensor;
   /** [m, dim] normed input of a sub-block */
   readonly h: Tensor;
   /** [m, nHeads*hd] */
@@ -30,18 +33,12 @@ export interface Activations {
   readonly gate: Tensor;
   /** [m, ffnDim] */
   readonly up: Tensor;
+  /** [m, ffnDim] silu(gate) * up */
+  readonly act: Tensor;
   /** [l, vocab], l = m or 1 */
   readonly logits: Tensor;
   /** i32 [l] argmax of each logits row */
   readonly next: Tensor;
-}
-
-/** One layer's KV cache: key and value rows for every position. */
-export interface LayerCache {
-  /** [ctx, nKv, hd] */
-  readonly k: Tensor;
-  /** [ctx, nKv, hd] */
-  readonly v: Tensor;
 }
 
 /**
@@ -74,15 +71,15 @@ export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly La
     // causal grouped-query attention over the cache, then the output projection
     g.push({ op: 'attention', q: reshape(a.qRot, [m, c.nHeads, hd]), k: kCache, v: vCache, positions: a.positions, scale: 1 / Math.sqrt(hd), out: a.att });
     g.push({ op: 'matmul', x: a.att, w: layer.wo, out: a.proj });
-    // residual
-    g.push({ op: 'add', a: a.x, b: a.proj, out: a.x });
-    // feed-forward: x += W_down · (silu(h·W_gate) * (h·W_up)), h = rmsnorm(x)
-    g.push({ op: 'rms_norm', x: a.x, weight: layer.ffnNorm, eps: c.normEps, out: a.h });
+    // residual: xMid = x + attention
+    g.push({ op: 'add', a: a.x, b: a.proj, out: a.xMid });
+    // feed-forward: x = xMid + W_down · (silu(h·W_gate) * (h·W_up)), h = rmsnorm(xMid)
+    g.push({ op: 'rms_norm', x: a.xMid, weight: layer.ffnNorm, eps: c.normEps, out: a.h });
     g.push({ op: 'matmul', x: a.h, w: layer.wGate, out: a.gate });
     g.push({ op: 'matmul', x: a.h, w: layer.wUp, out: a.up });
-    g.push({ op: 'swiglu', gate: a.gate, up: a.up, out: a.gate });
-    g.push({ op: 'matmul', x: a.gate, w: layer.wDown, out: a.proj });
-    g.push({ op: 'add', a: a.x, b: a.proj, out: a.x });
+    g.push({ op: 'swiglu', gate: a.gate, up: a.up, out: a.act });
+    g.push({ op: 'matmul', x: a.act, w: layer.wDown, out: a.proj });
+    g.push({ op: 'add', a: a.xMid, b: a.proj, out: a.x });
   });
 
   // final norm, then the classifier on the rows we need

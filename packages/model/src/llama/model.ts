@@ -1,9 +1,11 @@
-import { LlamitaError, asF32, asI32, byteSize, tensorBytes, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
+import { LlamitaError, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
 import { readTensorData, type GgufFile } from '../gguf/reader.js';
+import { ActivationScratch, activationBytes, plannedActivations } from './activations.js';
 import { llamaConfigFromGguf, type LlamaConfig } from './config.js';
+import { llamaForward, type Activations } from './forward.js';
+import { KvCache, type KvType } from './kv-cache.js';
 import type { TensorSource } from './tensor-source.js';
-import { llamaForward, type Activations, type LayerCache } from './forward.js';
-import { loadLlamaWeights, plannedWeightBytes, type LlamaWeights, type LoadProgress } from './weights.js';
+import { loadLlamaWeights, plannedWeightBytes, plannedWeights, releaseWeights, type LlamaWeights, type LoadProgress } from './weights.js';
 
 /** Options of {@link LlamaModel.fromGguf}. */
 export interface LlamaLoadOptions {
@@ -15,7 +17,7 @@ export interface LlamaLoadOptions {
    * Element type of the KV cache (default `f16`, as llama.cpp: half the memory,
    * and attention then rounds as llama.cpp's flash attention does).
    */
-  readonly kvType?: 'f16' | 'f32';
+  readonly kvType?: KvType;
   /**
    * Re-encode float (f32/f16/bf16) weight matrices to this type while loading,
    * e.g. `q8_0` for a bf16 Hugging Face checkpoint. Already-quantized tensors are kept.
@@ -28,22 +30,33 @@ export interface LlamaLoadOptions {
 /** What to read back after {@link LlamaModel.evaluate}. */
 export type LogitsMode = 'last' | 'all';
 
+/** Prepared graphs kept per model (one per batch size and logits mode); the decode step's stays, others come and go. */
+const PREPARED_GRAPHS = 8;
+
+/** Everything a model keeps on its backend. */
+interface Placement {
+  readonly backend: Backend;
+  readonly weights: LlamaWeights;
+  readonly kv: KvCache;
+  readonly scratch: ActivationScratch;
+}
+
 /**
  * A Llama model on a backend, with its KV cache. Tokens are evaluated in
- * order: prefill a prompt in batches, then decode one token at a time.
+ * order: prefill a prompt in batches, then decode one token at a time. Each
+ * batch shape's forward graph is prepared once and replayed (token ids and
+ * positions are its input tensors). {@link LlamaModel.moveTo} carries the
+ * model and its cache to another backend mid-sequence.
  */
 export class LlamaModel {
-  /** Tokens already in the KV cache. */
-  private past = 0;
-  private readonly scratch = new Map<string, Activations>();
+  private readonly prepared = new Map<string, PreparedGraph>();
 
   private constructor(
     /** Model hyperparameters. */
     readonly config: LlamaConfig,
-    /** The backend holding weights and cache. */
-    readonly backend: Backend,
-    private readonly weights: LlamaWeights,
-    private readonly cache: readonly LayerCache[],
+    private placement: Placement,
+    private readonly source: TensorSource,
+    private readonly options: LlamaLoadOptions,
     /** KV cache capacity in tokens. */
     readonly contextSize: number,
     private readonly batchSize: number,
@@ -54,42 +67,67 @@ export class LlamaModel {
     return LlamaModel.load(ggufTensorSource(file), llamaConfigFromGguf(file), backend, options);
   }
 
-  /** Loads a Llama from any tensor source (GGUF, safetensors) with its config, and allocates its KV cache. */
+  /**
+   * Loads a Llama from any tensor source (GGUF, safetensors) with its config,
+   * and allocates its KV cache. Before a byte is uploaded it checks that the
+   * backend runs every op of the forward pass and that the model fits.
+   * `source` must stay readable while the model lives: {@link LlamaModel.moveTo} reads it again.
+   * @throws LlamitaError `E_UNSUPPORTED_OP` naming the op the backend cannot run; `E_OUT_OF_MEMORY`; `E_UNSUPPORTED_MODEL`.
+   */
   static async load(source: TensorSource, config: LlamaConfig, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
     const contextSize = options.contextSize ?? Math.min(config.contextLength, 4096);
     if (!Number.isSafeInteger(contextSize) || contextSize < 1) throw new LlamitaError('E_INVALID_ARGUMENT', `context size must be a positive integer, got ${contextSize}`);
-    for (const dtype of new Set([...source.entries.values()].map((t) => t.dtype).concat(options.quantize ?? []))) {
-      if (!backend.supportsOp('matmul', dtype)) throw new LlamitaError('E_UNSUPPORTED_OP', `the ${backend.info.name} backend cannot run ${dtype} weights`);
-    }
-    const kvType = options.kvType ?? 'f16';
-    const kvShape = [contextSize, config.nKvHeads, config.headDim];
-    const batchSize = options.batchSize ?? 512;
-    checkFits(backend, {
-      weights: plannedWeightBytes(source, config, options.quantize),
-      kvCache: 2 * config.nLayers * byteSize(kvType, kvShape),
-      activations: activationBytes(config, Math.min(batchSize, contextSize)),
-    });
-    const weights = await loadLlamaWeights(source, config, backend, options.onProgress, options.quantize);
-    const cache = Array.from({ length: config.nLayers }, (_, l) => ({
-      k: tensorOn(backend.allocate(byteSize(kvType, kvShape), `cache.k.${l}`), kvType, kvShape),
-      v: tensorOn(backend.allocate(byteSize(kvType, kvShape), `cache.v.${l}`), kvType, kvShape),
-    }));
-    return new LlamaModel(config, backend, weights, cache, contextSize, batchSize);
+    const batchSize = Math.min(options.batchSize ?? 512, contextSize);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new LlamitaError('E_INVALID_ARGUMENT', `batch size must be a positive integer, got ${options.batchSize}`);
+    const model = new LlamaModel(config, undefined as unknown as Placement, source, options, contextSize, batchSize);
+    model.placement = await model.place(backend);
+    return model;
+  }
+
+  /** The backend holding weights and cache now. */
+  get backend(): Backend {
+    return this.placement.backend;
+  }
+
+  /** The KV cache: its length, truncation, export and import of its rows. */
+  get kv(): KvCache {
+    return this.placement.kv;
   }
 
   /** Bytes the KV cache takes (keys and values for every layer and position). */
   get kvCacheBytes(): number {
-    return this.cache.reduce((sum, layer) => sum + tensorBytes(layer.k) + tensorBytes(layer.v), 0);
+    return this.kv.byteLength;
   }
 
   /** Tokens in the cache so far. */
   get position(): number {
-    return this.past;
+    return this.kv.length;
   }
 
   /** Forgets all cached tokens (the next evaluate starts at position 0). */
   reset(): void {
-    this.past = 0;
+    this.kv.truncate(0);
+  }
+
+  /**
+   * Moves the model to `backend` mid-sequence: weights are uploaded again from
+   * their source, the cache rows `[0, position)` are copied (converted when the
+   * cache dtypes differ), and everything on the old backend is released (the
+   * old backend itself stays the caller's). The next evaluation continues the sequence.
+   * @throws LlamitaError as {@link LlamaModel.load}; the model stays where it was.
+   */
+  async moveTo(backend: Backend): Promise<void> {
+    if (backend === this.backend) return;
+    const snapshot = await this.kv.export();
+    const next = await this.place(backend);
+    next.kv.import(snapshot);
+    this.releasePlacement();
+    this.placement = next;
+  }
+
+  /** Frees everything the model put on its backend (the backend stays usable). */
+  dispose(): void {
+    this.releasePlacement();
   }
 
   /**
@@ -123,51 +161,77 @@ export class LlamaModel {
     return asI32(await this.backend.read(a.next))[0]!;
   }
 
+  /** Checks that `backend` runs and holds this model, then uploads weights and allocates cache and scratch there. */
+  private async place(backend: Backend): Promise<Placement> {
+    const { config, source, options, contextSize, batchSize } = this;
+    const kvType = options.kvType ?? 'f16';
+    const weights = plannedWeights(source, config, options.quantize);
+    const kv = plannedKv(config, contextSize, kvType);
+    for (const [m, all] of [[batchSize, true], [1, false]] as const) {
+      const answer = supportsGraph(backend, llamaForward(config, weights, kv, plannedActivations(config, m, all ? m : 1), all));
+      if (!answer.ok) throw new LlamitaError('E_UNSUPPORTED_OP', `${source.name}: ${answer.reason}`);
+    }
+    checkFits(backend, {
+      weights: plannedWeightBytes(source, config, options.quantize),
+      kvCache: KvCache.bytesFor(config, contextSize, kvType),
+      activations: activationBytes(config, batchSize),
+    });
+    const uploaded = await loadLlamaWeights(source, config, backend, options.onProgress, options.quantize);
+    return { backend, weights: uploaded, kv: KvCache.allocate(config, backend, contextSize, kvType), scratch: new ActivationScratch(config, batchSize, backend) };
+  }
+
+  private releasePlacement(): void {
+    for (const graph of this.prepared.values()) graph.dispose();
+    this.prepared.clear();
+    const { backend, weights, kv, scratch } = this.placement;
+    releaseWeights(weights, backend);
+    kv.release();
+    scratch.release();
+  }
+
   /** Queues one batch's graph; returns its activations (logits not yet read). */
   private step(batch: readonly number[], allLogits: boolean): Activations {
     const m = batch.length;
-    if (this.past + m > this.contextSize) {
-      throw new LlamitaError('E_CONTEXT_FULL', `context is full: ${this.past} + ${m} tokens exceed the context size ${this.contextSize}`, { contextSize: this.contextSize });
+    const past = this.kv.length;
+    if (past + m > this.contextSize) {
+      throw new LlamitaError('E_CONTEXT_FULL', `context is full: ${past} + ${m} tokens exceed the context size ${this.contextSize}`, { contextSize: this.contextSize });
     }
     for (const id of batch) {
       if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.config.vocabSize})`);
     }
-    const a = this.activations(m, allLogits);
+    const a = this.placement.scratch.view(m, allLogits ? m : 1);
     this.backend.write(a.ids.buffer, a.ids.byteOffset, Int32Array.from(batch));
-    this.backend.write(a.positions.buffer, a.positions.byteOffset, Int32Array.from(batch, (_, i) => this.past + i));
-    this.backend.run(llamaForward(this.config, this.weights, this.cache, a, allLogits));
-    this.past += m;
+    this.backend.write(a.positions.buffer, a.positions.byteOffset, Int32Array.from(batch, (_, i) => past + i));
+    this.graphFor(m, allLogits, a).run();
+    this.kv.advance(m);
     return a;
   }
 
-  /** Scratch tensors for batches of `m`, allocated once per (m, logits mode) and reused. */
-  private activations(m: number, allLogits: boolean): Activations {
+  /** The prepared forward graph for batches of `m` (built on first use, kept among the most recent few). */
+  private graphFor(m: number, allLogits: boolean, a: Activations): PreparedGraph {
     const key = `${m}:${allLogits}`;
-    const cached = this.scratch.get(key);
-    if (cached) return cached;
-    const c = this.config;
-    const t = (name: string, dtype: DType, shape: number[]): Tensor => tensorOn(this.backend.allocate(byteSize(dtype, shape), `${name}[${key}]`), dtype, shape);
-    const l = allLogits ? m : 1;
-    const a: Activations = {
-      ids: t('ids', 'i32', [m]),
-      positions: t('positions', 'i32', [m]),
-      x: t('x', 'f32', [m, c.dim]),
-      h: t('h', 'f32', [m, c.dim]),
-      q: t('q', 'f32', [m, c.nHeads * c.headDim]),
-      k: t('k', 'f32', [m, c.nKvHeads * c.headDim]),
-      v: t('v', 'f32', [m, c.nKvHeads * c.headDim]),
-      qRot: t('qRot', 'f32', [m, c.nHeads * c.headDim]),
-      kRot: t('kRot', 'f32', [m, c.nKvHeads * c.headDim]),
-      att: t('att', 'f32', [m, c.nHeads * c.headDim]),
-      proj: t('proj', 'f32', [m, c.dim]),
-      gate: t('gate', 'f32', [m, c.ffnDim]),
-      up: t('up', 'f32', [m, c.ffnDim]),
-      logits: t('logits', 'f32', [l, c.vocabSize]),
-      next: t('next', 'i32', [l]),
-    };
-    this.scratch.set(key, a);
-    return a;
+    let graph = this.prepared.get(key);
+    if (graph) {
+      // most recently used last
+      this.prepared.delete(key);
+    } else {
+      const { weights, kv, backend } = this.placement;
+      graph = backend.prepare(llamaForward(this.config, weights, kv.layers, a, allLogits));
+      if (this.prepared.size >= PREPARED_GRAPHS) {
+        const [oldest, evicted] = this.prepared.entries().next().value!;
+        evicted.dispose();
+        this.prepared.delete(oldest);
+      }
+    }
+    this.prepared.set(key, graph);
+    return graph;
   }
+}
+
+/** The KV cache of a model as planned tensors, for support checks. */
+function plannedKv(c: LlamaConfig, contextSize: number, dtype: KvType) {
+  const shape = [contextSize, c.nKvHeads, c.headDim];
+  return Array.from({ length: c.nLayers }, () => ({ k: plannedTensor(dtype, shape), v: plannedTensor(dtype, shape) }));
 }
 
 /** A GGUF file as a {@link TensorSource} (its names are already llama.cpp's). */
@@ -178,16 +242,6 @@ export function ggufTensorSource(file: GgufFile): TensorSource {
     entries,
     read: (name) => readTensorData(file, entries.get(name)!),
   };
-}
-
-/**
- * Bytes of the per-batch scratch tensors for batches of `m` tokens (see
- * `LlamaModel.activations`), with logits for every token: the most a batch takes.
- */
-function activationBytes(c: LlamaConfig, m: number): number {
-  const q = c.nHeads * c.headDim;
-  const kv = c.nKvHeads * c.headDim;
-  return 4 * m * (2 + 3 * c.dim + 3 * q + 3 * kv + 2 * c.ffnDim + c.vocabSize + 1);
 }
 
 /**

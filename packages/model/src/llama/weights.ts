@@ -1,4 +1,4 @@
-import { DTYPE_INFO, LlamitaError, byteSize, tensorOn, type Backend, type DType, type Tensor } from '@llamita/core';
+import { DTYPE_INFO, LlamitaError, allocateTensor, byteSize, plannedTensor, type Backend, type DType, type Tensor } from '@llamita/core';
 import { dequantizeToF32, quantize } from '@llamita/tensor';
 import type { LlamaConfig } from './config.js';
 import type { TensorEntry, TensorSource } from './tensor-source.js';
@@ -73,23 +73,74 @@ export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
+ * The tensors a model needs from `source`, checked against the config's shapes.
+ * @throws LlamitaError `E_UNSUPPORTED_MODEL` naming a missing or misshapen tensor.
+ */
+function neededEntries(source: TensorSource, config: LlamaConfig): TensorEntry[] {
+  const shapes = expectedShapes(config);
+  const hasOutput = source.entries.has('output.weight');
+  return [...shapes.keys()]
+    .filter((n) => n !== 'output.weight' || hasOutput)
+    .map((name) => {
+      const info = source.entries.get(name);
+      if (!info) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} is missing`, { tensor: name });
+      if (!sameShape(info.shape, shapes.get(name)!)) {
+        throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} has shape [${info.shape.join(', ')}], expected [${shapes.get(name)!.join(', ')}]`, { tensor: name });
+      }
+      return info;
+    });
+}
+
+/** Puts tensors in the model's structure, by name; the output head is the embedding table when the file ties them. */
+function assemble(config: LlamaConfig, t: (name: string) => Tensor | undefined): LlamaWeights {
+  const get = (name: string) => t(name)!;
+  const layers = Array.from({ length: config.nLayers }, (_, l) => {
+    const b = `blk.${l}.`;
+    return {
+      attnNorm: get(`${b}attn_norm.weight`),
+      wq: get(`${b}attn_q.weight`),
+      wk: get(`${b}attn_k.weight`),
+      wv: get(`${b}attn_v.weight`),
+      wo: get(`${b}attn_output.weight`),
+      ffnNorm: get(`${b}ffn_norm.weight`),
+      wGate: get(`${b}ffn_gate.weight`),
+      wUp: get(`${b}ffn_up.weight`),
+      wDown: get(`${b}ffn_down.weight`),
+    };
+  });
+  const tokenEmbedding = get('token_embd.weight');
+  return { tokenEmbedding, layers, outputNorm: get('output_norm.weight'), output: t('output.weight') ?? tokenEmbedding };
+}
+
+/**
+ * The dtype a tensor gets on a backend: norm vectors f32 (the op set needs
+ * them so), float matrices re-encoded to `quantizeTo` when given and their
+ * rows fit its blocks, everything else as stored.
+ */
+function uploadedDType(info: TensorEntry, quantizeTo?: DType): DType {
+  const cols = info.shape[info.shape.length - 1]!;
+  if (info.shape.length === 1) return 'f32';
+  if (quantizeTo && info.shape.length === 2 && !DTYPE_INFO[info.dtype].quantized && cols % DTYPE_INFO[quantizeTo].blockSize === 0) return quantizeTo;
+  return info.dtype;
+}
+
+/**
+ * The weights as planned tensors (dtypes and shapes, no storage): for asking a
+ * backend whether it runs the model before anything is uploaded.
+ */
+export function plannedWeights(source: TensorSource, config: LlamaConfig, quantizeTo?: DType): LlamaWeights {
+  const planned = new Map(neededEntries(source, config).map((info) => [info.name, plannedTensor(uploadedDType(info, quantizeTo), info.shape)]));
+  return assemble(config, (name) => planned.get(name));
+}
+
+/**
  * Uploads a model's weights to `backend`, one tensor at a time (never the
- * whole file in memory). Norm vectors are converted to f32, as the op set needs.
+ * whole file in memory), each in a buffer allocated for weights of its dtype
+ * and shape.
  * @throws LlamitaError `E_UNSUPPORTED_MODEL` naming a missing or misshapen tensor.
  */
 export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig, backend: Backend, onProgress?: (p: LoadProgress) => void, quantizeTo?: DType): Promise<LlamaWeights> {
-  const byName = source.entries;
-  const shapes = expectedShapes(config);
-  const hasOutput = byName.has('output.weight');
-  const needed = [...shapes.keys()].filter((n) => n !== 'output.weight' || hasOutput);
-  const infos = needed.map((name) => {
-    const info = byName.get(name);
-    if (!info) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} is missing`, { tensor: name });
-    if (!sameShape(info.shape, shapes.get(name)!)) {
-      throw new LlamitaError('E_UNSUPPORTED_MODEL', `${source.name}: tensor ${name} has shape [${info.shape.join(', ')}], expected [${shapes.get(name)!.join(', ')}]`, { tensor: name });
-    }
-    return info;
-  });
+  const infos = neededEntries(source, config);
   const total = infos.reduce((s, t) => s + t.byteLength, 0);
   let loaded = 0;
   const uploaded = new Map<string, Tensor>();
@@ -99,23 +150,7 @@ export async function loadLlamaWeights(source: TensorSource, config: LlamaConfig
     loaded += info.byteLength;
   }
   onProgress?.({ loaded, total, stage: 'done' });
-  const t = (name: string) => uploaded.get(name)!;
-  const layers = Array.from({ length: config.nLayers }, (_, l) => {
-    const b = `blk.${l}.`;
-    return {
-      attnNorm: t(`${b}attn_norm.weight`),
-      wq: t(`${b}attn_q.weight`),
-      wk: t(`${b}attn_k.weight`),
-      wv: t(`${b}attn_v.weight`),
-      wo: t(`${b}attn_output.weight`),
-      ffnNorm: t(`${b}ffn_norm.weight`),
-      wGate: t(`${b}ffn_gate.weight`),
-      wUp: t(`${b}ffn_up.weight`),
-      wDown: t(`${b}ffn_down.weight`),
-    };
-  });
-  const tokenEmbedding = t('token_embd.weight');
-  return { tokenEmbedding, layers, outputNorm: t('output_norm.weight'), output: hasOutput ? t('output.weight') : tokenEmbedding };
+  return assemble(config, (name) => uploaded.get(name));
 }
 
 /**
@@ -126,33 +161,27 @@ export function plannedWeightBytes(source: TensorSource, config: LlamaConfig, qu
   let total = 0;
   for (const name of expectedShapes(config).keys()) {
     const info = source.entries.get(name);
-    if (!info) continue;
-    const cols = info.shape[info.shape.length - 1]!;
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    if (info.shape.length === 1) total += count * 4;
-    else if (quantizeTo && info.shape.length === 2 && !DTYPE_INFO[info.dtype].quantized && cols % DTYPE_INFO[quantizeTo].blockSize === 0) total += byteSize(quantizeTo, info.shape);
-    else total += info.byteLength;
+    if (info) total += byteSize(uploadedDType(info, quantizeTo), info.shape);
   }
   return total;
 }
 
-/**
- * Reads one tensor and puts it on the backend: norm vectors as f32; matrices
- * in plain float types re-encoded to `quantizeTo` when given and their rows fit its blocks.
- */
+/** Frees the buffers of uploaded weights (the tied output head is the embedding's). */
+export function releaseWeights(weights: LlamaWeights, backend: Backend): void {
+  const all = [weights.tokenEmbedding, weights.outputNorm, weights.output, ...weights.layers.flatMap((l) => Object.values(l) as Tensor[])];
+  for (const buffer of new Set(all.map((t) => t.buffer))) backend.release(buffer);
+}
+
+/** Reads one tensor and puts it on the backend in the dtype {@link uploadedDType} chooses. */
 async function upload(source: TensorSource, info: TensorEntry, backend: Backend, quantizeTo?: DType): Promise<Tensor> {
   let bytes = await source.read(info.name);
-  let dtype = info.dtype;
-  const cols = info.shape[info.shape.length - 1]!;
+  const dtype = uploadedDType(info, quantizeTo);
   const count = info.shape.reduce((a, b) => a * b, 1);
-  if (info.shape.length === 1 && dtype !== 'f32') {
-    bytes = new Uint8Array(dequantizeToF32(dtype, bytes, 0, count).buffer);
-    dtype = 'f32';
-  } else if (quantizeTo && info.shape.length === 2 && !DTYPE_INFO[dtype].quantized && cols % DTYPE_INFO[quantizeTo].blockSize === 0) {
-    bytes = quantize(quantizeTo, dequantizeToF32(dtype, bytes, 0, count));
-    dtype = quantizeTo;
+  if (dtype !== info.dtype) {
+    const values = dequantizeToF32(info.dtype, bytes, 0, count);
+    bytes = dtype === 'f32' ? new Uint8Array(values.buffer) : quantize(dtype, values);
   }
-  const buffer = backend.allocate(bytes.byteLength, info.name);
-  backend.write(buffer, 0, bytes);
-  return tensorOn(buffer, dtype, info.shape);
+  const tensor = allocateTensor(backend, 'weights', dtype, info.shape, info.name);
+  backend.write(tensor.buffer, 0, bytes);
+  return tensor;
 }
