@@ -4,12 +4,11 @@ import { dequantize, f16ToF32, ropeCosSin } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
+import { MAX_PAGES, WasmArena } from './arena.js';
 import { canBlockHere, hardwareThreads } from './threads.js';
 import { InterleavedWeights, isInterleaved, type InterleavedWeight } from './weight-layout.js';
 
 const PAGE = 65536;
-/** wasm32 addresses 4 GiB; the last page stays unused so every offset fits an i32 comparison. */
-const MAX_PAGES = 65535;
 /** Weight types with a SIMD kernel (all of GGUF's common types); any other runs the reference kernels. */
 const WASM_WEIGHTS = new Set<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k']);
 /** Bytes below this belong to the AssemblyScript runtime's static data. */
@@ -92,7 +91,7 @@ export class WasmBackend extends JsBackend {
   override readonly info: BackendInfo;
   private readonly regions = new Map<number, Region>();
   private nextBufferId = 1;
-  private top: number;
+  private readonly arena: WasmArena;
   private readonly f16Table: number;
   private scratch: Region = { offset: 0, byteLength: 0 };
   private converted: ConvertedInput | undefined;
@@ -122,7 +121,7 @@ export class WasmBackend extends JsBackend {
       // what is left of wasm32's 4 GiB after the f16 table and the kernels' own scratch (at most a few MiB for TinyLlama)
       memoryLimitBytes: MAX_PAGES * PAGE - RESERVED - 65536 * 4 - SCRATCH_ALLOWANCE,
     };
-    this.top = RESERVED;
+    this.arena = new WasmArena(memory, RESERVED);
     this.interleaved = new InterleavedWeights({
       bytes: () => new Uint8Array(this.memory.buffer),
       repack: (address, rows, w, unpack) => this.repack(address, rows, w, unpack),
@@ -164,22 +163,26 @@ export class WasmBackend extends JsBackend {
     return this.pool?.threads ?? 1;
   }
 
-  /** Bytes of wasm memory in use (weights, cache, scratch). */
+  /** The highest byte of wasm memory used so far (weights, cache, scratch); freed space below it is used again. */
   get memoryBytes(): number {
-    return this.top;
+    return this.arena.highWater;
   }
 
-  /** Takes `bytes` (16-byte aligned) from the top of memory, growing it. */
+  /** Bytes of wasm memory held by live buffers and the backend's own scratch. */
+  get liveBytes(): number {
+    return this.arena.liveBytes;
+  }
+
+  /** Takes `bytes` (16-byte aligned, zero-filled) of memory. */
   private reserve(bytes: number): number {
-    const offset = (this.top + 15) & ~15;
-    const end = offset + bytes;
-    if (end > MAX_PAGES * PAGE) {
-      throw new LlamitaError('E_OUT_OF_MEMORY', `wasm memory is limited to 4 GiB: ${end} bytes would be needed`, { bytes: end });
-    }
-    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (pages > 0) this.memory.grow(pages);
-    this.top = end;
-    return offset;
+    return this.arena.take(bytes);
+  }
+
+  /** A scratch region of at least `bytes`: `region` itself when it is large enough, else a new one (the old one is freed). */
+  private regrow(region: Region, bytes: number): Region {
+    if (region.byteLength >= bytes) return region;
+    if (region.byteLength) this.arena.give(region.offset, region.byteLength);
+    return { offset: this.reserve(bytes), byteLength: bytes };
   }
 
   /**
@@ -201,19 +204,13 @@ export class WasmBackend extends JsBackend {
     return { backend: 'wasm', id, byteLength };
   }
 
-  /**
-   * Frees a buffer. Memory is a stack: the space returns when the buffer is
-   * the most recent one; otherwise it is reused only after {@link WasmBackend.dispose}.
-   */
+  /** Frees a buffer; its memory is used again by later buffers. */
   override release(buffer: BufferHandle): void {
     const region = this.regions.get(buffer.id);
     if (!region) return;
     this.interleaved.delete(buffer.id);
     this.regions.delete(buffer.id);
-    if (region.offset + Math.max(4, region.byteLength) === this.top) {
-      new Uint8Array(this.memory.buffer, region.offset, region.byteLength).fill(0);
-      this.top = region.offset;
-    }
+    this.arena.give(region.offset, Math.max(4, region.byteLength));
   }
 
   /** Frees every buffer and stops the worker threads; later calls throw `E_DISPOSED`. */
@@ -316,7 +313,7 @@ export class WasmBackend extends JsBackend {
   /** Room for `bytesPerThread` of scratch for each thread of the pool (the kernels find their part by their thread index). */
   private chainScratch(bytesPerThread: number): number {
     const bytes = bytesPerThread * this.threads;
-    if (this.chains.byteLength < bytes) this.chains = { offset: this.reserve(bytes), byteLength: bytes };
+    this.chains = this.regrow(this.chains, bytes);
     return this.chains.offset;
   }
 
@@ -372,7 +369,7 @@ export class WasmBackend extends JsBackend {
     const tableBytes = m * hd * 4;
     // reserve before taking views: growing an unshared memory detaches every view of it
     if (this.ropeTables.byteLength < 2 * tableBytes) {
-      this.ropeTables = { offset: this.reserve(2 * tableBytes), byteLength: 2 * tableBytes };
+      this.ropeTables = this.regrow(this.ropeTables, 2 * tableBytes);
       this.ropeKey = undefined;
     }
     const positions = this.i32(op.positions);
@@ -413,7 +410,7 @@ export class WasmBackend extends JsBackend {
       span = Math.max(span, p + 1);
     }
     const scratchBytes = nKv * this.kernels.attentionScratchBytes(nHead / nKv, hd, m);
-    if (this.attentionScratch.byteLength < scratchBytes) this.attentionScratch = { offset: this.reserve(scratchBytes), byteLength: scratchBytes };
+    this.attentionScratch = this.regrow(this.attentionScratch, scratchBytes);
     const args = [
       this.address(op.q.buffer, op.q.byteOffset),
       this.address(op.k.buffer, op.k.byteOffset),
@@ -435,7 +432,7 @@ export class WasmBackend extends JsBackend {
   /** Rewrites `rows` rows of `w` at `address` into (or, with `unpack`, out of) the interleaved layout, in place. */
   private repack(address: number, rows: number, w: InterleavedWeight, unpack: boolean): void {
     const rowBytes = byteSize(w.dtype, [w.cols]);
-    if (this.packScratch.byteLength < 4 * rowBytes) this.packScratch = { offset: this.reserve(4 * rowBytes), byteLength: 4 * rowBytes };
+    this.packScratch = this.regrow(this.packScratch, 4 * rowBytes);
     const { block, header, payload } = InterleavedWeights.geometry(w.dtype);
     this.kernels.repackWords4(address, rows, w.cols / block, header, payload, this.packScratch.offset, unpack ? 1 : 0);
   }
@@ -462,8 +459,7 @@ export class WasmBackend extends JsBackend {
   private scratchFor(bytes: number): number {
     if (this.scratch.byteLength < bytes) {
       this.converted = undefined;
-      const size = Math.max(bytes, this.scratch.byteLength * 2, 1 << 16);
-      this.scratch = { offset: this.reserve(size), byteLength: size };
+      this.scratch = this.regrow(this.scratch, Math.max(bytes, this.scratch.byteLength * 2, 1 << 16));
     }
     return this.scratch.offset;
   }
