@@ -1,27 +1,26 @@
-import { LlamitaError, type Backend } from '@llamita/core';
+import { ProfilingBackend, type BackendFactory } from '@llamita/core';
 import { jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
+import { createWebGpuBackendFactory } from '@llamita/backend-webgpu';
+import type { BackendOption } from 'llamita';
 import { UsageError } from './cli-error.js';
 
+/** The backends `--backend` names, best first: what `auto` (the default) tries in turn. */
+export const BACKEND_NAMES = ['webgpu', 'wasm', 'js'] as const;
+
 /**
- * The backend `--backend` names (default js), created with `--threads` (for
- * wasm the default is every hardware thread; `plainSimd` keeps wasm off its
- * relaxed-SIMD kernels, for comparisons). WebGPU covers only part of the
- * op set so far.
+ * What `--backend` asks for: `auto` (the default) is webgpu, then wasm, then
+ * js, the first that probes well and runs every op of the model; a name is
+ * that backend alone. `threads` (wasm; the default is every hardware thread)
+ * and `plainSimd` (wasm off its relaxed-SIMD kernels, for comparisons) shape
+ * the wasm backend; `profile` wraps the chosen backend in a {@link ProfilingBackend}.
  */
-export async function createBackend(name: string | undefined, threads: number | undefined, plainSimd = false): Promise<Backend> {
-  switch (name ?? 'js') {
-    case 'js':
-      if (threads !== undefined && threads !== 1) throw new UsageError('the js backend is single-threaded: --threads must be 1 (use --backend wasm for threads)');
-      return jsBackend.create();
-    case 'wasm': {
-      const probe = await wasmBackend.probe();
-      if (!probe.ok) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the wasm backend cannot run here: ${probe.reason}`);
-      return wasmBackend.create({ ...(threads !== undefined && { threads }), ...(plainSimd && { relaxedSimd: false }) });
-    }
-    case 'webgpu':
-      throw new UsageError('the webgpu backend cannot run a whole model yet (it implements part of the op set); use --backend js or wasm');
-    default:
-      throw new UsageError(`unknown backend "${name}" (available: js, wasm)`);
-  }
+export function backendOption(name: string | undefined, threads: number | undefined, plainSimd = false, profile = false): BackendOption {
+  const wasm: BackendFactory = { ...wasmBackend, create: () => wasmBackend.create({ ...(threads !== undefined && { threads }), ...(plainSimd && { relaxedSimd: false }) }) };
+  const byName: Record<(typeof BACKEND_NAMES)[number], BackendFactory> = { webgpu: createWebGpuBackendFactory(), wasm, js: jsBackend };
+  const choice = name ?? 'auto';
+  if (choice === 'js' && threads !== undefined && threads !== 1) throw new UsageError('the js backend is single-threaded: --threads must be 1 (use --backend wasm for threads)');
+  if (choice !== 'auto' && !(choice in byName)) throw new UsageError(`unknown backend "${name}" (available: auto, ${BACKEND_NAMES.join(', ')})`);
+  const factories = choice === 'auto' ? BACKEND_NAMES.map((n) => byName[n]) : [byName[choice as keyof typeof byName]];
+  return profile ? factories.map((f) => ({ ...f, create: async () => new ProfilingBackend(await f.create()) })) : factories;
 }

@@ -18,6 +18,9 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8'));
     expect(r.stderr).toMatch(/256 generated/);
+    // no --backend: the best that runs here (webgpu has no GPU in Node, so wasm), said on stderr
+    expect(r.stderr).toMatch(/backend webgpu skipped: no WebGPU here/);
+    expect(r.stderr).toMatch(/backend: wasm \(WebAssembly SIMD128/);
   });
 
   it('run --json: text, prompt ids, generated ids, timings; same seed, same tokens', () => {
@@ -84,7 +87,7 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
     [['chat'], 2, /not implemented yet/],
-    [['bench', '--model', stories, '--threads', '2'], 2, /the js backend is single-threaded: --threads must be 1/],
+    [['bench', '--model', stories, '--backend', 'js', '--threads', '2'], 2, /the js backend is single-threaded: --threads must be 1/],
     [['bench', '--model', stories, '--backend', 'wasm', '--threads', '65'], 2, /--threads must be/],
     [['run', '--model', stories, '--grammar', 'yaml'], 2, /--grammar takes "json"/],
     [['bogus'], 2, /unknown command "bogus"/],

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProfilingBackend, type DType } from '@llamita/core';
+import type { DType } from '@llamita/core';
 import { openHfCheckpoint } from '@llamita/model/node';
 import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { loadCheckpoint, loadModel, type Engine } from 'llamita';
-import { createBackend } from './backends.js';
+import { backendOption } from './backends.js';
 import { UsageError } from './cli-error.js';
 import { progressBar } from './progress.js';
 import { openModel } from './source.js';
@@ -33,9 +33,8 @@ const QUANTIZE: readonly DType[] = ['f16', 'bf16', 'q8_0', 'q4_0', 'q5_0', 'q4_k
  */
 export async function openEngine(args: EngineArgs): Promise<Engine> {
   if (args.quantize !== undefined && !QUANTIZE.includes(args.quantize as DType)) throw new UsageError(`--quantize must be one of ${QUANTIZE.join(', ')}`);
-  const backend = await createBackend(args.backend, args.threads, args.plainSimd);
   const options = {
-    backend: args.profile ? new ProfilingBackend(backend) : backend,
+    backend: backendOption(args.backend, args.threads, args.plainSimd, args.profile),
     ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
     onProgress: progressBar('loading'),
@@ -44,9 +43,20 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     const tokenizerPath = join(args.model, 'tokenizer.json');
     if (!existsSync(tokenizerPath)) throw new UsageError(`${args.model} has no tokenizer.json`);
     const checkpoint = await openHfCheckpoint(args.model);
-    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), options);
-    await checkpoint.close();
-    return engine;
+    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), options).catch(async (e: unknown) => {
+      await checkpoint.close();
+      throw e;
+    });
+    engine.closeWith(() => checkpoint.close());
+    return reportBackend(engine);
   }
-  return loadModel(await openModel(args.model, args.allowDefault), options);
+  return reportBackend(await loadModel(await openModel(args.model, args.allowDefault), options));
+}
+
+/** Says on stderr which backend runs the model, and why the better ones did not. */
+function reportBackend(engine: Engine): Engine {
+  const { name, description, skipped } = engine.backendChoice;
+  for (const s of skipped) process.stderr.write(`backend ${s.name} skipped: ${s.reason}\n`);
+  process.stderr.write(`backend: ${name} (${description})\n`);
+  return engine;
 }

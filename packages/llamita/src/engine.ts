@@ -1,14 +1,23 @@
-import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
+import { LlamitaError, type Backend } from '@llamita/core';
 import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
 import type { DType } from '@llamita/core';
+import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
 import { JsonConstraint, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import { JsonTokenMask } from './json-mask.js';
 import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** The backend to run on: a factory (probed, then created) or a live backend. */
-  readonly backend: BackendFactory | Backend;
+  /**
+   * The backend to run on: a live backend (it stays the caller's: the engine
+   * never disposes it), a factory (probed, then created, and disposed with the
+   * engine), or factories in order of preference, e.g.
+   * `[webgpuFactory, wasmBackend, jsBackend]`: the first that probes well and
+   * runs every op of the model is used ({@link Engine.backendChoice} says
+   * which, and why the others were passed over). The facade imports no
+   * backend itself, so a user installs only the backends they use.
+   */
+  readonly backend: BackendOption;
   /** KV cache size in tokens (default: the model's context, capped at 4096). */
   readonly contextSize?: number;
   /** KV cache element type (default f16, as llama.cpp). */
@@ -17,13 +26,6 @@ export interface LoadModelOptions {
   readonly quantize?: DType;
   /** Progress of the weight upload. */
   readonly onProgress?: (p: LoadProgress) => void;
-}
-
-async function backendFrom(choice: BackendFactory | Backend): Promise<Backend> {
-  if (!isFactory(choice)) return choice;
-  const probe = await choice.probe();
-  if (!probe.ok) throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the ${choice.name} backend cannot run here: ${probe.reason}`);
-  return choice.create();
 }
 
 function modelOptions(options: LoadModelOptions) {
@@ -41,8 +43,8 @@ function modelOptions(options: LoadModelOptions) {
  * from `tokenizer.json`).
  */
 export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, vocab: SpmVocab, options: LoadModelOptions): Promise<Engine> {
-  const model = await LlamaModel.load(tensors, config, await backendFrom(options.backend), modelOptions(options));
-  return new Engine(model, new SpmTokenizer(vocab));
+  const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.load(tensors, config, backend, modelOptions(options)));
+  return new Engine(placed.value, new SpmTokenizer(vocab), placed);
 }
 
 /** Options of {@link Engine.generate}. */
@@ -87,38 +89,77 @@ export interface GenerationStats {
   decodeMs: number;
 }
 
-function isFactory(b: BackendFactory | Backend): b is BackendFactory {
-  return typeof (b as BackendFactory).create === 'function';
-}
-
 /**
- * Loads a Llama GGUF from a byte source, a Blob/File, or an http(s) URL.
- * @throws LlamitaError `E_BACKEND_UNAVAILABLE` when the backend's probe says no; file errors from the reader.
+ * Loads a Llama GGUF from a byte source, a Blob/File, or an http(s) URL. The
+ * source stays open while the engine lives ({@link Engine.moveTo} reads the
+ * weights again) and is closed by {@link Engine.dispose}.
+ * @throws LlamitaError `E_BACKEND_UNAVAILABLE` when no backend given can run the model here; file errors from the reader.
  */
 export async function loadModel(source: ByteSource | Blob | string, options: LoadModelOptions): Promise<Engine> {
   const bytes = typeof source === 'string' ? await urlSource(source) : source instanceof Blob ? blobSource(source) : source;
-  const backend = await backendFrom(options.backend);
-  const file = await readGguf(bytes);
-  const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
-  const model = await LlamaModel.fromGguf(file, backend, modelOptions(options));
-  await bytes.close();
-  return new Engine(model, tokenizer);
+  try {
+    const file = await readGguf(bytes);
+    const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+    const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.fromGguf(file, backend, modelOptions(options)));
+    const engine = new Engine(placed.value, tokenizer, placed);
+    engine.closeWith(() => bytes.close());
+    return engine;
+  } catch (e) {
+    await bytes.close();
+    throw e;
+  }
 }
 
 /** A loaded model with its tokenizer: generate text, score text. */
 export class Engine {
   private jsonMask: JsonTokenMask | undefined;
+  private ownsBackend: boolean;
+  private choice: BackendChoice;
+  private readonly closers: (() => unknown)[] = [];
+  private disposed = false;
 
   /** Stats of the last {@link Engine.generate} run. */
   readonly stats: GenerationStats = { promptTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0 };
 
-  /** Pairs a model with its tokenizer. */
+  /**
+   * Pairs a model with its tokenizer. `placement` says whether the engine
+   * created the model's backend (then {@link Engine.dispose} disposes it); by
+   * default the backend is the caller's.
+   */
   constructor(
     /** The model and its KV cache. */
     readonly model: LlamaModel,
     /** The model's tokenizer. */
     readonly tokenizer: SpmTokenizer,
-  ) {}
+    placement?: Pick<Placed<unknown>, 'owned' | 'choice'>,
+  ) {
+    this.ownsBackend = placement?.owned ?? false;
+    this.choice = placement?.choice ?? { name: model.backend.info.name, description: model.backend.info.description, skipped: [] };
+  }
+
+  /** Which backend runs the model, and the candidates passed over before it. */
+  get backendChoice(): BackendChoice {
+    return this.choice;
+  }
+
+  /** Runs `close` when the engine is disposed (e.g. closing the file the weights come from). */
+  closeWith(close: () => unknown): void {
+    this.closers.push(close);
+  }
+
+  /**
+   * Moves the model, with its KV cache, to `backend` (the caller's: the engine
+   * will not dispose it); the next generation continues on it. A backend the
+   * engine had created itself is disposed after the move.
+   */
+  async moveTo(backend: Backend): Promise<void> {
+    const old = this.model.backend;
+    if (backend === old) return;
+    await this.model.moveTo(backend);
+    if (this.ownsBackend) old.dispose();
+    this.ownsBackend = false;
+    this.choice = { name: backend.info.name, description: backend.info.description, skipped: [] };
+  }
 
   /**
    * Generates a continuation of `prompt` (text, or token ids used as they are),
@@ -195,8 +236,15 @@ export class Engine {
     };
   }
 
-  /** Frees the backend's buffers. */
+  /**
+   * Frees what the engine created: the model's buffers, the backend when the
+   * engine created it (a backend passed in stays usable), and the weights' source.
+   */
   dispose(): void {
-    this.model.backend.dispose();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+    if (this.ownsBackend) this.model.backend.dispose();
+    for (const close of this.closers.splice(0)) void Promise.resolve(close()).catch(() => undefined);
   }
 }

@@ -11,5 +11,6 @@
  */
 export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
 export { JsonTokenMask } from './json-mask.js';
+export { placeOnBackend, type BackendChoice, type BackendOption, type SkippedBackend, type Placed } from './backend-choice.js';
 export { benchmark, benchmarkPrompt, type BenchmarkOptions, type BenchmarkResult } from './benchmark.js';
 export { perplexity, score, logProb, type PerplexityProgress, type PerplexityResult, type ScoreResult } from './evaluate.js';

@@ -5,7 +5,7 @@ import { openEngine } from '../open-engine.js';
 import { benchmark } from 'llamita';
 import { intFlag } from '../options.js';
 
-export const benchHelp = `llamita bench --model FILE [--backend js|wasm] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
+export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
 Measures prefill (the prompt in one batch) and decode (greedy, one token at a
 time) speed, as the median of --repeats runs from an empty cache, with the spread.

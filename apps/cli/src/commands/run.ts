@@ -27,7 +27,9 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
                      number, boolean, enum, nullable); --grammar json for any JSON
   --seed N           sampling seed (default 0)
   --ctx N            context size (default: the model's, capped at 4096)
-  --backend NAME     js (default) or wasm (SIMD kernels for f32, Q8_0, Q4_0, Q4_K and Q6_K matmuls)
+  --backend NAME     auto (default: webgpu, then wasm, then js, the first that
+                     probes well and runs every op of the model; stderr says
+                     which ran and why the others did not), webgpu, wasm or js
   --threads N        threads for the wasm backend (default: all hardware threads; js is single-threaded)
   --quantize TYPE    re-encode float weights while loading (q8_0, q4_0, q4_k, ...)
   --json             print one JSON object instead of streaming
