@@ -9,6 +9,7 @@ const alias = packageDirs.flatMap((dir) => {
   const name = dir === 'llamita' ? 'llamita' : `@llamita/${dir}`;
   return [
     { find: new RegExp(`^${name}/node$`), replacement: `${root}packages/${dir}/src/node.ts` },
+    { find: new RegExp(`^${name}/synthetic$`), replacement: `${root}packages/${dir}/src/synthetic.ts` },
     { find: new RegExp(`^${name}$`), replacement: `${root}packages/${dir}/src/index.ts` },
   ];
 });

@@ -7,6 +7,7 @@ import {
   type Backend,
   type BackendFactory,
   type BackendInfo,
+  type BackendNumerics,
   type BufferHandle,
   type BufferSpec,
   type Graph,
@@ -21,7 +22,7 @@ import * as k from './kernels.js';
 import { sampleRow } from './sample.js';
 
 /** The rounding of the reference kernels: llama.cpp's x86 orders (docs/adr/0006-llama-cpp-rounding.md). */
-export const LLAMA_CPP_X86_NUMERICS = { id: 'llama.cpp-x86', logProbTolerance: 1e-3 } as const;
+export const LLAMA_CPP_X86_NUMERICS: BackendNumerics = { id: 'llama.cpp-x86', logProbTolerance: 1e-3 };
 
 /**
  * The reference backend: ArrayBuffers on the host, every op in plain

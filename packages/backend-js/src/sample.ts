@@ -1,8 +1,12 @@
 /** The settings of the sample op (see `SampleOp` in @llamita/core). */
 export interface SampleSettings {
+  /** Keep the k most likely tokens; 0 keeps all. */
   readonly topK: number;
+  /** Keep the smallest prefix whose probability reaches it; 1 keeps all. */
   readonly topP: number;
+  /** Drop tokens below it times the top probability; 0 keeps all. */
   readonly minP: number;
+  /** Divides the logits before the draw; 0 picks the argmax. */
   readonly temperature: number;
 }
 

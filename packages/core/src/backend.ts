@@ -59,8 +59,22 @@ export interface BufferSpec {
   readonly label?: string;
 }
 
-/** The answer of {@link Backend.supports}. */
-export type Support = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** The answer of {@link Backend.supports}: yes, or no with the reason. */
+export type Support = SupportOk | SupportRefusal;
+
+/** The backend runs the op. */
+export interface SupportOk {
+  /** Always true. */
+  readonly ok: true;
+}
+
+/** The backend does not run the op. */
+export interface SupportRefusal {
+  /** Always false. */
+  readonly ok: false;
+  /** Why not, for people (a dtype without a kernel, a shape past a limit). */
+  readonly reason: string;
+}
 
 /**
  * A graph checked and planned once, to run many times. Token ids and
@@ -96,7 +110,7 @@ export interface Backend {
   /**
    * Whether this backend runs `op` with its operands' dtypes and shapes (as
    * ggml's `supports_op`), and why not. Only dtypes and shapes are looked at:
-   * a loader asks with placeholder tensors ({@link plannedTensor}) before it
+   * a loader asks with placeholder tensors (`plannedTensor` of @llamita/core) before it
    * uploads a byte.
    */
   supports(op: Op): Support;

@@ -32,11 +32,13 @@ export {
   type BufferUsage,
   type PreparedGraph,
   type Support,
+  type SupportOk,
+  type SupportRefusal,
   type ProbeResult,
   type ProbeOk,
   type ProbeRefusal,
 } from './backend.js';
-export { validateOp, validateGraph, operandsOf, overlaps } from './validate.js';
+export { validateOp, validateGraph, operandsOf, overlaps, type Operands } from './validate.js';
 export { checkGraph, supportsGraph, describeOp } from './graph-check.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';

@@ -141,7 +141,15 @@ export function validateOp(op: Op): void {
 }
 
 /** The tensors an op reads, and the one it writes. */
-export function operandsOf(op: Op): { readonly inputs: readonly Tensor[]; readonly output: Tensor } {
+export interface Operands {
+  /** What the op reads. */
+  readonly inputs: readonly Tensor[];
+  /** What it writes. */
+  readonly output: Tensor;
+}
+
+/** The tensors an op reads, and the one it writes. */
+export function operandsOf(op: Op): Operands {
   switch (op.op) {
     case 'embedding':
       return { inputs: [op.table, op.ids], output: op.out };

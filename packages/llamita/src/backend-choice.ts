@@ -23,10 +23,13 @@ export type BackendOption = Backend | BackendFactory | readonly BackendFactory[]
 
 /** A loaded thing on the backend it was placed on. */
 export interface Placed<T> {
+  /** What `load` returned. */
   readonly value: T;
+  /** The backend it was placed on. */
   readonly backend: Backend;
   /** Whether the backend was created here (the engine disposes it) or passed in (the caller's). */
   readonly owned: boolean;
+  /** Which backend, and the candidates passed over. */
   readonly choice: BackendChoice;
 }
 

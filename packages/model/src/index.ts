@@ -19,7 +19,5 @@ export { LlamaModel, ggufTensorSource, type LlamaLoadOptions, type LogitsMode } 
 export { type TensorSource, type TensorEntry } from './llama/tensor-source.js';
 export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';
-export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
-export { type SyntheticDType, type SynthesizeOptions, type SynthesizedModel, type SynthesizedChunk, synthesizeLlama } from './synthetic/synthesize.js';
 export { type SafetensorsFile, type SafetensorsEntry, MAX_SAFETENSORS_HEADER, readSafetensors, serializeSafetensors } from './safetensors/reader.js';
 export { llamaConfigFromHf, ggufNameOf, hfTensorSource, shardsOfIndex, permuteQkRows } from './safetensors/hf-llama.js';

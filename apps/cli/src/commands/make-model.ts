@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { readGguf, SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticDType, type SyntheticShapeName } from '@llamita/model';
+import { readGguf } from '@llamita/model';
+import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticDType, type SyntheticShapeName } from '@llamita/model/synthetic';
 import { UsageError } from '../cli-error.js';
 import { intFlag } from '../options.js';
 import { progressBar } from '../progress.js';
