@@ -48,6 +48,9 @@ for (const line of readFileSync(join(dir, 'expected.jsonl'), 'utf8').trim().spli
   console.error(`${file}: ${ppl.toFixed(4)} (fixture ${fixture})`);
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ made_by: 'tools/llama-cpp-reference/fixture-perplexity.mjs', node_llama_cpp: '3.21.1', ctx: CTX, date: new Date().toISOString().slice(0, 10), files }, null, 1)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ made_by: 'tools/llama-cpp-reference/fixture-perplexity.mjs', node_llama_cpp: '3.21.1', ctx: CTX, date: new Date().toISOString().slice(0, 10), files }, null, 1)}\n`,
+);
 console.error(`wrote ${out}`);
 process.exit(0);

@@ -32,7 +32,9 @@ const dir = mkdtempSync(join(tmpdir(), 'llamita-goldens-'));
 const goldens = [];
 for (const m of MODELS) {
   const path = join(dir, `${m.shape}-${m.dtype}-${m.seed}.gguf`);
-  execFileSync(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'make-model', '--shape', m.shape, '--dtype', m.dtype, '--seed', String(m.seed), '--vocab', vocab, '--out', path], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'make-model', '--shape', m.shape, '--dtype', m.dtype, '--seed', String(m.seed), '--vocab', vocab, '--out', path], {
+    stdio: 'inherit',
+  });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
   const model = await llama.loadModel({ modelPath: path });
   // flash attention on: llama.cpp's default on CPU, and what llamita's f16 cache reproduces

@@ -26,7 +26,9 @@ const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
 const dir = mkdtempSync(join(tmpdir(), 'llamita-sensitivity-'));
 for (const g of goldens.models) {
   const path = join(dir, `${g.shape}-${g.dtype}-${g.seed}.gguf`);
-  execFileSync(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'make-model', '--shape', g.shape, '--dtype', g.dtype, '--seed', String(g.seed), '--vocab', vocab, '--out', path], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'make-model', '--shape', g.shape, '--dtype', g.dtype, '--seed', String(g.seed), '--vocab', vocab, '--out', path], {
+    stdio: 'ignore',
+  });
   const model = await llama.loadModel({ modelPath: path });
   const tokens = [...g.prompt, ...g.gen];
   const row = [];

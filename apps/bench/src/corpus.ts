@@ -31,7 +31,9 @@ function listFiles(dir: string, ext: string, out: string[] = []): string[] {
  */
 export function buildCorpus(repoRoot: string, fixtures: string, bytes: number, seed = 1): string[] {
   const english = [readFileSync(join(fixtures, 'quant/text.txt'), 'utf8'), readFileSync(join(fixtures, 'stories260K/greedy-256.txt'), 'utf8')].join('\n').split('\n').filter(Boolean);
-  const code = listFiles(join(repoRoot, 'packages'), '.ts').sort().map((f) => readFileSync(f, 'utf8'));
+  const code = listFiles(join(repoRoot, 'packages'), '.ts')
+    .sort()
+    .map((f) => readFileSync(f, 'utf8'));
   const pools = [english, code.flatMap((c) => c.split('\n\n')), WORLD];
   const rng = new Prng(seed);
   const out: string[] = [];

@@ -17,7 +17,13 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { backend: { type: 'string', default: 'wasm' }, prompts: { type: 'string', default: '300' }, 'max-prompt': { type: 'string', default: '200' }, gen: { type: 'string', default: '4' }, ctx: { type: 'string', default: '256' } },
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    prompts: { type: 'string', default: '300' },
+    'max-prompt': { type: 'string', default: '200' },
+    gen: { type: 'string', default: '4' },
+    ctx: { type: 'string', default: '256' },
+  },
 });
 const path = positionals[0];
 if (!path) throw new Error('usage: engine-memory MODEL.gguf [--backend js|wasm] [--prompts 300] [--max-prompt 200] [--gen 4] [--ctx 256]');

@@ -42,7 +42,10 @@ for (let i = 0; i < STREAM; i += 4096) bytes[(1 << 24) + i] = i & 0xff;
 const rows: Record<string, unknown>[] = [];
 
 for (const relaxed of [false, true]) {
-  const limits = (await WebAssembly.instantiate(await compileLimits(relaxed), { env: { memory, abort() {} } })).exports as unknown as { readStream(p: number, n: number): number; dotPeak(i: number): number };
+  const limits = (await WebAssembly.instantiate(await compileLimits(relaxed), { env: { memory, abort() {} } })).exports as unknown as {
+    readStream(p: number, n: number): number;
+    dotPeak(i: number): number;
+  };
   const readMs = best(5, () => limits.readStream(1 << 24, STREAM));
   const iterations = 20_000_000;
   const dotMs = best(3, () => limits.dotPeak(iterations));

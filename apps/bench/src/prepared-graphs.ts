@@ -13,7 +13,10 @@ import { ActivationScratch, KvCache, llamaConfigFromGguf, llamaForward, loadLlam
 import { fileSource } from '@llamita/model/node';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'wasm' }, threads: { type: 'string' }, steps: { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { backend: { type: 'string', default: 'wasm' }, threads: { type: 'string' }, steps: { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' } },
+});
 const path = positionals[0];
 if (!path) throw new Error('usage: prepared-graphs MODEL.gguf [--backend js|wasm] [--threads N] [--steps 64] [--rounds 5]');
 const [steps, rounds] = [Number(values.steps), Number(values.rounds)];

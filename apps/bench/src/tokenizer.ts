@@ -40,7 +40,14 @@ for (let r = 0; r < ROUNDS; r++) {
 const results = contenders.map(([name], c) => {
   const t = times[c]!.sort((a, b) => a - b);
   const median = t[ROUNDS >> 1]!;
-  return { tokenizer: name, mb_per_s: +(megabytes / (median / 1000)).toFixed(2), median_ms: +median.toFixed(1), min_ms: +t[0]!.toFixed(1), max_ms: +t[ROUNDS - 1]!.toFixed(1), paragraphs_differing_from_llamita: mismatches[c] };
+  return {
+    tokenizer: name,
+    mb_per_s: +(megabytes / (median / 1000)).toFixed(2),
+    median_ms: +median.toFixed(1),
+    min_ms: +t[0]!.toFixed(1),
+    max_ms: +t[ROUNDS - 1]!.toFixed(1),
+    paragraphs_differing_from_llamita: mismatches[c],
+  };
 });
 
 // Linear cost: one long run of a single character.

@@ -136,13 +136,30 @@ const round = (x: number) => Math.round(x * 100) / 100;
 const spread = (xs: number[]) => [round(Math.min(...xs)), round(Math.max(...xs))];
 
 function llamitaNode(model: string, threads: number, plainSimd: boolean): Row {
-  const args = [cli, 'bench', '--model', model, '--backend', 'wasm', '--threads', String(threads), '--prompt-tokens', String(promptTokens), '--gen-tokens', String(genTokens), '--repeats', String(repeats), '--json'];
+  const args = [
+    cli,
+    'bench',
+    '--model',
+    model,
+    '--backend',
+    'wasm',
+    '--threads',
+    String(threads),
+    '--prompt-tokens',
+    String(promptTokens),
+    '--gen-tokens',
+    String(genTokens),
+    '--repeats',
+    String(repeats),
+    '--json',
+  ];
   const r = JSON.parse(execFileSync('node', plainSimd ? [...args, '--plain-simd'] : args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
   return { ...r, engine: `llamita wasm, Node ${process.version}${plainSimd ? ', plain SIMD' : ', relaxed SIMD'}`, model };
 }
 
 function native(model: string, threads: number): Row {
-  if (!existsSync(join(root, 'tools/llama-cpp-reference/node_modules/node-llama-cpp'))) return { engine: 'llama.cpp native', model, threads, note: 'node-llama-cpp not installed (see tools/llama-cpp-reference/README.md)' };
+  if (!existsSync(join(root, 'tools/llama-cpp-reference/node_modules/node-llama-cpp')))
+    return { engine: 'llama.cpp native', model, threads, note: 'node-llama-cpp not installed (see tools/llama-cpp-reference/README.md)' };
   const out = execFileSync('node', [nativeScript, model, String(threads), String(promptTokens), String(genTokens), String(repeats)], { encoding: 'utf8' });
   return { ...(JSON.parse(out.trim().split('\n').at(-1)!) as Row), model };
 }
@@ -154,7 +171,14 @@ async function llamitaBrowser(model: string, threads: number): Promise<Row> {
 }
 
 async function wllama(model: string, threads: number, promptText: string): Promise<Row> {
-  const q = new URLSearchParams({ model: `/models/${basename(model)}`, threads: String(threads), ctx: String(promptTokens + genTokens + 64), gen: String(genTokens), repeats: String(repeats), prompt: promptText });
+  const q = new URLSearchParams({
+    model: `/models/${basename(model)}`,
+    threads: String(threads),
+    ctx: String(promptTokens + genTokens + 64),
+    gen: String(genTokens),
+    repeats: String(repeats),
+    prompt: promptText,
+  });
   const r = await inBrowser(`/wllama.html?${q}`, 'window');
   if (r.error) return { engine: 'wllama', model, threads, note: String(r.error) };
   const runs = r.runs as { prompt_n: number; prompt_per_second: number; predicted_n: number; predicted_per_second: number }[];

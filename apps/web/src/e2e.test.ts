@@ -8,7 +8,13 @@ import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
-const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed` : !existsSync(join(dist, 'index.html')) ? 'apps/web is not built (pnpm build)' : !fixturesAvailable() ? '../shared/fixtures not found' : '';
+const missing = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} not installed`
+  : !existsSync(join(dist, 'index.html'))
+    ? 'apps/web is not built (pnpm build)'
+    : !fixturesAvailable()
+      ? '../shared/fixtures not found'
+      : '';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 // served cross-origin isolated, as apps/web/vite.config.ts does, so the wasm backend can start threads

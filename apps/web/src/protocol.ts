@@ -3,8 +3,7 @@ import type { SerializedError } from '@llamita/core';
 
 /** Messages from the page to the worker. */
 export type Request =
-  | { readonly type: 'load'; readonly file: File }
-  | { readonly type: 'generate'; readonly prompt: string; readonly options: Pick<GenerateOptions, 'maxTokens' | 'temperature' | 'seed'> };
+  { readonly type: 'load'; readonly file: File } | { readonly type: 'generate'; readonly prompt: string; readonly options: Pick<GenerateOptions, 'maxTokens' | 'temperature' | 'seed'> };
 
 /** Messages from the worker to the page. */
 export type Reply =
@@ -27,6 +26,4 @@ export interface BenchRequest {
 
 /** The benchmark worker's messages: progress lines, then the result (shaped like `llamita bench --json`) or an error. */
 export type BenchReply =
-  | { readonly type: 'progress'; readonly text: string }
-  | { readonly type: 'result'; readonly result: Record<string, unknown> }
-  | { readonly type: 'error'; readonly error: SerializedError };
+  { readonly type: 'progress'; readonly text: string } | { readonly type: 'result'; readonly result: Record<string, unknown> } | { readonly type: 'error'; readonly error: SerializedError };

@@ -19,7 +19,19 @@ export function checkPosition(pos: number, ctx: number): number {
 const TILE = 64;
 
 /** See the module comment. `scale` is rounded to f32, as llama.cpp's op parameter is. */
-export function attentionF16Cache(q: Float32Array, k: Uint16Array, v: Uint16Array, positions: Int32Array, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: Float32Array): void {
+export function attentionF16Cache(
+  q: Float32Array,
+  k: Uint16Array,
+  v: Uint16Array,
+  positions: Int32Array,
+  scale: number,
+  m: number,
+  nHead: number,
+  nKv: number,
+  hd: number,
+  ctx: number,
+  out: Float32Array,
+): void {
   const group = nHead / nKv;
   const tiled = m >= TILE && hd % 16 === 0;
   for (let t = 0; t < m; t++) {

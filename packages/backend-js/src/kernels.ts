@@ -145,7 +145,19 @@ export function rope(x: Float32Array, positions: Int32Array, theta: number, mode
  * positions `[m]`, out `[m, nHead*hd]`. Query t attends to cache rows 0..positions[t];
  * head h reads kv head h / (nHead/nKv). Plain softmax, accumulated in f64.
  */
-export function attention(q: Float32Array, k: Float32Array, v: Float32Array, positions: Int32Array, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: Float32Array): void {
+export function attention(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  positions: Int32Array,
+  scale: number,
+  m: number,
+  nHead: number,
+  nKv: number,
+  hd: number,
+  ctx: number,
+  out: Float32Array,
+): void {
   const group = nHead / nKv;
   for (let t = 0; t < m; t++) {
     const last = checkPosition(positions[t]!, ctx);

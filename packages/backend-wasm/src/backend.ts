@@ -1,4 +1,21 @@
-import { CONTRACT_VERSION, LlamitaError, byteSize, type BackendFactory, type BackendInfo, type AddOp, type AttentionOp, type BufferHandle, type BufferSpec, type DType, type Op, type RmsNormOp, type RopeOp, type SwigluOp, type Tensor, numel } from '@llamita/core';
+import {
+  CONTRACT_VERSION,
+  LlamitaError,
+  byteSize,
+  type BackendFactory,
+  type BackendInfo,
+  type AddOp,
+  type AttentionOp,
+  type BufferHandle,
+  type BufferSpec,
+  type DType,
+  type Op,
+  type RmsNormOp,
+  type RopeOp,
+  type SwigluOp,
+  type Tensor,
+  numel,
+} from '@llamita/core';
 import { JsBackend, LLAMA_CPP_X86_NUMERICS, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32, ropeCosSin } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
@@ -69,7 +86,15 @@ const ACTIVATION: Partial<Record<DType, ActivationKind>> = {
 };
 
 /** The kernels that take (quants, scales, sums, w, out, m, k, n, f16 table). */
-const MATMUL_KERNEL: Partial<Record<DType, KernelName>> = { q4_1: 'matmulQ4_1', q5_0: 'matmulQ5_0', q5_1: 'matmulQ5_1', q2_k: 'matmulQ2_K', q3_k: 'matmulQ3_K', q5_k: 'matmulQ5_K', q6_k: 'matmulQ6_K' };
+const MATMUL_KERNEL: Partial<Record<DType, KernelName>> = {
+  q4_1: 'matmulQ4_1',
+  q5_0: 'matmulQ5_0',
+  q5_1: 'matmulQ5_1',
+  q2_k: 'matmulQ2_K',
+  q3_k: 'matmulQ3_K',
+  q5_k: 'matmulQ5_K',
+  q6_k: 'matmulQ6_K',
+};
 
 /** A region of the wasm memory owned by one buffer. */
 interface Region {
@@ -482,4 +507,3 @@ export const wasmBackend: BackendFactory<WasmBackendOptions> = {
   },
   create: (options?: WasmBackendOptions) => WasmBackend.create(options),
 };
-

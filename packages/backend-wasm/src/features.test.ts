@@ -17,5 +17,4 @@ describe('wasm feature detection', () => {
       WebAssembly.validate = original;
     }
   });
-
 });

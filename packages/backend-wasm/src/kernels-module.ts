@@ -29,7 +29,22 @@ export interface KernelExports {
    */
   repackWords4(w: number, n: number, blocks: number, header: number, payload: number, tmp: number, unpack: number): void;
   /** KV heads g0 <= g < g1 of attention over an f16 cache, with their query heads; `scratch` holds attentionScratchBytes per KV head. */
-  attentionF16(q: number, k: number, v: number, positions: number, scale: number, m: number, nHead: number, nKv: number, hd: number, ctx: number, out: number, scratch: number, g0: number, g1: number): void;
+  attentionF16(
+    q: number,
+    k: number,
+    v: number,
+    positions: number,
+    scale: number,
+    m: number,
+    nHead: number,
+    nKv: number,
+    hd: number,
+    ctx: number,
+    out: number,
+    scratch: number,
+    g0: number,
+    g1: number,
+  ): void;
   /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_0 (quants, f16-rounded scales, per-32 sums), as tensor's quantizeRowQ8_0; stored block-major when blockMajor = 1. */
   quantizeQ8_0(x: number, m: number, k: number, qs: number, ds: number, sums: number, blockMajor: number, i0: number, i1: number): void;
   /** Rows i0 <= i < i1 of x [m, k] quantized to Q8_K (quants, scales, per-16 sums), as tensor's quantizeRowQ8K; stored block-major when blockMajor = 1. */
@@ -49,7 +64,29 @@ export interface KernelExports {
 }
 
 /** Names of the kernels, the order the thread pool indexes them by. */
-export const KERNEL_NAMES = ['matmulF32', 'matmulF16', 'matmulBF16', 'matmulQ8_0', 'matmulQ4_0', 'matmulQ4_1', 'matmulQ5_0', 'matmulQ5_1', 'matmulQ2_K', 'matmulQ3_K', 'matmulQ4_K', 'matmulQ5_K', 'matmulQ6_K', 'roundToHalf', 'attentionF16', 'quantizeQ8_0', 'quantizeQ8K', 'swiglu', 'add', 'rmsNorm', 'rope'] as const satisfies readonly (keyof KernelExports)[];
+export const KERNEL_NAMES = [
+  'matmulF32',
+  'matmulF16',
+  'matmulBF16',
+  'matmulQ8_0',
+  'matmulQ4_0',
+  'matmulQ4_1',
+  'matmulQ5_0',
+  'matmulQ5_1',
+  'matmulQ2_K',
+  'matmulQ3_K',
+  'matmulQ4_K',
+  'matmulQ5_K',
+  'matmulQ6_K',
+  'roundToHalf',
+  'attentionF16',
+  'quantizeQ8_0',
+  'quantizeQ8K',
+  'swiglu',
+  'add',
+  'rmsNorm',
+  'rope',
+] as const satisfies readonly (keyof KernelExports)[];
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -38,7 +38,8 @@ describe.each([false, true])('wasm activation quantization (relaxed SIMD build: 
     (type === 'Q8_0' ? kernels.quantizeQ8_0 : kernels.quantizeQ8K)(xAt, m, k, qsAt, dsAt, sumsAt, blockMajor ? 1 : 0, 0, m);
     const qs = new Int8Array(m * k);
     const ds = new Float32Array((m * k) / block);
-    for (let i = 0; i < m; i++) (type === 'Q8_0' ? quantizeRowQ8_0 : quantizeRowQ8K)(x.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
+    for (let i = 0; i < m; i++)
+      (type === 'Q8_0' ? quantizeRowQ8_0 : quantizeRowQ8K)(x.subarray(i * k, (i + 1) * k), qs.subarray(i * k, (i + 1) * k), ds.subarray((i * k) / block, ((i + 1) * k) / block));
     const sums = Int32Array.from({ length: (m * k) / group }, (_, g) => qs.subarray(g * group, (g + 1) * group).reduce((a, b) => a + b, 0));
     // block-major: block b of row i is unit b · m + i (the reference's unit i · blocks + b)
     const blocks = k / block;

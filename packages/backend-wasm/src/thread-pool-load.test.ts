@@ -11,9 +11,7 @@ const LOAD_MS = 120_000;
 
 /** One busy loop per core, in other processes, so every thread of the pool competes for a core. */
 function loadEveryCore(): ChildProcess[] {
-  return Array.from({ length: availableParallelism() }, () =>
-    spawn(process.execPath, ['-e', `const end = Date.now() + ${LOAD_MS}; while (Date.now() < end);`], { stdio: 'ignore' }),
-  );
+  return Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', `const end = Date.now() + ${LOAD_MS}; while (Date.now() < end);`], { stdio: 'ignore' }));
 }
 
 function put(backend: Backend, dtype: DType, shape: number[], data?: ArrayBufferView, usage: BufferUsage = 'activations'): Tensor {
@@ -48,7 +46,11 @@ describe('the wasm thread pool on a loaded machine', () => {
       const w = put(backend, 'f32', [cols], weight);
       const normed = put(backend, 'f32', [rows, cols]);
       // normalize (split by rows), add back (split by chunks); each task reads the one before
-      for (let i = 0; i < 200; i++) backend.run([{ op: 'rms_norm', x, weight: w, eps: 1e-5, out: normed }, { op: 'add', a: normed, b: y, out: x }]);
+      for (let i = 0; i < 200; i++)
+        backend.run([
+          { op: 'rms_norm', x, weight: w, eps: 1e-5, out: normed },
+          { op: 'add', a: normed, b: y, out: x },
+        ]);
       const result = asF32(await backend.read(x));
       backend.dispose();
       return result;

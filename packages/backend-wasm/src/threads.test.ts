@@ -27,19 +27,39 @@ async function runOn(backend: Backend, build: (b: Backend) => { op: Op; out: Ten
 
 describe('chunks of a task', () => {
   it('are multiples of 4 (the matmul tiles), about four per thread', () => {
-    for (const [n, threads, chunk] of [[5632, 2, 704], [256, 3, 24], [7, 4, 4], [1, 8, 4], [32000, 16, 500]] as const) expect(chunkOf(n, threads)).toBe(chunk);
+    for (const [n, threads, chunk] of [
+      [5632, 2, 704],
+      [256, 3, 24],
+      [7, 4, 4],
+      [1, 8, 4],
+      [32000, 16, 500],
+    ] as const)
+      expect(chunkOf(n, threads)).toBe(chunk);
     expect(chunkOf(4, 2, 1)).toBe(1);
   });
 
   it('cover every row of [0, n) once, in ranges taken from the shared counter', () => {
-    for (const [n, threads] of [[5632, 2], [256, 3], [7, 4], [1, 8], [1030, 3]] as const) {
+    for (const [n, threads] of [
+      [5632, 2],
+      [256, 3],
+      [7, 4],
+      [1, 8],
+      [1030, 3],
+    ] as const) {
       const control = new Int32Array(new SharedArrayBuffer(16));
       const seen = new Uint8Array(n);
       const chunk = chunkOf(n, threads);
-      takeChunks(control, (j0, j1) => {
-        expect(j1 - j0).toBeLessThanOrEqual(chunk);
-        for (let j = j0; j < j1; j++) seen[j]!++;
-      }, [], n, chunk, 0);
+      takeChunks(
+        control,
+        (j0, j1) => {
+          expect(j1 - j0).toBeLessThanOrEqual(chunk);
+          for (let j = j0; j < j1; j++) seen[j]!++;
+        },
+        [],
+        n,
+        chunk,
+        0,
+      );
       expect(seen.every((v) => v === 1)).toBe(true);
     }
   });
@@ -50,7 +70,9 @@ describe('wasm backend threads', () => {
   // m = 7: one group of four activation rows and three left over (the Q4 kernels treat them apart); n = 1030: two weight rows past the last group of four
   const [m, k, n] = [7, 512, 1030];
   const x = randomF32(rng, m * k);
-  const weights = Object.fromEntries((['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]));
+  const weights = Object.fromEntries(
+    (['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k'] as const).map((d) => [d, randomWeight(rng, d, n, k).bytes]),
+  );
 
   it('has relaxed SIMD to test once the flag is set', () => {
     expect(detectWasmFeatures().relaxedSimd).toBe(true);
@@ -96,7 +118,15 @@ describe('wasm backend threads', () => {
     const [kc, vc] = [kv(ctx * nKv * hd), kv(ctx * nKv * hd)];
     const attention = (b: Backend) => {
       const out = put(b, 'f32', [mq, nHead * hd]);
-      const op: Op = { op: 'attention', q: put(b, 'f32', [mq, nHead, hd], q), k: put(b, 'f16', [ctx, nKv, hd], kc), v: put(b, 'f16', [ctx, nKv, hd], vc), positions: put(b, 'i32', [mq], Int32Array.of(100, 150, 199)), scale: 1 / 8, out };
+      const op: Op = {
+        op: 'attention',
+        q: put(b, 'f32', [mq, nHead, hd], q),
+        k: put(b, 'f16', [ctx, nKv, hd], kc),
+        v: put(b, 'f16', [ctx, nKv, hd], vc),
+        positions: put(b, 'i32', [mq], Int32Array.of(100, 150, 199)),
+        scale: 1 / 8,
+        out,
+      };
       return { op, out };
     };
     const reference = await runOn(new JsBackend(), attention);
@@ -138,7 +168,19 @@ describe('wasm backend threads', () => {
     const x = randomF32(rng, m * heads * hd, 3);
     const build = (b: Backend) => {
       const out = put(b, 'f32', [m, heads, hd]);
-      const op: Op = { op: 'rope', x: put(b, 'f32', [m, heads, hd], x), positions: put(b, 'i32', [m], Int32Array.from({ length: m }, (_, i) => 3 * i + 1)), theta: 10000, mode, out };
+      const op: Op = {
+        op: 'rope',
+        x: put(b, 'f32', [m, heads, hd], x),
+        positions: put(
+          b,
+          'i32',
+          [m],
+          Int32Array.from({ length: m }, (_, i) => 3 * i + 1),
+        ),
+        theta: 10000,
+        mode,
+        out,
+      };
       return { op, out };
     };
     const reference = await runOn(new JsBackend(), build);
@@ -155,7 +197,19 @@ describe('wasm backend threads', () => {
     const x = randomF32(rng, m * heads * hd, 3);
     const build = (b: Backend) => {
       const out = put(b, 'f32', [m, heads, hd]);
-      const op: Op = { op: 'rope', x: put(b, 'f32', [m, heads, hd], x), positions: put(b, 'i32', [m], Int32Array.from({ length: m }, (_, i) => i)), theta: 10000, mode: 'adjacent', out };
+      const op: Op = {
+        op: 'rope',
+        x: put(b, 'f32', [m, heads, hd], x),
+        positions: put(
+          b,
+          'i32',
+          [m],
+          Int32Array.from({ length: m }, (_, i) => i),
+        ),
+        theta: 10000,
+        mode: 'adjacent',
+        out,
+      };
       return { op, out };
     };
     const backend = await WasmBackend.create({ threads: 1 });

@@ -9,7 +9,17 @@ export interface WorkerInit {
   /** Kernel exports by index. */
   readonly kernelNames: readonly string[];
   /** Slot indices of the control block. */
-  readonly slots: { readonly Generation: number; readonly Done: number; readonly Kernel: number; readonly Failed: number; readonly Threads: number; readonly ArgCount: number; readonly Count: number; readonly Chunk: number; readonly Next: number };
+  readonly slots: {
+    readonly Generation: number;
+    readonly Done: number;
+    readonly Kernel: number;
+    readonly Failed: number;
+    readonly Threads: number;
+    readonly ArgCount: number;
+    readonly Count: number;
+    readonly Chunk: number;
+    readonly Next: number;
+  };
   /** Byte offset and count of the f64 task arguments. */
   readonly argsAt: number;
   readonly maxArgs: number;

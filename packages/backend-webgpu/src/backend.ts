@@ -74,7 +74,10 @@ export class WebGpuBackend implements Backend {
   private lost: GPUDeviceLostInfo | undefined;
 
   /** Wraps a device; use {@link createWebGpuBackendFactory} to get one. */
-  constructor(private readonly device: GPUDevice, description: string) {
+  constructor(
+    private readonly device: GPUDevice,
+    description: string,
+  ) {
     this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
     this.pipelines = new PipelineCache(device);
     void device.lost.then((info) => {
@@ -152,7 +155,10 @@ export class WebGpuBackend implements Backend {
     const prepared = this.prepare(graph);
     prepared.run();
     // the params buffer is freed once the queue has read it
-    this.device.queue.onSubmittedWorkDone().then(() => prepared.dispose(), () => undefined);
+    this.device.queue.onSubmittedWorkDone().then(
+      () => prepared.dispose(),
+      () => undefined,
+    );
   }
 
   /** Records the dispatches into one compute pass and submits it, catching its GPU errors for the next read. */

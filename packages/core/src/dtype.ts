@@ -8,21 +8,7 @@ import { LlamitaError } from './errors.js';
  * such a tensor is a sequence of fixed-size blocks, each covering
  * {@link DTypeInfo.blockSize} elements in {@link DTypeInfo.blockBytes} bytes.
  */
-export type DType =
-  | 'f32'
-  | 'f16'
-  | 'bf16'
-  | 'i32'
-  | 'q4_0'
-  | 'q4_1'
-  | 'q5_0'
-  | 'q5_1'
-  | 'q8_0'
-  | 'q2_k'
-  | 'q3_k'
-  | 'q4_k'
-  | 'q5_k'
-  | 'q6_k';
+export type DType = 'f32' | 'f16' | 'bf16' | 'i32' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
 
 /** Storage facts of one {@link DType}. */
 export interface DTypeInfo {
@@ -73,10 +59,7 @@ export function byteSize(dtype: DType, shape: readonly number[]): number {
   const { blockSize, blockBytes } = DTYPE_INFO[dtype];
   const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
   if (inner % blockSize !== 0) {
-    throw new LlamitaError(
-      'E_SHAPE',
-      `a ${dtype} tensor's innermost dimension must be a multiple of ${blockSize}, got ${inner}`,
-    );
+    throw new LlamitaError('E_SHAPE', `a ${dtype} tensor's innermost dimension must be a multiple of ${blockSize}, got ${inner}`);
   }
   const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   return rows * (inner / blockSize) * blockBytes;

@@ -53,9 +53,7 @@ export class LlamitaError extends Error {
 
   /** Plain-object form for `postMessage` (structured clone drops class identity). */
   toJSON(): SerializedError {
-    return this.details === undefined
-      ? { name: this.name, code: this.code, message: this.message }
-      : { name: this.name, code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { name: this.name, code: this.code, message: this.message } : { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 
   /** Rebuilds an error from {@link LlamitaError.toJSON}'s output. */
@@ -66,8 +64,7 @@ export class LlamitaError extends Error {
   /** Whether `value` is a LlamitaError, also one that crossed a realm or worker boundary. */
   static is(value: unknown): value is LlamitaError {
     return (
-      value instanceof LlamitaError ||
-      (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'LlamitaError' && typeof (value as { code?: unknown }).code === 'string')
+      value instanceof LlamitaError || (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'LlamitaError' && typeof (value as { code?: unknown }).code === 'string')
     );
   }
 }

@@ -8,17 +8,7 @@ import type { Tensor } from './tensor.js';
  *
  * Adding or changing an op is a change of the contract and bumps the version.
  */
-export type Op =
-  | EmbeddingOp
-  | RmsNormOp
-  | MatmulOp
-  | RopeOp
-  | AttentionOp
-  | SwigluOp
-  | AddOp
-  | CopyOp
-  | ArgmaxOp
-  | SampleOp;
+export type Op = EmbeddingOp | RmsNormOp | MatmulOp | RopeOp | AttentionOp | SwigluOp | AddOp | CopyOp | ArgmaxOp | SampleOp;
 
 /** Name of an op of the set. */
 export type OpName = Op['op'];

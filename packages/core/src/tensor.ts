@@ -55,10 +55,7 @@ export function tensorOn(buffer: BufferHandle, dtype: DType, shape: readonly num
   }
   const bytes = byteSize(dtype, shape);
   if (byteOffset < 0 || byteOffset + bytes > buffer.byteLength) {
-    throw new LlamitaError(
-      'E_OUT_OF_BOUNDS',
-      `a ${dtype} tensor [${shape.join(', ')}] at byte ${byteOffset} needs ${bytes} bytes, but the buffer has ${buffer.byteLength}`,
-    );
+    throw new LlamitaError('E_OUT_OF_BOUNDS', `a ${dtype} tensor [${shape.join(', ')}] at byte ${byteOffset} needs ${bytes} bytes, but the buffer has ${buffer.byteLength}`);
   }
   return { dtype, shape: [...shape], buffer, byteOffset };
 }

@@ -134,7 +134,8 @@ export function validateOp(op: Op): void {
       expectDType(op, 'out', op.out, 'i32');
       expectShape(op, 'out', op.out, [op.logits.shape[0]!]);
       const settings = { topK: op.topK >= 0 && Number.isInteger(op.topK), topP: op.topP >= 0 && op.topP <= 1, minP: op.minP >= 0 && op.minP <= 1, temperature: op.temperature >= 0 };
-      for (const [name, ok] of Object.entries(settings)) if (!ok) throw new LlamitaError('E_INVALID_ARGUMENT', `sample: ${name} is out of range, got ${op[name as keyof typeof settings]}`, { op: op.op });
+      for (const [name, ok] of Object.entries(settings))
+        if (!ok) throw new LlamitaError('E_INVALID_ARGUMENT', `sample: ${name} is out of range, got ${op[name as keyof typeof settings]}`, { op: op.op });
       return;
     }
   }
@@ -191,7 +192,11 @@ export function validateGraph(graph: readonly Op[]): void {
     const { inputs, output } = operandsOf(op);
     for (const input of inputs) {
       if (overlaps(input, output)) {
-        throw new LlamitaError('E_INVALID_ARGUMENT', `${op.op} (op ${index} of the graph): its output ${fmt(output)} overlaps an input ${fmt(input)}; contract v2 forbids aliasing (write to another tensor)`, { op: op.op, index });
+        throw new LlamitaError(
+          'E_INVALID_ARGUMENT',
+          `${op.op} (op ${index} of the graph): its output ${fmt(output)} overlaps an input ${fmt(input)}; contract v2 forbids aliasing (write to another tensor)`,
+          { op: op.op, index },
+        );
       }
     }
   });

@@ -79,5 +79,9 @@ export async function placeOnBackend<T>(option: BackendOption, load: (backend: B
     }
   }
   const reasons = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  throw new LlamitaError('E_BACKEND_UNAVAILABLE', candidates.length === 1 ? `the ${candidates[0]!.name} backend cannot run here: ${skipped[0]!.reason}` : `no backend can run this model here (${reasons})`, { skipped });
+  throw new LlamitaError(
+    'E_BACKEND_UNAVAILABLE',
+    candidates.length === 1 ? `the ${candidates[0]!.name} backend cannot run here: ${skipped[0]!.reason}` : `no backend can run this model here (${reasons})`,
+    { skipped },
+  );
 }

@@ -53,7 +53,11 @@ export function benchmarkPrompt(bos: number, vocabSize: number, length: number):
  */
 export async function benchmark(engine: Engine, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
   const { promptTokens = 128, genTokens = 64, repeats = 3 } = options;
-  for (const [name, value] of [['promptTokens', promptTokens], ['genTokens', genTokens], ['repeats', repeats]] as const) {
+  for (const [name, value] of [
+    ['promptTokens', promptTokens],
+    ['genTokens', genTokens],
+    ['repeats', repeats],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new LlamitaError('E_INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
   }
   const prompt = benchmarkPrompt(engine.tokenizer.vocab.bos, engine.model.config.vocabSize, promptTokens);

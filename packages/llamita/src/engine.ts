@@ -178,7 +178,14 @@ export class Engine {
       throw new LlamitaError('E_INVALID_ARGUMENT', `maxTokens ${maxTokens} is too small for the shortest valid document (${JSON.stringify(json.closingText())})`);
     }
     // greedy with nothing that reshapes logits: read back only the argmax id
-    const plainGreedy = !json && (options.temperature === 0 || options.topK === 1) && !options.logitBias?.size && (options.repeatPenalty ?? 1) === 1 && !options.presencePenalty && !options.frequencyPenalty && !options.dryMultiplier;
+    const plainGreedy =
+      !json &&
+      (options.temperature === 0 || options.topK === 1) &&
+      !options.logitBias?.size &&
+      (options.repeatPenalty ?? 1) === 1 &&
+      !options.presencePenalty &&
+      !options.frequencyPenalty &&
+      !options.dryMultiplier;
     const next = async (tokens: readonly number[]) => {
       if (plainGreedy) return this.model.evaluateGreedy(tokens);
       const logits = await this.model.evaluate(tokens);

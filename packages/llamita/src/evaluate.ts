@@ -41,7 +41,10 @@ export async function perplexity(engine: Engine, text: string, ctx: number, onCh
   const tokens = engine.tokenizer.encode(text, { addBos: true });
   const chunks = Math.floor(tokens.length / ctx);
   if (!Number.isInteger(ctx) || ctx < 4 || chunks < 2 || ctx > engine.model.contextSize) {
-    throw new LlamitaError('E_INVALID_ARGUMENT', `perplexity needs at least 2*ctx tokens and ctx within the context size: the text has ${tokens.length} tokens, ctx is ${ctx}, context size ${engine.model.contextSize}`);
+    throw new LlamitaError(
+      'E_INVALID_ARGUMENT',
+      `perplexity needs at least 2*ctx tokens and ctx within the context size: the text has ${tokens.length} tokens, ctx is ${ctx}, context size ${engine.model.contextSize}`,
+    );
   }
   const vocab = engine.model.config.vocabSize;
   const bos = engine.tokenizer.vocab.bos;

@@ -9,7 +9,10 @@ import { perplexity, score } from './evaluate.js';
 
 const have = fixturesAvailable();
 const expected: { file: string; ppl_ctx64: number; greedy: { prompt: number[]; gen: number[] } }[] = have
-  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
   : [];
 
 /** llama.cpp on this machine (tools/llama-cpp-reference/fixture-perplexity.mjs): the tight reference. */

@@ -6,7 +6,9 @@ import { LlamaModel, expectedShapes, type LlamaConfig, type TensorSource } from 
 
 /** A Llama-7B-shaped checkpoint whose bytes must never be read: the check comes first. */
 function unreadableSource(config: LlamaConfig, dtype: DType): TensorSource {
-  const entries = new Map([...expectedShapes(config)].map(([name, shape]) => [name, { name, dtype: shape.length === 1 ? 'f32' : dtype, shape, byteLength: byteSize(shape.length === 1 ? 'f32' : dtype, shape) }] as const));
+  const entries = new Map(
+    [...expectedShapes(config)].map(([name, shape]) => [name, { name, dtype: shape.length === 1 ? 'f32' : dtype, shape, byteLength: byteSize(shape.length === 1 ? 'f32' : dtype, shape) }] as const),
+  );
   return {
     name: 'llama-7b-shaped',
     entries,
@@ -14,7 +16,19 @@ function unreadableSource(config: LlamaConfig, dtype: DType): TensorSource {
   };
 }
 
-const llama7b: LlamaConfig = { dim: 4096, ffnDim: 11008, nLayers: 32, nHeads: 32, nKvHeads: 32, headDim: 128, vocabSize: 32000, contextLength: 4096, ropeTheta: 10000, normEps: 1e-5, ropeMode: 'adjacent' };
+const llama7b: LlamaConfig = {
+  dim: 4096,
+  ffnDim: 11008,
+  nLayers: 32,
+  nHeads: 32,
+  nKvHeads: 32,
+  headDim: 128,
+  vocabSize: 32000,
+  contextLength: 4096,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  ropeMode: 'adjacent',
+};
 
 describe('loading a model that cannot fit', () => {
   it('is refused by the wasm backend (4 GiB) before any tensor is read or allocated, with the sizes', async () => {

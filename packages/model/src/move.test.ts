@@ -14,7 +14,12 @@ interface Expected {
 }
 
 const have = fixturesAvailable();
-const expected: Expected[] = have ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Expected) : [];
+const expected: Expected[] = have
+  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Expected)
+  : [];
 
 const argmax = (logits: Float32Array) => logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
 
@@ -33,7 +38,7 @@ async function greedy(model: LlamaModel, prompt: readonly number[], count: numbe
 }
 
 describe.skipIf(!have)(`a model moving between backends mid-sequence${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
-  it.each(['q-F32.gguf', 'q-Q8_0.gguf'])('%s: js -> wasm -> js gives the ids of staying on one backend, and llama.cpp\'s', async (name) => {
+  it.each(['q-F32.gguf', 'q-Q8_0.gguf'])("%s: js -> wasm -> js gives the ids of staying on one backend, and llama.cpp's", async (name) => {
     const e = expected.find((x) => x.file === name)!;
     const count = e.greedy.gen.length;
     const stay = await greedy(await open(name, new JsBackend()), e.greedy.prompt, count);
@@ -58,7 +63,7 @@ describe.skipIf(!have)(`a model moving between backends mid-sequence${have ? '' 
     wasm.dispose();
   });
 
-  it('converts the cache when the dtypes differ: an f16 cache imported as f32 continues within the f32 cache\'s own spread', async () => {
+  it("converts the cache when the dtypes differ: an f16 cache imported as f32 continues within the f32 cache's own spread", async () => {
     const e = expected.find((x) => x.file === 'q-F32.gguf')!;
     const half = await open('q-F32.gguf', new JsBackend(), 'f16');
     await half.evaluate(e.greedy.prompt);

@@ -15,7 +15,10 @@ interface Expected {
 
 const have = fixturesAvailable();
 const expected: Expected[] = have
-  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Expected)
+  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Expected)
   : [];
 
 /** `{'Q4_K': 4, 'F32': 5}` (Python dict text from llama.cpp's side) to a map. */
@@ -38,21 +41,24 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
   const NEAR_TIE = 1e-3;
   // the wasm backend with its default threads (shared memory) and with one thread (an ordinary memory, which detaches views when it grows)
   const wasmSingle = { ...wasmBackend, name: 'wasm (1 thread)', create: () => WasmBackend.create({ threads: 1 }) };
-  it.each(expected.flatMap((e) => [jsBackend, wasmBackend, wasmSingle].map((b) => [e.file, b.name, e, b] as const)))("%s on the %s backend: greedy ids equal llama.cpp's", async (_name, _backend, e, backend) => {
-    const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
-    const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 64 });
-    let logits = await model.evaluate(e.greedy.prompt);
-    const nearTies: string[] = [];
-    for (const [step, want] of e.greedy.gen.entries()) {
-      const top = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
-      if (top !== want) {
-        const gap = logits[top]! - logits[want]!;
-        expect(gap, `step ${step}: we pick ${top}, llama.cpp ${want}`).toBeLessThan(NEAR_TIE);
-        nearTies.push(`step ${step} gap ${gap.toExponential(1)}`);
+  it.each(expected.flatMap((e) => [jsBackend, wasmBackend, wasmSingle].map((b) => [e.file, b.name, e, b] as const)))(
+    "%s on the %s backend: greedy ids equal llama.cpp's",
+    async (_name, _backend, e, backend) => {
+      const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
+      const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 64 });
+      let logits = await model.evaluate(e.greedy.prompt);
+      const nearTies: string[] = [];
+      for (const [step, want] of e.greedy.gen.entries()) {
+        const top = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
+        if (top !== want) {
+          const gap = logits[top]! - logits[want]!;
+          expect(gap, `step ${step}: we pick ${top}, llama.cpp ${want}`).toBeLessThan(NEAR_TIE);
+          nearTies.push(`step ${step} gap ${gap.toExponential(1)}`);
+        }
+        if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
       }
-      if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
-    }
-    expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
-    await file.source.close();
-  });
+      expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
+      await file.source.close();
+    },
+  );
 });

@@ -15,7 +15,7 @@ describe.skipIf(!have)(`quantizers against llama.cpp's${have ? '' : ' (skipped: 
     ['q-Q4_K_M.gguf', 'q4_k'],
     ['q-Q5_K_M.gguf', 'q5_k'],
     ['q-Q6_K.gguf', 'q6_k'],
-  ] as const)('quantizing q-F32.gguf to %s gives llama.cpp\'s bytes, tensor for tensor', async (file, dtype) => {
+  ] as const)("quantizing q-F32.gguf to %s gives llama.cpp's bytes, tensor for tensor", async (file, dtype) => {
     const f32 = await readGguf(await fileSource(fixturePath('quant/q-F32.gguf')));
     const reference = await readGguf(await fileSource(fixturePath(`quant/${file}`)));
     const tensors = reference.tensors.filter((t) => t.dtype === dtype);

@@ -38,7 +38,7 @@ describe.skipIf(!have).each(SOURCES)(`Llama 2 vocabulary from %s${have ? '' : ' 
     ids: (dropLastEmpty(outputs)[i] ?? '').trim().split(/\s+/).filter(Boolean).map(Number),
   }));
 
-  it('has llama.cpp\'s 46 test cases', () => {
+  it("has llama.cpp's 46 test cases", () => {
     expect(cases.length).toBe(46);
   });
 
@@ -83,7 +83,7 @@ describe.skipIf(!have).each(SOURCES)(`Llama 2 vocabulary from %s${have ? '' : ' 
 });
 
 describe.skipIf(!have)('stories260K vocabulary', () => {
-  it("gives llama.cpp's prompt ids for \"Once upon a time\"", async () => {
+  it('gives llama.cpp\'s prompt ids for "Once upon a time"', async () => {
     const tok = await tokenizerFrom('stories260K/stories260K.gguf');
     const expected = JSON.parse(readFileSync(fixturePath('quant/expected.jsonl'), 'utf8').split('\n')[0]!) as { greedy: { prompt: number[] } };
     expect(tok.encode('Once upon a time')).toEqual(expected.greedy.prompt);

@@ -83,7 +83,13 @@ describe('SamplerChain', () => {
   });
 
   it('logit bias bans and boosts tokens', () => {
-    const chain = new SamplerChain({ temperature: 0, logitBias: new Map([[1, -Infinity], [4, 5]]) });
+    const chain = new SamplerChain({
+      temperature: 0,
+      logitBias: new Map([
+        [1, -Infinity],
+        [4, 5],
+      ]),
+    });
     expect(chain.sample(logits)).toBe(4);
   });
 

@@ -208,14 +208,7 @@ const BLOCK_DECODERS: Partial<Record<DType, BlockDecoder>> = {
  * multiple of the block size.
  * @throws LlamitaError `E_DTYPE` for i32, `E_SHAPE` for a partial block, `E_OUT_OF_BOUNDS` when the bytes run out.
  */
-export function dequantize(
-  dtype: DType,
-  bytes: Uint8Array,
-  byteOffset: number,
-  count: number,
-  out: Float32Array,
-  outOffset = 0,
-): void {
+export function dequantize(dtype: DType, bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset = 0): void {
   const decode = BLOCK_DECODERS[dtype];
   if (!decode) throw new LlamitaError('E_DTYPE', `cannot dequantize ${dtype}`);
   const { blockSize, blockBytes } = DTYPE_INFO[dtype];

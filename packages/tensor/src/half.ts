@@ -28,15 +28,14 @@ export function f32ToF16(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mant & ((1 << shift) - 1);
     let h = mant >>> shift;
-    if (rest > half || (rest === half && (h & 1))) h++;
+    if (rest > half || (rest === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
   return sign | h;
 }
-
 
 /** bfloat16 bits to a number. */
 export function bf16ToF32(b: number): number {

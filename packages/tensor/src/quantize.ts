@@ -113,5 +113,3 @@ export function quantize(dtype: DType, values: Float32Array): Uint8Array {
   for (let b = 0; b * blockSize < values.length; b++) encode(values, b * blockSize, dv, b * blockBytes);
   return out;
 }
-
-

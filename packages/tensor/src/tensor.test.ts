@@ -36,7 +36,10 @@ describe('quantizers', () => {
     }
   });
   it('q8_0 writes the scale as f16 amax/127 and the quants as integers (ggml layout)', () => {
-    const bytes = quantize('q8_0', Float32Array.from({ length: 32 }, (_, i) => i - 16));
+    const bytes = quantize(
+      'q8_0',
+      Float32Array.from({ length: 32 }, (_, i) => i - 16),
+    );
     expect(f16ToF32(bytes[0]! | (bytes[1]! << 8))).toBeCloseTo(16 / 127, 4);
     expect(new Int8Array(bytes.buffer, 2, 32)[0]).toBe(-127);
   });

@@ -145,20 +145,30 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       expect(got.length).toBe(0);
     });
 
-    describe.each([[1, 1], [3, 7], [2, 301]])('add %ix%i', (m, n) => {
+    describe.each([
+      [1, 1],
+      [3, 7],
+      [2, 301],
+    ])('add %ix%i', (m, n) => {
       cases('add')('matches a + b', async () => {
         const rng = new Prng(seed + n);
         const a = randomF32(rng, m * n);
         const b = randomF32(rng, m * n);
         const out = h.out('f32', [m, n]);
         const got = await h.runF32({ op: 'add', a: h.f32([m, n], a), b: h.f32([m, n], b), out }, out);
-        expectClose(got, Float64Array.from(a, (v, i) => v + b[i]!), tol);
+        expectClose(
+          got,
+          Float64Array.from(a, (v, i) => v + b[i]!),
+          tol,
+        );
       });
     });
 
     it('refuses an op whose output overlaps an input (contract v2 forbids aliasing)', () => {
       const a = h.f32([37], new Float32Array(37));
-      expect(() => backend.run([{ op: 'add', a, b: h.f32([37], new Float32Array(37)), out: a }])).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/overlaps an input/) }));
+      expect(() => backend.run([{ op: 'add', a, b: h.f32([37], new Float32Array(37)), out: a }])).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/overlaps an input/) }),
+      );
     });
 
     cases('add')('replays a prepared graph with new inputs written between runs', async () => {
@@ -167,15 +177,27 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       const [at, bt, out] = [h.f32([64], a), h.f32([64], b), h.out('f32', [64])];
       const prepared = backend.prepare([{ op: 'add', a: at, b: bt, out }]);
       prepared.run();
-      expectClose(asF32(await backend.read(out)), Float64Array.from(a, (v, i) => v + b[i]!), tol);
+      expectClose(
+        asF32(await backend.read(out)),
+        Float64Array.from(a, (v, i) => v + b[i]!),
+        tol,
+      );
       backend.write(bt.buffer, 0, c);
       prepared.run();
-      expectClose(asF32(await backend.read(out)), Float64Array.from(a, (v, i) => v + c[i]!), tol);
+      expectClose(
+        asF32(await backend.read(out)),
+        Float64Array.from(a, (v, i) => v + c[i]!),
+        tol,
+      );
       prepared.dispose();
       expect(() => prepared.run()).toThrow(expect.objectContaining({ code: 'E_DISPOSED' }));
     });
 
-    describe.each([[1, 1], [3, 67], [2, 2048]])('rms_norm %ix%i', (m, n) => {
+    describe.each([
+      [1, 1],
+      [3, 67],
+      [2, 2048],
+    ])('rms_norm %ix%i', (m, n) => {
       cases('rms_norm')('matches the f64 reference', async () => {
         const rng = new Prng(seed + n);
         const x = randomF32(rng, m * n);
@@ -253,7 +275,10 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       expect([...got]).toEqual([...want]);
     });
 
-    describe.each([[1, 1], [3, 173]])('swiglu %ix%i', (m, n) => {
+    describe.each([
+      [1, 1],
+      [3, 173],
+    ])('swiglu %ix%i', (m, n) => {
       cases('swiglu')('matches silu(gate) * up', async () => {
         const rng = new Prng(seed + n);
         const g = randomF32(rng, m * n, 6);

@@ -23,9 +23,7 @@ describe.skipIf(!have)(`TinyLlama-Chat's template${have ? '' : ' (skipped: ../sh
 
   it('renders without the generation prompt, and multi-turn', () => {
     const turns = [...messages, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Bye' }];
-    expect(renderChatTemplate(template, turns, { addGenerationPrompt: false })).toBe(
-      '<|system|>\nYou are a friendly chatbot.</s>\n<|user|>\nHi!</s>\n<|assistant|>\nHello.</s>\n<|user|>\nBye</s>\n',
-    );
+    expect(renderChatTemplate(template, turns, { addGenerationPrompt: false })).toBe('<|system|>\nYou are a friendly chatbot.</s>\n<|user|>\nHi!</s>\n<|assistant|>\nHello.</s>\n<|user|>\nBye</s>\n');
   });
 
   it('tokenizes the rendered text with </s> recognized as the EOS token', () => {

@@ -4,7 +4,10 @@ import { TokenType, type SpmVocab } from './vocab.js';
 /** A minimal protobuf reader: varints, fixed32 and length-delimited fields. */
 class ProtoReader {
   pos = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly end = bytes.length) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly end = bytes.length,
+  ) {}
   done(): boolean {
     return this.pos >= this.end;
   }

@@ -36,7 +36,14 @@ export async function bench(argv: string[]): Promise<void> {
   const genTokens = intFlag('gen-tokens', values['gen-tokens'], 64, 1, 8192);
   const repeats = intFlag('repeats', values.repeats, 3, 1, 100);
   const threads = values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1, 64);
-  const engine = await openEngine({ model: values.model, backend: values.backend, contextSize: promptTokens + genTokens, profile: values.profile, plainSimd: values['plain-simd'], ...(threads !== undefined && { threads }) });
+  const engine = await openEngine({
+    model: values.model,
+    backend: values.backend,
+    contextSize: promptTokens + genTokens,
+    profile: values.profile,
+    plainSimd: values['plain-simd'],
+    ...(threads !== undefined && { threads }),
+  });
   const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
   const profile: { prefill: OpTiming[]; decode: OpTiming[] } = { prefill: [], decode: [] };
   const r = await benchmark(engine, {
@@ -70,7 +77,9 @@ export async function bench(argv: string[]): Promise<void> {
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    process.stdout.write(`${result.backend} (${result.threads} thread${result.threads > 1 ? 's' : ''}): prefill ${result.prefill_tok_s} tok/s (${result.prefill_spread.join('–')}), decode ${result.decode_tok_s} tok/s (${result.decode_spread.join('–')})\n`);
+    process.stdout.write(
+      `${result.backend} (${result.threads} thread${result.threads > 1 ? 's' : ''}): prefill ${result.prefill_tok_s} tok/s (${result.prefill_spread.join('–')}), decode ${result.decode_tok_s} tok/s (${result.decode_spread.join('–')})\n`,
+    );
     for (const [phase, rows] of Object.entries(result.profile ?? {})) {
       process.stdout.write(`${phase}, ms per token:\n`);
       for (const r of rows) process.stdout.write(`  ${r.ms_per_token.toFixed(3).padStart(9)}  ${String(r.calls).padStart(5)}×  ${r.key}\n`);

@@ -136,7 +136,9 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify({ text, prompt_tokens: promptTokens, tokens, timings })}\n`);
   } else {
     process.stdout.write('\n');
-    process.stderr.write(`\n${s.promptTokens} prompt tokens, ${s.generatedTokens} generated; load ${timings.load_ms} ms, prefill ${timings.prefill_tok_s} tok/s, decode ${timings.decode_tok_s} tok/s\n`);
+    process.stderr.write(
+      `\n${s.promptTokens} prompt tokens, ${s.generatedTokens} generated; load ${timings.load_ms} ms, prefill ${timings.prefill_tok_s} tok/s, decode ${timings.decode_tok_s} tok/s\n`,
+    );
   }
   engine.dispose();
 }

@@ -46,7 +46,11 @@ class Cursor {
   pos = 0;
   private readonly dv: DataView;
   private readonly text = new TextDecoder('utf-8', { fatal: true });
-  constructor(private readonly bytes: Uint8Array, private readonly fileSize: number, private readonly name: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly fileSize: number,
+    private readonly name: string,
+  ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   /** Ensures n more bytes exist in the file (else: truncated) and in the window (else: read more). */
@@ -97,21 +101,31 @@ class Cursor {
     const p = this.pos;
     this.pos += size;
     switch (type) {
-      case 'u8': return this.dv.getUint8(p);
-      case 'i8': return this.dv.getInt8(p);
-      case 'u16': return this.dv.getUint16(p, true);
-      case 'i16': return this.dv.getInt16(p, true);
-      case 'u32': return this.dv.getUint32(p, true);
-      case 'i32': return this.dv.getInt32(p, true);
-      case 'f32': return this.dv.getFloat32(p, true);
-      case 'f64': return this.dv.getFloat64(p, true);
+      case 'u8':
+        return this.dv.getUint8(p);
+      case 'i8':
+        return this.dv.getInt8(p);
+      case 'u16':
+        return this.dv.getUint16(p, true);
+      case 'i16':
+        return this.dv.getInt16(p, true);
+      case 'u32':
+        return this.dv.getUint32(p, true);
+      case 'i32':
+        return this.dv.getInt32(p, true);
+      case 'f32':
+        return this.dv.getFloat32(p, true);
+      case 'f64':
+        return this.dv.getFloat64(p, true);
       case 'bool': {
         const b = this.dv.getUint8(p);
         if (b > 1) throw bad(this.name, `${what} is a bool of value ${b}`);
         return b === 1;
       }
-      case 'u64': return safe(this.dv.getBigUint64(p, true));
-      default: return safe(this.dv.getBigInt64(p, true));
+      case 'u64':
+        return safe(this.dv.getBigUint64(p, true));
+      default:
+        return safe(this.dv.getBigInt64(p, true));
     }
   }
   array(what: string, depth: number): GgufArray {
@@ -197,7 +211,10 @@ function tensorInfo(file: string, name: string, typeId: number, dims: number[], 
   const dtype = dtypeOfGgmlType(typeId);
   if (!dtype) {
     const known = GGML_TYPE_NAMES[typeId];
-    throw new LlamitaError(known ? 'E_UNSUPPORTED_MODEL' : 'E_BAD_FILE', `${file}: tensor ${name} has ${known ? `type ${known}, which llamita does not support` : `unknown type id ${typeId}`}`, { file, tensor: name });
+    throw new LlamitaError(known ? 'E_UNSUPPORTED_MODEL' : 'E_BAD_FILE', `${file}: tensor ${name} has ${known ? `type ${known}, which llamita does not support` : `unknown type id ${typeId}`}`, {
+      file,
+      tensor: name,
+    });
   }
   const shape = [...dims].reverse();
   const { blockSize } = DTYPE_INFO[dtype];

@@ -52,19 +52,66 @@ class ByteWriter {
       return [this.dv, at] as const;
     };
     switch (type) {
-      case 'u8': { const [d, p] = dv(1); d.setUint8(p, Number(v)); return; }
-      case 'i8': { const [d, p] = dv(1); d.setInt8(p, Number(v)); return; }
-      case 'u16': { const [d, p] = dv(2); d.setUint16(p, Number(v), true); return; }
-      case 'i16': { const [d, p] = dv(2); d.setInt16(p, Number(v), true); return; }
-      case 'u32': { const [d, p] = dv(4); d.setUint32(p, Number(v), true); return; }
-      case 'i32': { const [d, p] = dv(4); d.setInt32(p, Number(v), true); return; }
-      case 'f32': { const [d, p] = dv(4); d.setFloat32(p, Number(v), true); return; }
-      case 'f64': { const [d, p] = dv(8); d.setFloat64(p, Number(v), true); return; }
-      case 'bool': { const [d, p] = dv(1); d.setUint8(p, v ? 1 : 0); return; }
-      case 'u64': { const [d, p] = dv(8); d.setBigUint64(p, BigInt(v), true); return; }
-      case 'i64': { const [d, p] = dv(8); d.setBigInt64(p, BigInt(v), true); return; }
-      case 'string': this.string(String(v)); return;
-      case 'array': throw new LlamitaError('E_INVALID_ARGUMENT', 'an array value needs an item type');
+      case 'u8': {
+        const [d, p] = dv(1);
+        d.setUint8(p, Number(v));
+        return;
+      }
+      case 'i8': {
+        const [d, p] = dv(1);
+        d.setInt8(p, Number(v));
+        return;
+      }
+      case 'u16': {
+        const [d, p] = dv(2);
+        d.setUint16(p, Number(v), true);
+        return;
+      }
+      case 'i16': {
+        const [d, p] = dv(2);
+        d.setInt16(p, Number(v), true);
+        return;
+      }
+      case 'u32': {
+        const [d, p] = dv(4);
+        d.setUint32(p, Number(v), true);
+        return;
+      }
+      case 'i32': {
+        const [d, p] = dv(4);
+        d.setInt32(p, Number(v), true);
+        return;
+      }
+      case 'f32': {
+        const [d, p] = dv(4);
+        d.setFloat32(p, Number(v), true);
+        return;
+      }
+      case 'f64': {
+        const [d, p] = dv(8);
+        d.setFloat64(p, Number(v), true);
+        return;
+      }
+      case 'bool': {
+        const [d, p] = dv(1);
+        d.setUint8(p, v ? 1 : 0);
+        return;
+      }
+      case 'u64': {
+        const [d, p] = dv(8);
+        d.setBigUint64(p, BigInt(v), true);
+        return;
+      }
+      case 'i64': {
+        const [d, p] = dv(8);
+        d.setBigInt64(p, BigInt(v), true);
+        return;
+      }
+      case 'string':
+        this.string(String(v));
+        return;
+      case 'array':
+        throw new LlamitaError('E_INVALID_ARGUMENT', 'an array value needs an item type');
     }
   }
   value(v: GgufValue): void {

@@ -115,10 +115,16 @@ export class KvCache {
       snapshot.v.length === this.layers.length &&
       [...snapshot.k, ...snapshot.v].every((rows) => rows.byteLength === snapshot.length * rowBytes);
     if (!fits) {
-      throw new LlamitaError('E_INVALID_ARGUMENT', `a KV snapshot of ${snapshot.length} ${snapshot.dtype} rows for ${snapshot.k.length} layers does not fit this cache (${this.layers.length} layers, ${this.contextSize} rows of ${nKv}x${hd})`);
+      throw new LlamitaError(
+        'E_INVALID_ARGUMENT',
+        `a KV snapshot of ${snapshot.length} ${snapshot.dtype} rows for ${snapshot.k.length} layers does not fit this cache (${this.layers.length} layers, ${this.contextSize} rows of ${nKv}x${hd})`,
+      );
     }
     this.layers.forEach((layer, l) => {
-      for (const [t, rows] of [[layer.k, snapshot.k[l]!], [layer.v, snapshot.v[l]!]] as const) {
+      for (const [t, rows] of [
+        [layer.k, snapshot.k[l]!],
+        [layer.v, snapshot.v[l]!],
+      ] as const) {
         if (snapshot.length) this.backend.write(t.buffer, t.byteOffset, convertRows(rows, snapshot.dtype, this.dtype));
       }
     });

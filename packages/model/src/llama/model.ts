@@ -167,7 +167,10 @@ export class LlamaModel {
     const kvType = options.kvType ?? 'f16';
     const weights = plannedWeights(source, config, options.quantize);
     const kv = plannedKv(config, contextSize, kvType);
-    for (const [m, all] of [[batchSize, true], [1, false]] as const) {
+    for (const [m, all] of [
+      [batchSize, true],
+      [1, false],
+    ] as const) {
       const answer = supportsGraph(backend, llamaForward(config, weights, kv, plannedActivations(config, m, all ? m : 1), all));
       if (!answer.ok) throw new LlamitaError('E_UNSUPPORTED_OP', `${source.name}: ${answer.reason}`);
     }
@@ -201,7 +204,11 @@ export class LlamaModel {
     }
     const a = this.placement.scratch.view(m, allLogits ? m : 1);
     this.backend.write(a.ids.buffer, a.ids.byteOffset, Int32Array.from(batch));
-    this.backend.write(a.positions.buffer, a.positions.byteOffset, Int32Array.from(batch, (_, i) => past + i));
+    this.backend.write(
+      a.positions.buffer,
+      a.positions.byteOffset,
+      Int32Array.from(batch, (_, i) => past + i),
+    );
     this.graphFor(m, allLogits, a).run();
     this.kv.advance(m);
     return a;

@@ -62,7 +62,18 @@ async function toHfFolder(file: GgufFile, shards: number): Promise<string> {
   if (shards > 1) writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
   writeFileSync(
     join(dir, 'config.json'),
-    JSON.stringify({ model_type: 'llama', hidden_size: c.dim, intermediate_size: c.ffnDim, num_hidden_layers: c.nLayers, num_attention_heads: c.nHeads, num_key_value_heads: c.nKvHeads, vocab_size: c.vocabSize, max_position_embeddings: c.contextLength, rope_theta: c.ropeTheta, rms_norm_eps: c.normEps }),
+    JSON.stringify({
+      model_type: 'llama',
+      hidden_size: c.dim,
+      intermediate_size: c.ffnDim,
+      num_hidden_layers: c.nLayers,
+      num_attention_heads: c.nHeads,
+      num_key_value_heads: c.nKvHeads,
+      vocab_size: c.vocabSize,
+      max_position_embeddings: c.contextLength,
+      rope_theta: c.ropeTheta,
+      rms_norm_eps: c.normEps,
+    }),
   );
   return dir;
 }

@@ -16,8 +16,7 @@ const MIXES: Partial<Record<SyntheticDType, DType>> = { q4_k_m: 'q4_k', q5_k_m: 
 const K_FALLBACK: Partial<Record<DType, DType>> = { q4_k: 'q5_0', q5_k: 'q5_1', q6_k: 'q8_0' };
 
 /** llama.cpp's use_more_bits: the first and last eighth of the layers, and every third in between. */
-const useMoreBits = (layer: number, layers: number): boolean =>
-  layer < Math.floor(layers / 8) || layer >= Math.floor((7 * layers) / 8) || (layer - Math.floor(layers / 8)) % 3 === 2;
+const useMoreBits = (layer: number, layers: number): boolean => layer < Math.floor(layers / 8) || layer >= Math.floor((7 * layers) / 8) || (layer - Math.floor(layers / 8)) % 3 === 2;
 
 /**
  * The type of one 2-D tensor: `dtype` itself, or for `q4_k_m`/`q5_k_m`
@@ -76,7 +75,8 @@ export interface SynthesizedChunk {
  */
 export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   const { shape: s, dtype, seed } = options;
-  if (!MIXES[dtype] && !QUANTIZABLE_DTYPES.includes(dtype as DType)) throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')}, ${Object.keys(MIXES).join(', ')})`);
+  if (!MIXES[dtype] && !QUANTIZABLE_DTYPES.includes(dtype as DType))
+    throw new LlamitaError('E_DTYPE', `cannot write ${dtype} weights (supported: ${QUANTIZABLE_DTYPES.join(', ')}, ${Object.keys(MIXES).join(', ')})`);
   const tokens = options.vocab.metadata.get('tokenizer.ggml.tokens')?.value as { items: readonly string[] } | undefined;
   if (!tokens) throw new LlamitaError('E_BAD_FILE', `${options.vocab.source.name} has no tokenizer.ggml.tokens`);
   const vocabSize = tokens.items.length;
@@ -120,7 +120,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   const { header, alignment } = ggufHeader(metadata, layout);
   const sizes = layout.map((t) => {
     const { blockSize, blockBytes } = DTYPE_INFO[t.dtype];
-    return ((t.shape.reduce((a, b) => a * b, 1) / blockSize) * blockBytes);
+    return (t.shape.reduce((a, b) => a * b, 1) / blockSize) * blockBytes;
   });
   const totalBytes = header.length + sizes.reduce((sum, n) => sum + n + paddingFor(n, alignment), 0);
 
