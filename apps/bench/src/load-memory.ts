@@ -2,7 +2,7 @@
 // the file size. Run: pnpm --filter @llamita/bench load-memory MODEL.gguf
 import { statSync } from 'node:fs';
 import { jsBackend } from '@llamita/backend-js';
-import { LlamaModel, readGguf } from '@llamita/model';
+import { loadGgufLlama, readGguf } from '@llamita/model';
 import { fileSource } from '@llamita/model/node';
 
 const path = process.argv[2];
@@ -11,7 +11,7 @@ const fileBytes = statSync(path).size;
 const baselineKb = process.resourceUsage().maxRSS;
 const start = performance.now();
 const file = await readGguf(await fileSource(path));
-const model = await LlamaModel.fromGguf(file, await jsBackend.create(), { contextSize: 256 });
+const model = await loadGgufLlama(file, await jsBackend.create(), { contextSize: 256 });
 const loadMs = performance.now() - start;
 const peakKb = process.resourceUsage().maxRSS;
 console.log(

@@ -6,3 +6,5 @@
 export { JsBackend, jsBackend, LLAMA_CPP_X86_NUMERICS } from './backend.js';
 export { sampleRow, type SampleSettings } from './sample.js';
 export * as kernels from './kernels.js';
+export { executeReference } from './reference-ops.js';
+export { TensorViews } from './views.js';

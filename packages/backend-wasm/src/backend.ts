@@ -9,14 +9,21 @@ import {
   type BufferHandle,
   type BufferSpec,
   type DType,
+  type Graph,
+  type MatmulOp,
   type Op,
+  type OpName,
+  type PreparedGraph,
   type RmsNormOp,
   type RopeOp,
+  type Support,
   type SwigluOp,
   type Tensor,
   numel,
+  checkGraph,
+  type Backend,
 } from '@llamita/core';
-import { JsBackend, LLAMA_CPP_X86_NUMERICS, type kernels as reference } from '@llamita/backend-js';
+import { LLAMA_CPP_X86_NUMERICS, TensorViews, executeReference, type kernels as reference } from '@llamita/backend-js';
 import { dequantize, f16ToF32, ropeCosSin } from '@llamita/tensor';
 import { detectWasmFeatures } from './features.js';
 import { instantiateKernels, kernelModule, KERNEL_NAMES, type KernelExports, type KernelName } from './kernels-module.js';
@@ -111,10 +118,26 @@ interface Region {
  * products against the activation row converted once to llama.cpp's partner
  * type. The other ops run the reference TypeScript kernels over the same memory.
  */
-export class WasmBackend extends JsBackend {
+export class WasmBackend implements Backend {
   /** @inheritDoc */
-  override readonly info: BackendInfo;
+  readonly info: BackendInfo;
   private readonly regions = new Map<number, Region>();
+  private disposed = false;
+  /** Views of tensors in the memory, for the reference kernels (which read interleaved weights through `rows`). */
+  private readonly views: TensorViews;
+  /**
+   * The SIMD kernels, by op: each runs the op and says true, or says false for
+   * an op it does not take (a dtype or shape without a kernel), which the
+   * reference kernels then run over the same memory.
+   */
+  private readonly simd: { readonly [K in OpName]?: (op: Extract<Op, { op: K }>) => boolean } = {
+    attention: (op) => op.k.dtype === 'f16' && op.q.shape[2]! % 4 === 0 && (this.attention(op), true),
+    rope: (op) => op.x.shape[2]! % 4 === 0 && (this.rope(op), true),
+    swiglu: (op) => (this.elementwise(op), true),
+    add: (op) => (this.elementwise(op), true),
+    rms_norm: (op) => (this.elementwise(op), true),
+    matmul: (op) => this.matmul(op),
+  };
   private nextBufferId = 1;
   private readonly arena: WasmArena;
   private readonly f16Table: number;
@@ -136,7 +159,6 @@ export class WasmBackend extends JsBackend {
     threading: string,
     relaxed: boolean,
   ) {
-    super();
     this.info = {
       name: 'wasm',
       contractVersion: CONTRACT_VERSION,
@@ -147,6 +169,10 @@ export class WasmBackend extends JsBackend {
       memoryLimitBytes: MAX_PAGES * PAGE - RESERVED - 65536 * 4 - SCRATCH_ALLOWANCE,
     };
     this.arena = new WasmArena(memory, RESERVED);
+    this.views = new WasmViews(
+      (buffer) => this.storage(buffer),
+      (t) => this.interleavedRows(t),
+    );
     this.interleaved = new InterleavedWeights({
       bytes: () => new Uint8Array(this.memory.buffer),
       repack: (address, rows, w, unpack) => this.repack(address, rows, w, unpack),
@@ -215,7 +241,7 @@ export class WasmBackend extends JsBackend {
    * weights (`usage: 'weights'` with a `[rows, cols]` shape) are kept in
    * their kernels' interleaved layout from here on.
    */
-  override allocate(spec: BufferSpec): BufferHandle {
+  allocate(spec: BufferSpec): BufferHandle {
     this.checkAlive();
     const { byteLength, label } = spec;
     if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
@@ -230,7 +256,7 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Frees a buffer; its memory is used again by later buffers. */
-  override release(buffer: BufferHandle): void {
+  release(buffer: BufferHandle): void {
     const region = this.regions.get(buffer.id);
     if (!region) return;
     this.interleaved.delete(buffer.id);
@@ -239,7 +265,7 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Frees every buffer and stops the worker threads; later calls throw `E_DISPOSED`. */
-  override dispose(): void {
+  dispose(): void {
     this.regions.clear();
     this.interleaved.clear();
     this.pool?.dispose();
@@ -247,24 +273,59 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Writes bytes in GGUF's layout (into an interleaved weight, by rewriting the groups of rows it touches). */
-  override write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
+  write(buffer: BufferHandle, byteOffset: number, data: ArrayBufferView): void {
     this.converted = undefined;
-    if (!this.interleaved.has(buffer.id)) return super.write(buffer, byteOffset, data);
+    const region = this.region(buffer);
     if (byteOffset < 0 || byteOffset + data.byteLength > buffer.byteLength) {
       throw new LlamitaError('E_OUT_OF_BOUNDS', `writing ${data.byteLength} bytes at ${byteOffset} overflows a buffer of ${buffer.byteLength}`);
     }
-    this.region(buffer);
-    this.interleaved.write(buffer.id, byteOffset, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.interleaved.has(buffer.id)) this.interleaved.write(buffer.id, byteOffset, bytes);
+    else new Uint8Array(this.memory.buffer, region.offset + byteOffset, bytes.byteLength).set(bytes);
   }
 
   /** Returns the bytes in GGUF's layout, also of an interleaved weight (a copy is rearranged; the buffer is not changed). */
-  override read(tensor: Tensor): Promise<Uint8Array> {
-    if (!this.interleaved.has(tensor.buffer.id)) return super.read(tensor);
-    this.region(tensor.buffer);
-    return Promise.resolve(this.interleaved.read(tensor.buffer.id, tensor.byteOffset, tensor.byteOffset + byteSize(tensor.dtype, tensor.shape)));
+  async read(tensor: Tensor): Promise<Uint8Array> {
+    const [from, to] = [tensor.byteOffset, tensor.byteOffset + byteSize(tensor.dtype, tensor.shape)];
+    const bytes = this.storage(tensor.buffer);
+    return this.interleaved.has(tensor.buffer.id) ? this.interleaved.read(tensor.buffer.id, from, to) : bytes.slice(from, to);
   }
 
-  protected override storage(buffer: BufferHandle): Uint8Array {
+  /** Every op of the contract: the SIMD kernels or, where they have none, the reference kernels over the same memory. */
+  supports(_op: Op): Support {
+    return { ok: true };
+  }
+
+  /** Checks the graph once; each run executes its ops in order (the SIMD kernels split across the pool). */
+  prepare(graph: Graph): PreparedGraph {
+    this.checkAlive();
+    checkGraph(this, graph);
+    const ops = [...graph];
+    let disposed = false;
+    return {
+      length: ops.length,
+      run: () => {
+        this.checkAlive();
+        if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
+        for (const op of ops) this.execute(op);
+      },
+      dispose: () => {
+        disposed = true;
+      },
+    };
+  }
+
+  run(graph: Graph): void {
+    this.prepare(graph).run();
+  }
+
+  /** @throws LlamitaError `E_DISPOSED` once the backend was disposed. */
+  private checkAlive(): void {
+    if (this.disposed) throw new LlamitaError('E_DISPOSED', 'the wasm backend was disposed');
+  }
+
+  /** The bytes of a live buffer (a view made now: an unshared memory that grew detached the old ones). */
+  private storage(buffer: BufferHandle): Uint8Array {
     const region = this.region(buffer);
     return new Uint8Array(this.memory.buffer, region.offset, region.byteLength);
   }
@@ -282,24 +343,26 @@ export class WasmBackend extends JsBackend {
     return this.region(buffer).offset + byteOffset;
   }
 
-  protected override execute(op: Op): void {
-    if (op.op === 'attention' && op.k.dtype === 'f16' && op.q.shape[2]! % 4 === 0) {
-      this.converted = undefined;
-      return this.attention(op);
-    }
-    // (an in-place rope stays on the reference kernel: the SIMD one reads partners it may have overwritten)
-    if (op.op === 'rope' && op.x.shape[2]! % 4 === 0 && !(op.x.buffer.id === op.out.buffer.id && op.x.byteOffset === op.out.byteOffset)) {
-      this.converted = undefined;
-      return this.rope(op);
-    }
-    if (op.op === 'swiglu' || op.op === 'add' || op.op === 'rms_norm') {
-      this.converted = undefined;
-      return this.elementwise(op);
-    }
-    if (op.op !== 'matmul' || !WASM_WEIGHTS.has(op.w.dtype)) {
-      this.converted = undefined;
-      return super.execute(op);
-    }
+  /** Runs one validated op: its SIMD kernel, or the reference kernels. */
+  private execute(op: Op): void {
+    const kernel = this.simd[op.op] as ((op: Op) => boolean) | undefined;
+    if (kernel?.(op)) return;
+    // the reference kernels may write any tensor: a later matmul must convert its input again
+    this.converted = undefined;
+    executeReference(op, this.views);
+  }
+
+  /** A matmul in SIMD, or false for weights without a kernel here (the reference kernels run it then). */
+  private matmul(op: MatmulOp): boolean {
+    if (!WASM_WEIGHTS.has(op.w.dtype)) return false;
+    // the Q4_0/Q4_K kernels read four weight rows at a time from the interleaved layout: a weight allocated as anything else runs the reference kernels
+    if (isInterleaved(op.w.dtype) && !this.interleaved.weightOf(op.w)) return false;
+    this.matmulSimd(op);
+    return true;
+  }
+
+  /** A matmul with SIMD kernels: activations converted once to llama.cpp's partner type, then the dots. */
+  private matmulSimd(op: MatmulOp): void {
     const [m, k] = op.x.shape as [number, number];
     const n = op.w.shape[0]!;
     if (m === 0 || n === 0) return;
@@ -307,11 +370,6 @@ export class WasmBackend extends JsBackend {
     const w = this.address(op.w.buffer, op.w.byteOffset);
     const out = this.address(op.out.buffer, op.out.byteOffset);
     if (op.w.dtype === 'f32') return this.dispatch('matmulF32', [x, w, out, m, k, n], n, m * k * n);
-    // Q4_0/Q4_K kernels read four weight rows at a time from the interleaved layout: a weight allocated as anything else runs the reference kernels
-    if (isInterleaved(op.w.dtype) && !this.interleaved.weightOf(op.w)) {
-      this.converted = undefined;
-      return super.execute(op);
-    }
     // each activation row is converted once, to the partner type llama.cpp uses for the weight type
     const input = this.convertInput(x, m, k, ACTIVATION[op.w.dtype]!);
     // a later matmul reading its own output as input must not reuse the conversion
@@ -397,7 +455,7 @@ export class WasmBackend extends JsBackend {
       this.ropeTables = this.regrow(this.ropeTables, 2 * tableBytes);
       this.ropeKey = undefined;
     }
-    const positions = this.i32(op.positions);
+    const positions = this.views.i32(op.positions);
     const key = this.ropeKey;
     const same = key && key.theta === op.theta && key.half === half && key.hd === hd && key.positions.length === m && key.positions.every((p, t) => p === positions[t]);
     if (!same) this.fillRopeTables(positions, op.theta, half, hd, tableBytes);
@@ -430,7 +488,7 @@ export class WasmBackend extends JsBackend {
     const [m, nHead, hd] = op.q.shape as [number, number, number];
     const [ctx, nKv] = op.k.shape as [number, number];
     let span = 0;
-    for (const p of this.i32(op.positions)) {
+    for (const p of this.views.i32(op.positions)) {
       if (p < 0 || p >= ctx) throw new LlamitaError('E_OUT_OF_BOUNDS', `attention position ${p} is outside the cache [0, ${ctx})`, { position: p, contextSize: ctx });
       span = Math.max(span, p + 1);
     }
@@ -462,10 +520,10 @@ export class WasmBackend extends JsBackend {
     this.kernels.repackWords4(address, rows, w.cols / block, header, payload, this.packScratch.offset, unpack ? 1 : 0);
   }
 
-  /** Row reader that also understands interleaved weights (the embedding op reads them). */
-  protected override rows(t: Tensor): reference.RowReader {
+  /** Row reader of an interleaved weight (the embedding op reads them), or undefined for any other tensor. */
+  private interleavedRows(t: Tensor): reference.RowReader | undefined {
     const w = this.interleaved.weightOf(t);
-    if (!w) return super.rows(t);
+    if (!w) return undefined;
     const row = new Uint8Array(byteSize(w.dtype, [w.cols]));
     return (r, out) => {
       this.interleaved.ggufRow(w, r, row);
@@ -487,6 +545,20 @@ export class WasmBackend extends JsBackend {
       this.scratch = this.regrow(this.scratch, Math.max(bytes, this.scratch.byteLength * 2, 1 << 16));
     }
     return this.scratch.offset;
+  }
+}
+
+/** The reference kernels' views of wasm memory, with interleaved weights read back row by row in GGUF's layout. */
+class WasmViews extends TensorViews {
+  constructor(
+    storage: (buffer: BufferHandle) => Uint8Array,
+    private readonly interleaved: (t: Tensor) => reference.RowReader | undefined,
+  ) {
+    super(storage);
+  }
+
+  override rows(t: Tensor): reference.RowReader {
+    return this.interleaved(t) ?? super.rows(t);
   }
 }
 

@@ -1,5 +1,5 @@
 import { LlamitaError, type Backend } from '@llamita/core';
-import { LlamaModel, blobSource, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
+import { LlamaModel, blobSource, loadGgufLlama, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
 import type { DType } from '@llamita/core';
 import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
 import { JsonConstraint, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
@@ -100,7 +100,7 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
   try {
     const file = await readGguf(bytes);
     const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
-    const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.fromGguf(file, backend, modelOptions(options)));
+    const placed = await placeOnBackend(options.backend, (backend) => loadGgufLlama(file, backend, modelOptions(options)));
     const engine = new Engine(placed.value, tokenizer, placed);
     engine.closeWith(() => bytes.close());
     return engine;

@@ -10,12 +10,13 @@ export { type GgufFile, GGUF_LIMITS, readGguf, readTensorData } from './gguf/rea
 export { type GgufTensorToWrite, serializeGguf } from './gguf/writer.js';
 export { metaNumber, metaString, metaArray } from './gguf/metadata.js';
 export { type GgufValue, type GgufValueType, type GgufScalar, type GgufArray, type GgufTensorInfo, GGML_TYPE_IDS } from './gguf/types.js';
-export { type LlamaConfig, llamaConfigFromGguf } from './llama/config.js';
+export { type LlamaConfig } from './llama/config.js';
+export { llamaConfigFromGguf, ggufTensorSource, loadGgufLlama } from './gguf/gguf-llama.js';
 export { type LlamaWeights, type LlamaLayerWeights, type LoadProgress, expectedShapes, loadLlamaWeights, plannedWeights, releaseWeights } from './llama/weights.js';
 export { type Activations, llamaForward } from './llama/forward.js';
 export { KvCache, type LayerCache, type KvSnapshot, type KvType } from './llama/kv-cache.js';
 export { ActivationScratch, activationBytes, plannedActivations } from './llama/activations.js';
-export { LlamaModel, ggufTensorSource, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
+export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
 export { type TensorSource, type TensorEntry } from './llama/tensor-source.js';
 export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';

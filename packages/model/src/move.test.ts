@@ -6,7 +6,8 @@ import type { Backend } from '@llamita/core';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
-import { LlamaModel } from './llama/model.js';
+import { loadGgufLlama } from './gguf/gguf-llama.js';
+import type { LlamaModel } from './llama/model.js';
 
 interface Expected {
   file: string;
@@ -24,7 +25,7 @@ const expected: Expected[] = have
 const argmax = (logits: Float32Array) => logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
 
 async function open(name: string, backend: Backend, kvType: 'f16' | 'f32' = 'f16'): Promise<LlamaModel> {
-  return LlamaModel.fromGguf(await readGguf(await fileSource(fixturePath(`quant/${name}`))), backend, { contextSize: 64, kvType });
+  return loadGgufLlama(await readGguf(await fileSource(fixturePath(`quant/${name}`))), backend, { contextSize: 64, kvType });
 }
 
 /** Greedy ids after the prompt, `count` of them; `before(step)` runs before each step's evaluation. */

@@ -5,7 +5,7 @@ import { WasmBackend, wasmBackend } from '@llamita/backend-wasm';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
-import { LlamaModel } from './llama/model.js';
+import { loadGgufLlama } from './gguf/gguf-llama.js';
 
 interface Expected {
   file: string;
@@ -45,7 +45,7 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
     "%s on the %s backend: greedy ids equal llama.cpp's",
     async (_name, _backend, e, backend) => {
       const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
-      const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 64 });
+      const model = await loadGgufLlama(file, await backend.create(), { contextSize: 64 });
       let logits = await model.evaluate(e.greedy.prompt);
       const nearTies: string[] = [];
       for (const [step, want] of e.greedy.gen.entries()) {

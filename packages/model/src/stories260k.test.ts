@@ -7,7 +7,7 @@ import { SpmTokenizer } from '@llamita/tokenizer';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { spmVocabFromGguf } from './gguf/vocab.js';
-import { LlamaModel } from './llama/model.js';
+import { loadGgufLlama } from './gguf/gguf-llama.js';
 
 const have = fixturesAvailable();
 
@@ -15,7 +15,7 @@ describe.skipIf(!have)(`stories260K greedy decoding${have ? '' : ' (skipped: ../
   it.each([jsBackend, wasmBackend].map((b) => [b.name, b] as const))("reproduces llama2.c's run.c output for an empty prompt, exactly, on the %s backend", async (_name, backend) => {
     const file = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));
     const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
-    const model = await LlamaModel.fromGguf(file, await backend.create(), { contextSize: 512 });
+    const model = await loadGgufLlama(file, await backend.create(), { contextSize: 512 });
     const prompt = tokenizer.encode('');
     expect(prompt).toEqual([tokenizer.vocab.bos]);
     const decoder = tokenizer.createStreamDecoder();

@@ -1,6 +1,4 @@
 import { LlamitaError } from '@llamita/core';
-import { metaNumber, metaString } from '../gguf/metadata.js';
-import type { GgufFile } from '../gguf/reader.js';
 
 /** Hyperparameters of a Llama-family model. */
 export interface LlamaConfig {
@@ -42,36 +40,4 @@ export function checkConfig(c: LlamaConfig, source: string): LlamaConfig {
   if (c.headDim % 2 !== 0) throw new LlamitaError('E_BAD_FILE', `${source}: head size ${c.headDim} is odd; RoPE needs pairs`);
   if (!(c.ropeTheta > 0) || !(c.normEps >= 0)) throw new LlamitaError('E_BAD_FILE', `${source}: bad rope theta ${c.ropeTheta} or norm eps ${c.normEps}`);
   return c;
-}
-
-/**
- * Reads the Llama config from GGUF metadata (`llama.*` keys).
- * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another architecture or a missing key.
- */
-export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
-  const arch = metaString(file, 'general.architecture');
-  if (arch !== 'llama') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: architecture "${arch}" is not supported (only llama)`, { architecture: arch });
-  const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
-  if (!embd) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tensor token_embd.weight is missing`, { tensor: 'token_embd.weight' });
-  const dim = metaNumber(file, 'llama.embedding_length');
-  const nHeads = metaNumber(file, 'llama.attention.head_count');
-  const headDim = dim / nHeads;
-  const ropeDims = metaNumber(file, 'llama.rope.dimension_count', headDim);
-  if (ropeDims !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
-  return checkConfig(
-    {
-      dim,
-      ffnDim: metaNumber(file, 'llama.feed_forward_length'),
-      nLayers: metaNumber(file, 'llama.block_count'),
-      nHeads,
-      nKvHeads: metaNumber(file, 'llama.attention.head_count_kv', nHeads),
-      headDim,
-      vocabSize: embd.shape[0]!,
-      contextLength: metaNumber(file, 'llama.context_length', 2048),
-      ropeTheta: metaNumber(file, 'llama.rope.freq_base', 10000),
-      normEps: metaNumber(file, 'llama.attention.layer_norm_rms_epsilon', 1e-5),
-      ropeMode: 'adjacent',
-    },
-    file.source.name,
-  );
 }

@@ -1,13 +1,12 @@
 import { LlamitaError, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
-import { readTensorData, type GgufFile } from '../gguf/reader.js';
 import { ActivationScratch, activationBytes, plannedActivations } from './activations.js';
-import { llamaConfigFromGguf, type LlamaConfig } from './config.js';
+import type { LlamaConfig } from './config.js';
 import { llamaForward, type Activations } from './forward.js';
 import { KvCache, type KvType } from './kv-cache.js';
 import type { TensorSource } from './tensor-source.js';
 import { loadLlamaWeights, plannedWeightBytes, plannedWeights, releaseWeights, type LlamaWeights, type LoadProgress } from './weights.js';
 
-/** Options of {@link LlamaModel.fromGguf}. */
+/** Options of {@link LlamaModel.load}. */
 export interface LlamaLoadOptions {
   /** Context size of the KV cache (default: the model's, capped at 4096). */
   readonly contextSize?: number;
@@ -61,11 +60,6 @@ export class LlamaModel {
     readonly contextSize: number,
     private readonly batchSize: number,
   ) {}
-
-  /** Loads a Llama GGUF onto `backend` and allocates its KV cache. */
-  static fromGguf(file: GgufFile, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
-    return LlamaModel.load(ggufTensorSource(file), llamaConfigFromGguf(file), backend, options);
-  }
 
   /**
    * Loads a Llama from any tensor source (GGUF, safetensors) with its config,
@@ -239,16 +233,6 @@ export class LlamaModel {
 function plannedKv(c: LlamaConfig, contextSize: number, dtype: KvType) {
   const shape = [contextSize, c.nKvHeads, c.headDim];
   return Array.from({ length: c.nLayers }, () => ({ k: plannedTensor(dtype, shape), v: plannedTensor(dtype, shape) }));
-}
-
-/** A GGUF file as a {@link TensorSource} (its names are already llama.cpp's). */
-export function ggufTensorSource(file: GgufFile): TensorSource {
-  const entries = new Map(file.tensors.map((t) => [t.name, t]));
-  return {
-    name: file.source.name,
-    entries,
-    read: (name) => readTensorData(file, entries.get(name)!),
-  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { fileSource } from '../gguf/node-source.js';
 import { readGguf, readTensorData, type GgufFile } from '../gguf/reader.js';
 import { bytesSource } from '../gguf/source.js';
-import { llamaConfigFromGguf } from '../llama/config.js';
+import { llamaConfigFromGguf, loadGgufLlama } from '../gguf/gguf-llama.js';
 import { LlamaModel } from '../llama/model.js';
 import { permuteQkRows } from './hf-llama.js';
 import { openHfCheckpoint } from './node-checkpoint.js';
@@ -88,7 +88,7 @@ describe.skipIf(!have)(`safetensors checkpoints${have ? '' : ' (skipped: ../shar
     const hf = await openHfCheckpoint(dir);
     expect(hf.config.ropeMode).toBe('half');
     const prompt = [1, 403, 407, 261, 378, 221, 493];
-    const fromGguf = await (await LlamaModel.fromGguf(gguf, await jsBackend.create(), { contextSize: 16 })).evaluate(prompt, 'all');
+    const fromGguf = await (await loadGgufLlama(gguf, await jsBackend.create(), { contextSize: 16 })).evaluate(prompt, 'all');
     const fromHf = await (await LlamaModel.load(hf.tensors, hf.config, await jsBackend.create(), { contextSize: 16 })).evaluate(prompt, 'all');
     let worst = 0;
     fromHf.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - fromGguf[i]!))));
@@ -139,7 +139,7 @@ describe.skipIf(!have)('quantizing a float checkpoint while it loads', () => {
     const hf = await openHfCheckpoint(dir);
     const prompt = [1, 403, 407, 261, 378];
     const quantized = await (await LlamaModel.load(hf.tensors, hf.config, await jsBackend.create(), { contextSize: 8, quantize: 'q8_0' })).evaluate(prompt);
-    const reference = await (await LlamaModel.fromGguf(await readGguf(await fileSource(fixturePath('quant/q-Q8_0.gguf'))), await jsBackend.create(), { contextSize: 8 })).evaluate(prompt);
+    const reference = await (await loadGgufLlama(await readGguf(await fileSource(fixturePath('quant/q-Q8_0.gguf'))), await jsBackend.create(), { contextSize: 8 })).evaluate(prompt);
     let worst = 0;
     quantized.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]!))));
     expect(worst).toBeLessThan(1e-4);
