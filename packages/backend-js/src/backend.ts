@@ -3,6 +3,7 @@ import {
   LlamitaError,
   byteSize,
   checkGraph,
+  sequentialGraph,
   type Backend,
   type BackendFactory,
   type BackendInfo,
@@ -63,19 +64,11 @@ export class JsBackend implements Backend {
   prepare(graph: Graph): PreparedGraph {
     this.checkAlive();
     checkGraph(this, graph);
-    const ops = [...graph];
-    let disposed = false;
-    return {
-      length: ops.length,
-      run: () => {
-        this.checkAlive();
-        if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
-        for (const op of ops) this.execute(op);
-      },
-      dispose: () => {
-        disposed = true;
-      },
-    };
+    return sequentialGraph(
+      graph,
+      (op) => this.execute(op),
+      () => this.checkAlive(),
+    );
   }
 
   run(graph: Graph): void {

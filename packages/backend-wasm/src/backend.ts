@@ -21,6 +21,7 @@ import {
   type Tensor,
   numel,
   checkGraph,
+  sequentialGraph,
   type Backend,
 } from '@llamita/core';
 import { LLAMA_CPP_X86_NUMERICS, TensorViews, executeReference, type kernels as reference } from '@llamita/backend-js';
@@ -300,19 +301,11 @@ export class WasmBackend implements Backend {
   prepare(graph: Graph): PreparedGraph {
     this.checkAlive();
     checkGraph(this, graph);
-    const ops = [...graph];
-    let disposed = false;
-    return {
-      length: ops.length,
-      run: () => {
-        this.checkAlive();
-        if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
-        for (const op of ops) this.execute(op);
-      },
-      dispose: () => {
-        disposed = true;
-      },
-    };
+    return sequentialGraph(
+      graph,
+      (op) => this.execute(op),
+      () => this.checkAlive(),
+    );
   }
 
   run(graph: Graph): void {

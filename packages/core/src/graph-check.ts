@@ -1,4 +1,4 @@
-import type { Backend, Support } from './backend.js';
+import type { Backend, PreparedGraph, Support } from './backend.js';
 import { LlamitaError } from './errors.js';
 import type { Graph, Op } from './ops.js';
 import { PLANNED_BUFFER_BACKEND } from './tensor.js';
@@ -39,4 +39,25 @@ export function checkGraph(backend: Pick<Backend, 'supports' | 'info'>, graph: G
       throw new LlamitaError('E_INVALID_ARGUMENT', `${describeOp(op)} has a planned tensor with no storage; allocate it first`, { op: op.op });
     }
   }
+}
+
+/**
+ * A prepared graph that runs `execute` on each op in order: what a backend
+ * that executes inside `run` (js, wasm) returns from `prepare`, once the graph
+ * is checked. `checkAlive` throws when the backend was disposed.
+ */
+export function sequentialGraph(graph: Graph, execute: (op: Op) => void, checkAlive: () => void): PreparedGraph {
+  const ops = [...graph];
+  let disposed = false;
+  return {
+    length: ops.length,
+    run: () => {
+      checkAlive();
+      if (disposed) throw new LlamitaError('E_DISPOSED', 'this prepared graph was disposed');
+      for (const op of ops) execute(op);
+    },
+    dispose: () => {
+      disposed = true;
+    },
+  };
 }

@@ -39,7 +39,7 @@ export {
   type ProbeRefusal,
 } from './backend.js';
 export { validateOp, validateGraph, operandsOf, overlaps, type Operands } from './validate.js';
-export { checkGraph, supportsGraph, describeOp } from './graph-check.js';
+export { checkGraph, supportsGraph, describeOp, sequentialGraph } from './graph-check.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';
 export { ProfilingBackend, type OpTiming } from './profile.js';

@@ -3,17 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
 import { fileSource } from '@llamita/model/node';
-import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { fixturePath, fixturesAvailable, quantExpectations } from '@llamita/testkit';
 import { loadModel } from './engine.js';
 import { perplexity, score } from './evaluate.js';
 
 const have = fixturesAvailable();
-const expected: { file: string; ppl_ctx64: number; greedy: { prompt: number[]; gen: number[] } }[] = have
-  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-  : [];
+const expected = quantExpectations();
 
 /** llama.cpp on this machine (tools/llama-cpp-reference/fixture-perplexity.mjs): the tight reference. */
 const local = JSON.parse(readFileSync(new URL('./goldens/llama-cpp-fixture-perplexity.json', import.meta.url), 'utf8')) as { files: { file: string; ppl_ctx64: number }[] };

@@ -1,26 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { JsBackend } from '@llamita/backend-js';
 import { WasmBackend } from '@llamita/backend-wasm';
 import type { Backend } from '@llamita/core';
-import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { fixturePath, fixturesAvailable, quantExpectations } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { loadGgufLlama } from './gguf/gguf-llama.js';
 import type { LlamaModel } from './llama/model.js';
 
-interface Expected {
-  file: string;
-  greedy: { prompt: number[]; gen: number[] };
-}
-
 const have = fixturesAvailable();
-const expected: Expected[] = have
-  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Expected)
-  : [];
+const expected = quantExpectations();
 
 const argmax = (logits: Float32Array) => logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
 

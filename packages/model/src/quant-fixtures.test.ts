@@ -1,25 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { WasmBackend, wasmBackend } from '@llamita/backend-wasm';
-import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { fixturePath, fixturesAvailable, quantExpectations } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { loadGgufLlama } from './gguf/gguf-llama.js';
 
-interface Expected {
-  file: string;
-  greedy: { prompt: number[]; gen: number[] };
-  tensor_types: string;
-}
-
 const have = fixturesAvailable();
-const expected: Expected[] = have
-  ? readFileSync(fixturePath('quant/expected.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Expected)
-  : [];
+const expected = quantExpectations();
 
 /** `{'Q4_K': 4, 'F32': 5}` (Python dict text from llama.cpp's side) to a map. */
 function parseTypeCounts(text: string): Map<string, number> {

@@ -7,4 +7,4 @@ export { describeConformance, type ConformanceOptions } from './conformance.js';
 export { compare, nmse, F32_TOLERANCE, F16_ACCUMULATION_TOLERANCE, type Tolerance, type Comparison } from './compare.js';
 export { randomF32, randomWeight } from './random.js';
 export { refMatmul, refRmsNorm, refRope, refAttention, refSwiglu } from './reference.js';
-export { fixturePath, fixturesAvailable } from './fixtures.js';
+export { fixturePath, fixturesAvailable, quantExpectations, type QuantExpectation } from './fixtures.js';
