@@ -1,8 +1,20 @@
 import { LlamitaError, type Backend } from '@llamita/core';
-import { LlamaModel, blobSource, loadGgufLlama, readGguf, spmVocabFromGguf, urlSource, type ByteSource, type LlamaConfig, type LoadProgress, type TensorSource } from '@llamita/model';
+import {
+  LlamaModel,
+  blobSource,
+  loadGgufLlama,
+  type SampleSettings,
+  readGguf,
+  spmVocabFromGguf,
+  urlSource,
+  type ByteSource,
+  type LlamaConfig,
+  type LoadProgress,
+  type TensorSource,
+} from '@llamita/model';
 import type { DType } from '@llamita/core';
 import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
-import { JsonConstraint, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
+import { DEFAULT_ORDER, JsonConstraint, Prng, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import { JsonTokenMask } from './json-mask.js';
 import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
@@ -186,8 +198,12 @@ export class Engine {
       !options.presencePenalty &&
       !options.frequencyPenalty &&
       !options.dryMultiplier;
+    // top-k, top-p, min-p and temperature alone (the default chain): the backend draws, and one id is read back
+    const onBackend = !json && !plainGreedy && this.model.canSample ? sampleOpSettings(options) : undefined;
+    const draws = new Prng(options.seed ?? 0);
     const next = async (tokens: readonly number[]) => {
       if (plainGreedy) return this.model.evaluateGreedy(tokens);
+      if (onBackend) return this.model.evaluateSampled(tokens, onBackend, draws.nextU32());
       const logits = await this.model.evaluate(tokens);
       if (json) mask!.apply(logits, json);
       return chain.sample(logits);
@@ -254,4 +270,23 @@ export class Engine {
     if (this.ownsBackend) this.model.backend.dispose();
     for (const close of this.closers.splice(0)) void Promise.resolve(close()).catch(() => undefined);
   }
+}
+
+/**
+ * The sample op's settings when `o` asks for a chain of top-k, top-p, min-p and
+ * temperature only, in llama.cpp's order (every other link off): that chain and
+ * the op draw the same ids from the same draws. Otherwise undefined.
+ */
+function sampleOpSettings(o: GenerateOptions): SampleSettings | undefined {
+  const othersOff =
+    !o.logitBias?.size &&
+    (o.repeatPenalty ?? 1) === 1 &&
+    !o.presencePenalty &&
+    !o.frequencyPenalty &&
+    !o.dryMultiplier &&
+    (o.typicalP ?? 1) >= 1 &&
+    !o.xtcProbability &&
+    !o.mirostat &&
+    (o.order === undefined || o.order.join() === DEFAULT_ORDER.join());
+  return othersOff ? { topK: o.topK ?? 40, topP: o.topP ?? 0.95, minP: o.minP ?? 0.05, temperature: o.temperature ?? 0.8 } : undefined;
 }

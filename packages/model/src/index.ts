@@ -13,7 +13,7 @@ export { type GgufValue, type GgufValueType, type GgufScalar, type GgufArray, ty
 export { type LlamaConfig } from './llama/config.js';
 export { llamaConfigFromGguf, ggufTensorSource, loadGgufLlama } from './gguf/gguf-llama.js';
 export { type LlamaWeights, type LlamaLayerWeights, type LoadProgress, expectedShapes, loadLlamaWeights, plannedWeights, releaseWeights } from './llama/weights.js';
-export { type Activations, llamaForward } from './llama/forward.js';
+export { type Activations, type SampleSettings, llamaForward } from './llama/forward.js';
 export { KvCache, type LayerCache, type KvSnapshot, type KvType } from './llama/kv-cache.js';
 export { ActivationScratch, activationBytes, plannedActivations } from './llama/activations.js';
 export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';

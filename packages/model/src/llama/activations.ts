@@ -24,6 +24,8 @@ function activationShapes(c: LlamaConfig, m: number, l: number): Record<keyof Ac
     act: ['f32', [m, c.ffnDim]],
     logits: ['f32', [l, c.vocabSize]],
     next: ['i32', [l]],
+    random: ['i32', [l]],
+    sampled: ['i32', [l]],
   };
 }
 
@@ -54,12 +56,14 @@ export class ActivationScratch {
     readonly maxBatch: number,
     private readonly backend: Backend,
   ) {
-    this.whole = build(c, maxBatch, maxBatch, (name, dtype, shape) => allocateTensor(backend, name === 'ids' || name === 'positions' || name === 'next' ? 'io' : 'activations', dtype, shape, name));
+    this.whole = build(c, maxBatch, maxBatch, (name, dtype, shape) =>
+      allocateTensor(backend, ['ids', 'positions', 'next', 'random', 'sampled'].includes(name) ? 'io' : 'activations', dtype, shape, name),
+    );
   }
 
   /** Views of the first `m` rows (logits: `l` rows) of every tensor. */
   view(m: number, l: number): Activations {
-    const rows = (name: keyof Activations) => sliceRows(this.whole[name], 0, name === 'logits' || name === 'next' ? l : m);
+    const rows = (name: keyof Activations) => sliceRows(this.whole[name], 0, ['logits', 'next', 'random', 'sampled'].includes(name) ? l : m);
     return Object.fromEntries(Object.keys(this.whole).map((name) => [name, rows(name as keyof Activations)])) as unknown as Activations;
   }
 

@@ -1,7 +1,10 @@
-import { reshape, sliceRows, type Op, type Tensor } from '@llamita/core';
+import { reshape, sliceRows, type Op, type SampleOp, type Tensor } from '@llamita/core';
 import type { LlamaConfig } from './config.js';
 import type { LayerCache } from './kv-cache.js';
 import type { LlamaWeights } from './weights.js';
+
+/** The settings of the sample op (see `SampleOp` in @llamita/core): top-k, top-p, min-p, temperature. */
+export type SampleSettings = Pick<SampleOp, 'topK' | 'topP' | 'minP' | 'temperature'>;
 
 /** The per-step activations of a batch of `m` tokens (all f32 unless noted). */
 export interface Activations {
@@ -39,6 +42,10 @@ export interface Activations {
   readonly logits: Tensor;
   /** i32 [l] argmax of each logits row */
   readonly next: Tensor;
+  /** i32 [l] one 32-bit draw per logits row, for the sample op */
+  readonly random: Tensor;
+  /** i32 [l] the id the sample op drew from each logits row */
+  readonly sampled: Tensor;
 }
 
 /**
@@ -47,7 +54,7 @@ export interface Activations {
  * enter the cache, and logits come out for the last token (`allLogits`
  * false) or every token. Reads top to bottom like llama2.c's `forward`.
  */
-export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly LayerCache[], a: Activations, allLogits: boolean): Op[] {
+export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly LayerCache[], a: Activations, allLogits: boolean, sampling?: SampleSettings): Op[] {
   const m = a.ids.shape[0]!;
   const hd = c.headDim;
   const g: Op[] = [];
@@ -87,5 +94,7 @@ export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly La
   const rows = allLogits ? a.h : sliceRows(a.h, m - 1, 1);
   g.push({ op: 'matmul', x: rows, w: w.output, out: a.logits });
   g.push({ op: 'argmax', x: a.logits, out: a.next });
+  // and, when asked, a token drawn on the backend (only its id is read back)
+  if (sampling) g.push({ op: 'sample', logits: a.logits, random: a.random, ...sampling, out: a.sampled });
   return g;
 }

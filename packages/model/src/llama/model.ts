@@ -1,7 +1,7 @@
 import { LlamitaError, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
 import { ActivationScratch, activationBytes, plannedActivations } from './activations.js';
 import type { LlamaConfig } from './config.js';
-import { llamaForward, type Activations } from './forward.js';
+import { llamaForward, type Activations, type SampleSettings } from './forward.js';
 import { KvCache, type KvType } from './kv-cache.js';
 import type { TensorSource } from './tensor-source.js';
 import { loadLlamaWeights, plannedWeightBytes, plannedWeights, releaseWeights, type LlamaWeights, type LoadProgress } from './weights.js';
@@ -155,6 +155,30 @@ export class LlamaModel {
     return asI32(await this.backend.read(a.next))[0]!;
   }
 
+  /** Whether the backend runs the sample op on this model's logits (then {@link LlamaModel.evaluateSampled} reads back one id). */
+  get canSample(): boolean {
+    const logits = plannedTensor('f32', [1, this.config.vocabSize]);
+    const ids = plannedTensor('i32', [1]);
+    return this.backend.supports({ op: 'sample', logits, random: ids, topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8, out: plannedTensor('i32', [1]) }).ok;
+  }
+
+  /**
+   * Appends `tokens` and returns a token drawn on the backend from the last
+   * logits row with top-k, top-p, min-p and temperature (the sample op), reading
+   * back one id only. `draw` is a 32-bit draw (`Prng.nextU32()`): the same
+   * draw picks the id `@llamita/sampling`'s chain picks with those settings.
+   */
+  async evaluateSampled(tokens: readonly number[], settings: SampleSettings, draw: number): Promise<number> {
+    let a: Activations | undefined;
+    for (let start = 0; start < tokens.length; start += this.batchSize) {
+      const batch = tokens.slice(start, start + this.batchSize);
+      const isLast = start + this.batchSize >= tokens.length;
+      a = this.step(batch, false, isLast ? { settings, draw } : undefined);
+    }
+    if (!a) throw new LlamitaError('E_INVALID_ARGUMENT', 'evaluateSampled needs at least one token');
+    return asI32(await this.backend.read(a.sampled))[0]!;
+  }
+
   /** Checks that `backend` runs and holds this model, then uploads weights and allocates cache and scratch there. */
   private async place(backend: Backend): Promise<Placement> {
     const { config, source, options, contextSize, batchSize } = this;
@@ -187,7 +211,7 @@ export class LlamaModel {
   }
 
   /** Queues one batch's graph; returns its activations (logits not yet read). */
-  private step(batch: readonly number[], allLogits: boolean): Activations {
+  private step(batch: readonly number[], allLogits: boolean, sampling?: { readonly settings: SampleSettings; readonly draw: number }): Activations {
     const m = batch.length;
     const past = this.kv.length;
     if (past + m > this.contextSize) {
@@ -203,21 +227,22 @@ export class LlamaModel {
       a.positions.byteOffset,
       Int32Array.from(batch, (_, i) => past + i),
     );
-    this.graphFor(m, allLogits, a).run();
+    if (sampling) this.backend.write(a.random.buffer, a.random.byteOffset, Int32Array.of(sampling.draw | 0));
+    this.graphFor(m, allLogits, a, sampling?.settings).run();
     this.kv.advance(m);
     return a;
   }
 
   /** The prepared forward graph for batches of `m` (built on first use, kept among the most recent few). */
-  private graphFor(m: number, allLogits: boolean, a: Activations): PreparedGraph {
-    const key = `${m}:${allLogits}`;
+  private graphFor(m: number, allLogits: boolean, a: Activations, sampling?: SampleSettings): PreparedGraph {
+    const key = `${m}:${allLogits}:${sampling ? `${sampling.topK},${sampling.topP},${sampling.minP},${sampling.temperature}` : 'argmax'}`;
     let graph = this.prepared.get(key);
     if (graph) {
       // most recently used last
       this.prepared.delete(key);
     } else {
       const { weights, kv, backend } = this.placement;
-      graph = backend.prepare(llamaForward(this.config, weights, kv.layers, a, allLogits));
+      graph = backend.prepare(llamaForward(this.config, weights, kv.layers, a, allLogits, sampling));
       if (this.prepared.size >= PREPARED_GRAPHS) {
         const [oldest, evicted] = this.prepared.entries().next().value!;
         evicted.dispose();
