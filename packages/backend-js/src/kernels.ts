@@ -5,9 +5,8 @@
  */
 import type { DType } from '@llamita/core';
 import { f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
-import { f32, ggmlVectorExp, hsum8, reduceAdd16 } from './ggml-float.js';
-import { checkPosition } from './flash-attention.js';
-export { attentionF16Cache } from './flash-attention.js';
+import { checkPosition, f32, ggmlVectorExp, hsum8, reduceAdd16 } from './llama-cpp-x86/index.js';
+export { attentionF16Cache } from './llama-cpp-x86/index.js';
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
 export type RowReader = (row: number, out: Float32Array) => void;

@@ -1,7 +1,7 @@
 import { numel, type Op } from '@llamita/core';
 import { activationTypeFor } from '@llamita/tensor';
 import * as k from './kernels.js';
-import { matmulKQuant } from './kquant-dot.js';
+import { matmulKQuant } from './llama-cpp-x86/index.js';
 import { sampleRow } from './sample.js';
 import type { TensorViews } from './views.js';
 
