@@ -28,11 +28,13 @@ describe.skipIf(!have)(`JSON-constrained generation${have ? '' : ' (skipped: ../
       const doc = JsonConstraint.fromSchema(schema).advance(text);
       expect(doc?.complete, text).toBe(true);
     }
+    engine.dispose();
   });
 
   it('refuses a token budget too small for the shortest valid document', async () => {
     const engine = await loadModel(await fileSource(fixturePath('stories260K/stories260K.gguf')), { backend: jsBackend, contextSize: 64 });
     await expect(engine.generate('', { json: schema, maxTokens: 10 }).next()).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    engine.dispose();
   });
 
   it('the token mask allows exactly the tokens whose text continues the document (checked one by one)', async () => {
@@ -54,6 +56,7 @@ describe.skipIf(!have)(`JSON-constrained generation${have ? '' : ' (skipped: ../
         expect(logits[id] === 0, `after ${JSON.stringify(prefix)}: token ${id} ${JSON.stringify(text)}`).toBe(expected);
       }
     }
+    engine.dispose();
   });
 
   it('any JSON with json: true', async () => {
@@ -61,5 +64,6 @@ describe.skipIf(!have)(`JSON-constrained generation${have ? '' : ' (skipped: ../
     let text = '';
     for await (const step of engine.generate('', { json: true, temperature: 1.5, seed: 1, maxTokens: 24 })) text += step.text;
     expect(() => JSON.parse(text), text).not.toThrow();
+    engine.dispose();
   });
 });

@@ -98,6 +98,8 @@ describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on
     // llama.cpp's greedy run decoded token by token (its one-row kernels), so it can part from its own batched argmax at a near tie
     const genTop1 = s.top1.slice(g.prompt.length - 1);
     expect(genTop1.filter((t, i) => t !== g.gen[i]).length).toBeLessThanOrEqual(check === 'exact' ? 1 : 2);
+    engine.dispose();
+    await vocab.source.close();
   });
 });
 

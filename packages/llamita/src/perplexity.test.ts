@@ -42,6 +42,7 @@ describe.skipIf(!have)(`perplexity against llama.cpp's perplexity tool${have ? '
     else expect(Math.abs(result.ppl - here) / here).toBeLessThan(1e-3);
     expect(progress.length).toBe(result.chunks);
     expect(result.tokens).toBe(result.chunks * 31);
+    engine.dispose();
   });
 
   it("score: teacher-forced on llama.cpp's greedy path, top1 is that path (F32)", async () => {
@@ -53,5 +54,6 @@ describe.skipIf(!have)(`perplexity against llama.cpp's perplexity tool${have ? '
     expect(s.logprobs.length).toBe(s.tokens.length - 1);
     expect(s.logprobs.every((l) => l <= 0)).toBe(true);
     expect(s.top1.slice(e.greedy.prompt.length - 1)).toEqual(e.greedy.gen);
+    engine.dispose();
   });
 });

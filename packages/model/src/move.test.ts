@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { JsBackend } from '@llamita/backend-js';
 import { WasmBackend } from '@llamita/backend-wasm';
 import type { Backend } from '@llamita/core';
 import { fixturePath, fixturesAvailable, quantExpectations } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
-import { readGguf } from './gguf/reader.js';
+import { readGguf, type GgufFile } from './gguf/reader.js';
 import { loadGgufLlama } from './gguf/gguf-llama.js';
 import type { LlamaModel } from './llama/model.js';
 
@@ -13,8 +13,14 @@ const expected = quantExpectations();
 
 const argmax = (logits: Float32Array) => logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
 
+/** Files opened by the tests: a model reads its file again when it moves, so they close at the end. */
+const opened: GgufFile[] = [];
+afterAll(() => Promise.all(opened.map((file) => file.source.close())));
+
 async function open(name: string, backend: Backend, kvType: 'f16' | 'f32' = 'f16'): Promise<LlamaModel> {
-  return loadGgufLlama(await readGguf(await fileSource(fixturePath(`quant/${name}`))), backend, { contextSize: 64, kvType });
+  const file = await readGguf(await fileSource(fixturePath(`quant/${name}`)));
+  opened.push(file);
+  return loadGgufLlama(file, backend, { contextSize: 64, kvType });
 }
 
 /** Greedy ids after the prompt, `count` of them; `before(step)` runs before each step's evaluation. */
