@@ -25,6 +25,7 @@ describe.skipIf(!have)(`quantizers against llama.cpp's${have ? '' : ' (skipped: 
       const values = dequantizeToF32('f32', await readTensorData(f32, src), 0, src.byteLength / 4);
       expect(Buffer.compare(Buffer.from(quantize(dtype, values)), Buffer.from(await readTensorData(reference, t))), t.name).toBe(0);
     }
+    await Promise.all([f32.source.close(), reference.source.close()]);
   });
 });
 
@@ -36,6 +37,7 @@ describe.skipIf(!have)('make-model q4_k_m and q5_k_m', () => {
     const { synthesizeLlama } = await import('./synthetic/synthesize.js');
     const vocab = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));
     const model = synthesizeLlama({ shape: { dim: 256, ffnDim: 768, nLayers: 2, nHeads: 4, nKvHeads: 2, contextLength: 256 }, dtype, seed: 1, vocab });
+    await vocab.source.close();
     const bytes = new Uint8Array(model.totalBytes);
     let o = 0;
     for (const part of [model.header, ...Array.from(model.chunks(), (c) => c.bytes)]) {

@@ -94,6 +94,7 @@ describe.skipIf(!have)(`safetensors checkpoints${have ? '' : ' (skipped: ../shar
     fromHf.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - fromGguf[i]!))));
     expect(worst).toBeLessThan(1e-4);
     await hf.close();
+    await gguf.source.close();
   });
 
   it('permuteQkRows round-trips', () => {
@@ -135,11 +136,15 @@ describe('safetensors reader on bad input', () => {
 
 describe.skipIf(!have)('quantizing a float checkpoint while it loads', () => {
   it("F32 safetensors loaded with quantize: 'q8_0' computes exactly what llama.cpp's Q8_0 file does", async () => {
-    const dir = await toHfFolder(await readGguf(await fileSource(fixturePath('quant/q-F32.gguf'))), 1);
+    const f32 = await readGguf(await fileSource(fixturePath('quant/q-F32.gguf')));
+    const dir = await toHfFolder(f32, 1);
+    await f32.source.close();
     const hf = await openHfCheckpoint(dir);
     const prompt = [1, 403, 407, 261, 378];
     const quantized = await (await LlamaModel.load(hf.tensors, hf.config, await jsBackend.create(), { contextSize: 8, quantize: 'q8_0' })).evaluate(prompt);
-    const reference = await (await loadGgufLlama(await readGguf(await fileSource(fixturePath('quant/q-Q8_0.gguf'))), await jsBackend.create(), { contextSize: 8 })).evaluate(prompt);
+    const q8 = await readGguf(await fileSource(fixturePath('quant/q-Q8_0.gguf')));
+    const reference = await (await loadGgufLlama(q8, await jsBackend.create(), { contextSize: 8 })).evaluate(prompt);
+    await q8.source.close();
     let worst = 0;
     quantized.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]!))));
     expect(worst).toBeLessThan(1e-4);
