@@ -59,10 +59,12 @@ export interface RmsNormOp {
 /**
  * `out = x · wᵀ` (ggml's mul_mat): x f32 `[m, k]`, w `[n, k]` of any weight dtype, out f32 `[m, n]`.
  *
- * With a block-quantized `w`, backends compute as llama.cpp does: each row of
- * `x` is first quantized to the weight type's 8-bit partner (Q8_0 for
- * q4_0/q5_0/q8_0, Q8_1 for q4_1/q5_1, Q8_K for the k-quants) and the dot
- * products run against those blocks, so results match llama.cpp's.
+ * With a block-quantized `w`, each row of `x` is first quantized to the weight
+ * type's 8-bit partner (Q8_0 for q4_0/q5_0/q8_0, Q8_1 for q4_1/q5_1, Q8_K for
+ * the k-quants) and the dot products run against those blocks: that is part
+ * of the op (it is what llama.cpp computes). How the sums are ordered and
+ * rounded is not: a backend states it in `info.numerics` (js and wasm follow
+ * llama.cpp's x86 orders, ADR 0006).
  */
 export interface MatmulOp {
   /** Op name. */
@@ -101,9 +103,11 @@ export interface RopeOp {
  * positions i32 `[m]`: query i attends to cache rows `0..positions[i]` inclusive;
  * query head h reads KV head `floor(h / (nHead / nKvHead))`. out f32 `[m, nHead * headDim]`.
  *
- * With an f16 cache, backends compute as llama.cpp's flash attention does
- * (q rounded to f16 for q·k, online softmax, V summed in an f16 accumulator),
- * which is what llama.cpp runs by default; with f32, an exact softmax.
+ * With an f16 cache the cache holds f16 values and q is rounded to f16 for
+ * q·k (part of the op, as in llama.cpp's flash attention, its default); the
+ * softmax's and the V sum's precision and order belong to the backend's
+ * `info.numerics` (js and wasm: llama.cpp's online softmax with an f16
+ * accumulator). With an f32 cache, an exact softmax.
  */
 export interface AttentionOp {
   /** Op name. */
