@@ -72,8 +72,8 @@ export class InterleavedWeights {
 
   /**
    * Writes GGUF-layout `data` at `byteOffset` of buffer `id`: the groups of
-   * four rows it touches are put back into GGUF's layout, written, and
-   * interleaved again.
+   * four rows it touches are written and interleaved again; a group it covers
+   * only in part is put back into GGUF's layout first, to keep its other bytes.
    */
   write(id: number, byteOffset: number, data: Uint8Array): void {
     const w = this.byBuffer.get(id)!;
@@ -81,10 +81,15 @@ export class InterleavedWeights {
     const grouped = w.rows - (w.rows % 4);
     const first = Math.min(grouped, Math.floor(byteOffset / rowBytes / 4) * 4);
     const end = Math.min(grouped, Math.ceil((byteOffset + data.byteLength) / rowBytes / 4) * 4);
-    const at = w.address + first * rowBytes;
-    if (end > first) this.host.repack(at, end - first, w, true);
+    const at = (row: number) => w.address + row * rowBytes;
+    // only a group the write covers in part keeps bytes of its own: put those back into GGUF's layout first
+    // (a whole-tensor upload, the common case, unpacks nothing)
+    const partial = new Set<number>();
+    if (end > first && byteOffset > first * rowBytes) partial.add(first);
+    if (end > first && byteOffset + data.byteLength < end * rowBytes) partial.add(end - 4);
+    for (const row of partial) this.host.repack(at(row), 4, w, true);
     this.host.bytes().set(data, w.address + byteOffset);
-    if (end > first) this.host.repack(at, end - first, w, false);
+    if (end > first) this.host.repack(at(first), end - first, w, false);
   }
 
   /** Bytes `[from, to)` of buffer `id` in GGUF's layout, as a new array (the buffer is not changed). */

@@ -14,7 +14,7 @@ import {
 } from '@llamita/model';
 import type { DType } from '@llamita/core';
 import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
-import { DEFAULT_ORDER, JsonConstraint, Prng, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
+import { DEFAULT_ORDER, JsonConstraint, Prng, SAMPLING_DEFAULTS, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import { JsonTokenMask } from './json-mask.js';
 import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
 
@@ -288,5 +288,6 @@ function sampleOpSettings(o: GenerateOptions): SampleSettings | undefined {
     !o.xtcProbability &&
     !o.mirostat &&
     (o.order === undefined || o.order.join() === DEFAULT_ORDER.join());
-  return othersOff ? { topK: o.topK ?? 40, topP: o.topP ?? 0.95, minP: o.minP ?? 0.05, temperature: o.temperature ?? 0.8 } : undefined;
+  const d = SAMPLING_DEFAULTS;
+  return othersOff ? { topK: o.topK ?? d.topK, topP: o.topP ?? d.topP, minP: o.minP ?? d.minP, temperature: o.temperature ?? d.temperature } : undefined;
 }

@@ -24,6 +24,9 @@ export type SamplerName = 'penalties' | 'dry' | 'top_k' | 'typical' | 'top_p' | 
 /** llama.cpp's default order (common_params_sampling.samplers, with penalties first). */
 export const DEFAULT_ORDER: readonly SamplerName[] = ['penalties', 'dry', 'top_k', 'typical', 'top_p', 'min_p', 'xtc', 'temperature'];
 
+/** llama.cpp's defaults of the links that are on by default (common_params_sampling). */
+export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 } as const;
+
 /** Sampling options, with llama.cpp's defaults and meanings. */
 export interface SamplingOptions {
   /** 0 means greedy. Default 0.8. */
@@ -106,7 +109,7 @@ export class SamplerChain {
 }
 
 function buildChain(o: SamplingOptions): Sampler[] {
-  const temperature = checkRange('temperature', o.temperature ?? 0.8, 0);
+  const temperature = checkRange('temperature', o.temperature ?? SAMPLING_DEFAULTS.temperature, 0);
   const links: Record<SamplerName, Sampler> = {
     penalties: penaltiesSampler({
       lastN: checkRange('repeatLastN', o.repeatLastN ?? 64, -1),
@@ -121,10 +124,10 @@ function buildChain(o: SamplingOptions): Sampler[] {
       lastN: checkRange('dryLastN', o.dryLastN ?? -1, -1),
       isBreaker: o.dryIsBreaker ?? (() => false),
     }),
-    top_k: topKSampler(checkRange('topK', o.topK ?? 40, 0)),
+    top_k: topKSampler(checkRange('topK', o.topK ?? SAMPLING_DEFAULTS.topK, 0)),
     typical: typicalSampler(checkRange('typicalP', o.typicalP ?? 1, 0, 1)),
-    top_p: topPSampler(checkRange('topP', o.topP ?? 0.95, 0, 1)),
-    min_p: minPSampler(checkRange('minP', o.minP ?? 0.05, 0, 1)),
+    top_p: topPSampler(checkRange('topP', o.topP ?? SAMPLING_DEFAULTS.topP, 0, 1)),
+    min_p: minPSampler(checkRange('minP', o.minP ?? SAMPLING_DEFAULTS.minP, 0, 1)),
     xtc: xtcSampler(checkRange('xtcProbability', o.xtcProbability ?? 0, 0, 1), checkRange('xtcThreshold', o.xtcThreshold ?? 0.1, 0, 1)),
     temperature: temperatureSampler(temperature),
   };

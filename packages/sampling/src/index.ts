@@ -6,7 +6,7 @@
  */
 export { Prng } from './prng.js';
 export { Candidates } from './candidates.js';
-export { SamplerChain, DEFAULT_ORDER, type SamplerName, type SamplingOptions } from './chain.js';
+export { SamplerChain, DEFAULT_ORDER, SAMPLING_DEFAULTS, type SamplerName, type SamplingOptions } from './chain.js';
 export {
   type Sampler,
   type SamplerContext,
