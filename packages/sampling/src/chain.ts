@@ -25,7 +25,16 @@ export type SamplerName = 'penalties' | 'dry' | 'top_k' | 'typical' | 'top_p' | 
 export const DEFAULT_ORDER: readonly SamplerName[] = ['penalties', 'dry', 'top_k', 'typical', 'top_p', 'min_p', 'xtc', 'temperature'];
 
 /** llama.cpp's defaults of the links that are on by default (common_params_sampling). */
-export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 } as const;
+export const SAMPLING_DEFAULTS: {
+  /** Temperature. */
+  readonly temperature: 0.8;
+  /** Top-k. */
+  readonly topK: 40;
+  /** Top-p. */
+  readonly topP: 0.95;
+  /** Min-p. */
+  readonly minP: 0.05;
+} = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 };
 
 /** Sampling options, with llama.cpp's defaults and meanings. */
 export interface SamplingOptions {
