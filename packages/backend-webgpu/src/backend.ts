@@ -3,7 +3,7 @@ import {
   LlamitaError,
   byteSize,
   checkGraph,
-  numel,
+  tensorBytes,
   type Backend,
   type BackendFactory,
   type BackendInfo,
@@ -15,12 +15,12 @@ import {
   type Support,
   type Tensor,
 } from '@llamita/core';
-import { PipelineCache, type KernelName } from './pipelines.js';
+import { PipelineCache } from './pipelines.js';
+import { planOp, type Dispatch, type TensorBinding } from './plan.js';
+import { supportsOp } from './support.js';
 
 /** Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment upper bound. */
 const PARAM_SLOT = 256;
-/** Largest workgroup count per dispatch dimension. */
-const MAX_GROUPS = 65535;
 
 /** Options of {@link createWebGpuBackendFactory}. */
 export interface WebGpuBackendOptions {
@@ -33,22 +33,12 @@ export interface WebGpuBackendOptions {
   readonly powerPreference?: GPUPowerPreference;
 }
 
-/** One planned dispatch: kernel, params words, buffers in binding order, workgroup grid. */
-interface Dispatch {
-  readonly kernel: KernelName;
-  readonly params: Uint32Array;
-  readonly buffers: readonly GPUBuffer[];
-  readonly groups: readonly [number, number, number];
-}
-
 /** A dispatch ready to record: its pipeline and bind group, made once when the graph is prepared. */
 interface RecordedDispatch {
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly groups: readonly [number, number, number];
 }
-
-const groupsFor = (count: number, z = 1): [number, number, number] => [Math.min(count, MAX_GROUPS), Math.ceil(count / MAX_GROUPS), z];
 
 /**
  * WebGPU backend. A graph becomes one command buffer (one compute pass per run,
@@ -59,8 +49,11 @@ const groupsFor = (count: number, z = 1): [number, number, number] => [Math.min(
  * errors of a run (validation, out of memory) and a lost device are thrown by
  * the next {@link WebGpuBackend.read}.
  *
- * Coverage so far: `matmul` with f32 weights and `add`; {@link WebGpuBackend.supports}
- * refuses everything else, naming it.
+ * Every op of the contract has a WGSL kernel (`src/shaders/`), for every weight
+ * dtype, read from its GGUF blocks; an f16 KV cache is stored as packed u32
+ * words, so no `shader-f16` is needed. {@link WebGpuBackend.supports} refuses
+ * what the kernels cannot do (a top-k over 64, a head dimension over 256, a
+ * tensor larger than the device's storage binding limit), saying why.
  */
 export class WebGpuBackend implements Backend {
   /** @inheritDoc */
@@ -86,9 +79,7 @@ export class WebGpuBackend implements Backend {
   }
 
   supports(op: Op): Support {
-    if (op.op === 'add') return { ok: true };
-    if (op.op === 'matmul') return op.w.dtype === 'f32' ? { ok: true } : { ok: false, reason: `no WGSL kernel for ${op.w.dtype} weights yet` };
-    return { ok: false, reason: `no WGSL kernel for ${op.op} yet` };
+    return supportsOp(op, this.device.limits);
   }
 
   allocate(spec: BufferSpec): BufferHandle {
@@ -128,12 +119,13 @@ export class WebGpuBackend implements Backend {
   prepare(graph: Graph): PreparedGraph {
     this.checkAlive();
     checkGraph(this, graph);
-    const dispatches = graph.map((op) => this.plan(op)).filter((d): d is Dispatch => d !== undefined);
+    const bind = (t: Tensor, unit: 1 | 2 | 4) => this.bind(t, unit);
+    const dispatches = graph.map((op) => planOp(op, bind)).filter((d): d is Dispatch => d !== undefined);
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: RecordedDispatch[] = dispatches.map((d, i) => {
-      const pipeline = this.pipelines.get(d.kernel);
-      const entries: GPUBindGroupEntry[] = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-      entries.push({ binding: d.buffers.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: d.params.byteLength } });
+      const pipeline = this.pipelines.get(d.kernel, d.overrides);
+      const entries: GPUBindGroupEntry[] = d.bindings.map((resource, binding) => ({ binding, resource }));
+      entries.push({ binding: d.bindings.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: (d.params.byteLength + 15) & ~15 } });
       return { pipeline, bindGroup: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
     });
     let disposed = false;
@@ -231,30 +223,20 @@ export class WebGpuBackend implements Backend {
     return buffer;
   }
 
-  /** f32 element offset of a tensor (kernels index arrays of f32 words). */
-  private static words(t: Tensor): number {
-    if (t.byteOffset % 4 !== 0) throw new LlamitaError('E_INVALID_ARGUMENT', `f32 tensor at unaligned byte offset ${t.byteOffset}`);
-    return t.byteOffset / 4;
-  }
-
-  private plan(op: Op): Dispatch | undefined {
-    switch (op.op) {
-      case 'matmul': {
-        const [m, k] = op.x.shape as [number, number];
-        const n = op.w.shape[0]!;
-        if (m === 0 || n === 0) return undefined;
-        const params = Uint32Array.of(m, k, n, WebGpuBackend.words(op.x), WebGpuBackend.words(op.w), WebGpuBackend.words(op.out));
-        return { kernel: 'matmul_f32', params, buffers: [this.gpuBuffer(op.x.buffer), this.gpuBuffer(op.w.buffer), this.gpuBuffer(op.out.buffer)], groups: groupsFor(n, m) };
-      }
-      case 'add': {
-        const count = numel(op.a.shape);
-        if (count === 0) return undefined;
-        const params = Uint32Array.of(count, WebGpuBackend.words(op.a), WebGpuBackend.words(op.b), WebGpuBackend.words(op.out));
-        return { kernel: 'add', params, buffers: [this.gpuBuffer(op.a.buffer), this.gpuBuffer(op.b.buffer), this.gpuBuffer(op.out.buffer)], groups: groupsFor(Math.ceil(count / 256)) };
-      }
-      default:
-        return undefined;
+  /**
+   * A tensor's bytes as a binding: the range starts at the tensor's offset
+   * rounded down to the device's storage offset alignment, and the kernel is
+   * told where in it the tensor begins (in its array's elements).
+   */
+  private bind(t: Tensor, unit: 1 | 2 | 4): TensorBinding {
+    const buffer = this.gpuBuffer(t.buffer);
+    const start = t.byteOffset - (t.byteOffset % this.device.limits.minStorageBufferOffsetAlignment);
+    if ((t.byteOffset - start) % unit !== 0) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `a ${t.dtype} tensor at byte ${t.byteOffset} is not aligned to the ${unit}-byte elements its WGSL kernel reads`);
     }
+    // whole words, and one more where the buffer has it: unaligned block fields read a word past their last byte
+    const end = Math.min(buffer.size, ((t.byteOffset + tensorBytes(t) + 3) & ~3) + 4);
+    return { resource: { buffer, offset: start, size: Math.max(4, end - start) }, offset: (t.byteOffset - start) / unit };
   }
 
   /** A uniform buffer with every dispatch's params in 256-byte slots, written once. */

@@ -3,8 +3,7 @@
 // Bindings (group 0), indexed in f32 elements from the given offsets:
 //   0: a   f32 [count] (read)
 //   1: b   f32 [count] (read)
-//   2: out f32 [count] (read_write; never the same buffer as a or b — the host
-//      routes aliased outputs through a scratch buffer)
+//   2: out f32 [count] (read_write; contract v2: never overlapping a or b)
 //   3: params (uniform)
 // Dispatch: (min(G, 65535), ceil(G / 65535), 1) with G = ceil(count / WG).
 

@@ -1,0 +1,118 @@
+import type { DType } from '@llamita/core';
+import actBf16 from './shaders/act/bf16.wgsl';
+import actF16 from './shaders/act/f16.wgsl';
+import actF32 from './shaders/act/f32.wgsl';
+import actQ8_0 from './shaders/act/q8_0.wgsl';
+import actQ8K from './shaders/act/q8_k.wgsl';
+import actUnblocked from './shaders/act/unblocked.wgsl';
+import add from './shaders/add.wgsl';
+import attention from './shaders/attention.wgsl';
+import copyF16 from './shaders/copy_f16.wgsl';
+import copyF32 from './shaders/copy_f32.wgsl';
+import embedding from './shaders/embedding.wgsl';
+import kvF16 from './shaders/kv/f16.wgsl';
+import kvF32 from './shaders/kv/f32.wgsl';
+import bytes from './shaders/lib/bytes.wgsl';
+import half from './shaders/lib/half.wgsl';
+import kquantScales from './shaders/lib/kquant-scales.wgsl';
+import matmul from './shaders/matmul.wgsl';
+import rmsNorm from './shaders/rms_norm.wgsl';
+import rope from './shaders/rope.wgsl';
+import select from './shaders/select.wgsl';
+import swiglu from './shaders/swiglu.wgsl';
+import bf16 from './shaders/weights/bf16.wgsl';
+import f16 from './shaders/weights/f16.wgsl';
+import f32 from './shaders/weights/f32.wgsl';
+import q2_k from './shaders/weights/q2_k.wgsl';
+import q3_k from './shaders/weights/q3_k.wgsl';
+import q4_0 from './shaders/weights/q4_0.wgsl';
+import q4_1 from './shaders/weights/q4_1.wgsl';
+import q4_k from './shaders/weights/q4_k.wgsl';
+import q5_0 from './shaders/weights/q5_0.wgsl';
+import q5_1 from './shaders/weights/q5_1.wgsl';
+import q5_k from './shaders/weights/q5_k.wgsl';
+import q6_k from './shaders/weights/q6_k.wgsl';
+import q8_0 from './shaders/weights/q8_0.wgsl';
+
+/** A weight dtype the WGSL decoders read (every weight dtype of the contract). */
+export type WgslWeightType = Exclude<DType, 'i32'>;
+
+/** The decoder of each weight type (weights/<type>.wgsl), with the helpers it needs. */
+const WEIGHT_DECODERS: Readonly<Record<WgslWeightType, readonly string[]>> = {
+  f32: [f32],
+  f16: [f16],
+  bf16: [bf16],
+  q4_0: [q4_0],
+  q4_1: [q4_1],
+  q5_0: [q5_0],
+  q5_1: [q5_1],
+  q8_0: [q8_0],
+  q2_k: [q2_k],
+  q3_k: [q3_k],
+  q4_k: [kquantScales, q4_k],
+  q5_k: [kquantScales, q5_k],
+  q6_k: [q6_k],
+};
+
+/**
+ * How matmul converts the activation row for each weight type: llama.cpp's
+ * `vec_dot_type` (Q8_1 has Q8_0's quants and scale, so one snippet serves both).
+ */
+const ACTIVATIONS: Readonly<Record<WgslWeightType, readonly string[]>> = {
+  f32: [actF32, actUnblocked],
+  f16: [actF16, actUnblocked],
+  bf16: [actBf16, actUnblocked],
+  q4_0: [actQ8_0],
+  q5_0: [actQ8_0],
+  q8_0: [actQ8_0],
+  q4_1: [actQ8_0],
+  q5_1: [actQ8_0],
+  q2_k: [actQ8K],
+  q3_k: [actQ8K],
+  q4_k: [actQ8K],
+  q5_k: [actQ8K],
+  q6_k: [actQ8K],
+};
+
+/** A compute kernel and, for the kernels that have them, its variant (weight type, cache type). */
+export type KernelId =
+  | { readonly kernel: 'matmul' | 'embedding'; readonly weights: WgslWeightType }
+  | { readonly kernel: 'attention'; readonly cache: 'f32' | 'f16' }
+  | { readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select' };
+
+/** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
+export function kernelLabel(id: KernelId): string {
+  if ('weights' in id) return `${id.kernel}:${id.weights}`;
+  if ('cache' in id) return `${id.kernel}:${id.cache}`;
+  return id.kernel;
+}
+
+/**
+ * The WGSL module of a kernel: its template after the snippets it is composed
+ * with (each file's header names what it needs; WGSL resolves declarations in
+ * any order, so the order here is only for reading).
+ */
+export function kernelSource(id: KernelId): string {
+  switch (id.kernel) {
+    case 'matmul':
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], matmul].join('\n');
+    case 'embedding':
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
+    case 'attention':
+      return id.cache === 'f16' ? [half, kvF16, attention].join('\n') : [kvF32, attention].join('\n');
+    case 'copy_f16':
+      return [half, copyF16].join('\n');
+    case 'copy_f32':
+      return copyF32;
+    case 'rms_norm':
+      return rmsNorm;
+    case 'rope':
+      return rope;
+    case 'swiglu':
+      return swiglu;
+    case 'add':
+      return add;
+    case 'select':
+      return select;
+  }
+}

@@ -1,0 +1,139 @@
+import { DTYPE_INFO, numel, type Op, type Tensor } from '@llamita/core';
+import type { KernelId, WgslWeightType } from './kernels.js';
+import type { Overrides } from './pipelines.js';
+
+/** Largest workgroup count per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */
+export const MAX_GROUPS = 65535;
+/** Threads of the elementwise, norm, embedding and select kernels (their WGSL default). */
+const WG = 256;
+/** Output rows per matmul workgroup (matmul.wgsl's ROWS). */
+export const MATMUL_ROWS = 4;
+
+/** A tensor's byte range as a bind group entry, and its first element counted from that range's start. */
+export interface TensorBinding {
+  /** The bind group resource. */
+  readonly resource: GPUBufferBinding;
+  /** Where the tensor starts within the bound range, in units of the kernel's array element. */
+  readonly offset: number;
+}
+
+/** Binds a tensor's bytes; `unit` is the byte size of the WGSL array element the kernel indexes it by. */
+export type Bind = (t: Tensor, unit: 1 | 2 | 4) => TensorBinding;
+
+/** One planned dispatch: kernel, params words, bindings in binding order (params last), workgroup grid. */
+export interface Dispatch {
+  readonly kernel: KernelId;
+  readonly overrides?: Overrides;
+  readonly params: Uint32Array;
+  readonly bindings: readonly GPUBufferBinding[];
+  readonly groups: readonly [number, number, number];
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+/** The bits of `x` as an f32, for a params word the WGSL struct declares f32. */
+function f32Bits(x: number): number {
+  f32Scratch[0] = x;
+  return u32Scratch[0]!;
+}
+
+/** A 1-D grid of `count` workgroups folded into (x, y) under the per-dimension limit. */
+export function grid(count: number): [number, number, number] {
+  return [Math.min(count, MAX_GROUPS), Math.ceil(count / MAX_GROUPS), 1];
+}
+
+/** Bytes of one row of a `[rows, k]` weight (whole blocks). */
+const rowBytes = (dtype: Tensor['dtype'], k: number): number => (k / DTYPE_INFO[dtype].blockSize) * DTYPE_INFO[dtype].blockBytes;
+
+/** Elements one decode call of a weight type gives (weights/<type>.wgsl's SEG). */
+const segmentOf = (dtype: Tensor['dtype']): number => (DTYPE_INFO[dtype].quantized ? 32 : 1);
+
+function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[], groups: [number, number, number]): Dispatch {
+  return { kernel, params: Uint32Array.from(params), bindings: bindings.map((b) => b.resource), groups };
+}
+
+/**
+ * The dispatch of one op, or undefined when it has nothing to do (an empty
+ * batch). Shapes are already validated and the op supported.
+ */
+export function planOp(op: Op, bind: Bind): Dispatch | undefined {
+  switch (op.op) {
+    case 'embedding': {
+      const [m, dim] = op.out.shape as [number, number];
+      if (m === 0) return undefined;
+      const table = bind(op.table, 1);
+      const ids = bind(op.ids, 4);
+      const out = bind(op.out, 4);
+      const segments = (m * dim) / segmentOf(op.table.dtype);
+      const params = [segments, dim, op.table.shape[0]!, ids.offset, table.offset, out.offset, rowBytes(op.table.dtype, dim)];
+      return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
+    }
+    case 'matmul': {
+      const [m, k] = op.x.shape as [number, number];
+      const n = op.w.shape[0]!;
+      if (m === 0 || n === 0) return undefined;
+      const [x, w, out] = [bind(op.x, 4), bind(op.w, 1), bind(op.out, 4)];
+      const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k)];
+      return dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / MATMUL_ROWS), m, 1]);
+    }
+    case 'rms_norm': {
+      const [m, n] = op.x.shape as [number, number];
+      if (m === 0) return undefined;
+      const [x, weight, out] = [bind(op.x, 4), bind(op.weight, 4), bind(op.out, 4)];
+      return dispatch({ kernel: 'rms_norm' }, [m, n, x.offset, weight.offset, out.offset, f32Bits(op.eps)], [x, weight, out], [m, 1, 1]);
+    }
+    case 'rope': {
+      const [m, heads, hd] = op.x.shape as [number, number, number];
+      const pairs = (m * heads * hd) / 2;
+      if (pairs === 0) return undefined;
+      const [x, pos, out] = [bind(op.x, 4), bind(op.positions, 4), bind(op.out, 4)];
+      const params = [pairs, heads, hd, x.offset, pos.offset, out.offset, f32Bits(Math.log2(op.theta)), op.mode === 'half' ? 1 : 0];
+      return dispatch({ kernel: 'rope' }, params, [x, pos, out], grid(Math.ceil(pairs / WG)));
+    }
+    case 'attention': {
+      const [m, nHead, hd] = op.q.shape as [number, number, number];
+      const [ctx, nKv] = op.k.shape as [number, number];
+      if (m === 0) return undefined;
+      const cache = op.k.dtype === 'f16' ? 'f16' : 'f32';
+      const unit = cache === 'f16' ? 2 : 4;
+      const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
+      const params = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, out.offset, f32Bits(op.scale)];
+      return dispatch({ kernel: 'attention', cache }, params, [q, k, v, pos, out], [nHead, m, 1]);
+    }
+    case 'swiglu':
+    case 'add': {
+      const [a, b] = op.op === 'add' ? [op.a, op.b] : [op.gate, op.up];
+      const count = numel(a.shape);
+      if (count === 0) return undefined;
+      const [ab, bb, out] = [bind(a, 4), bind(b, 4), bind(op.out, 4)];
+      return dispatch({ kernel: op.op }, [count, ab.offset, bb.offset, out.offset], [ab, bb, out], grid(Math.ceil(count / WG)));
+    }
+    case 'copy': {
+      const count = numel(op.src.shape);
+      if (count === 0) return undefined;
+      const width = op.src.shape[op.src.shape.length - 1]!;
+      const src = bind(op.src, 4);
+      // without rows the kernel never reads ROWS; src's range stands in for the binding
+      const rows = op.rows ? bind(op.rows, 4) : src;
+      const hasRows = op.rows ? 1 : 0;
+      // an f16 destination is written a word (two halves) per thread
+      const threads = op.dst.dtype === 'f16' ? count / 2 : count;
+      const dst = bind(op.dst, 4);
+      const kernel = op.dst.dtype === 'f16' ? 'copy_f16' : 'copy_f32';
+      return dispatch({ kernel }, [threads, width, src.offset, rows.offset, dst.offset, hasRows], [src, rows, dst], grid(Math.ceil(threads / WG)));
+    }
+    case 'argmax':
+    case 'sample': {
+      const x = op.op === 'argmax' ? op.x : op.logits;
+      const [m, n] = x.shape as [number, number];
+      if (m === 0) return undefined;
+      const xb = bind(x, 4);
+      // argmax is the select kernel at temperature 0, which never reads RANDOM
+      const random = op.op === 'sample' ? bind(op.random, 4) : xb;
+      const out = bind(op.out, 4);
+      const s = op.op === 'sample' ? op : { topK: 1, topP: 1, minP: 0, temperature: 0 };
+      const params = [m, n, xb.offset, random.offset, out.offset, s.topK, f32Bits(s.topP), f32Bits(s.minP), f32Bits(s.temperature)];
+      return dispatch({ kernel: 'select' }, params, [xb, random, out], grid(m));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Q8_K activations (k-quant weights): llama.cpp's quantize_row_q8_K on blocks
+// of 256 of the staged row `xs`: iscale = -127 / max by the signed extreme,
+// q = min(127, round(iscale * x)) to nearest even, d = 1 / iscale (f32); an
+// all-zero block has d = 0. The kernel then uses q * d.
+// Needs the kernel's workgroup array `xs`.
+
+const ACT_BLOCK: u32 = 256u;
+
+fn round_act(x: f32) -> f32 {
+  return x;
+}
+
+// (d, iscale) of the block at `start`.
+fn act_block_scales(start: u32) -> vec2<f32> {
+  var amax = 0.0;
+  var extreme = 0.0;
+  for (var i = 0u; i < 256u; i++) {
+    let v = xs[start + i];
+    if (abs(v) > amax) {
+      amax = abs(v);
+      extreme = v;
+    }
+  }
+  if (amax == 0.0) {
+    return vec2<f32>(0.0, 0.0);
+  }
+  let iscale = -127.0 / extreme;
+  return vec2<f32>(1.0 / iscale, iscale);
+}
+
+fn act_quantize(x: f32, inverse_scale: f32) -> f32 {
+  return min(127.0, round(inverse_scale * x));
+}

@@ -1,0 +1,136 @@
+// Causal grouped-query attention over the KV cache, one workgroup per
+// (query head, query token), with an online softmax over tiles of WG keys
+// (flash-attention style: no score buffer, any context length).
+//
+// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q).
+//
+// Bindings (group 0), indexed in elements from the given offsets:
+//   0: Q   f32 [M, n_head, hd]                     (read)
+//   1: K   [ctx, n_kv, hd] cache (kv snippet)      (read)
+//   2: V   [ctx, n_kv, hd] cache (kv snippet)      (read)
+//   3: POS i32 [M]: query i sees keys 0..POS[i]    (read)
+//   4: OUT f32 [M, n_head * hd]                    (read_write)
+//   5: params (uniform)
+// Dispatch: (n_head, M, 1) workgroups of WG threads. Per tile each thread
+// scores one key; the workgroup reduces the tile's max and sum; thread d keeps
+// output dimensions d and d + WG (so hd <= 2 * WG).
+
+override WG: u32 = 128u;
+const NEG_BIG: f32 = -3.0e38;
+
+struct Params {
+  n_head: u32,
+  n_kv: u32,
+  hd: u32,
+  ctx: u32,
+  q_offset: u32,
+  k_offset: u32,
+  v_offset: u32,
+  pos_offset: u32,
+  out_offset: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<storage, read> Q: array<f32>;
+@group(0) @binding(3) var<storage, read> POS: array<i32>;
+@group(0) @binding(4) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+var<workgroup> qs: array<f32, 512>;
+var<workgroup> probs: array<f32, WG>;
+var<workgroup> red: array<f32, WG>;
+var<workgroup> key_count: u32;
+
+fn reduce_max(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] = max(red[lid], red[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] += red[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let head = wg.x;
+  let token = wg.y;
+  let hd = params.hd;
+  let kv_head = head / (params.n_head / params.n_kv);
+  let row_stride = params.n_kv * hd;
+  let q_start = params.q_offset + (token * params.n_head + head) * hd;
+  for (var d = lid; d < hd; d += WG) {
+    qs[d] = round_q(Q[q_start + d]);
+  }
+  if (lid == 0u) {
+    key_count = min(u32(max(POS[params.pos_offset + token], 0)) + 1u, params.ctx);
+  }
+  let n = workgroupUniformLoad(&key_count);
+
+  var acc0 = 0.0;
+  var acc1 = 0.0;
+  var run_max = NEG_BIG;
+  var run_sum = 0.0;
+  for (var t0 = 0u; t0 < n; t0 += WG) {
+    let j = t0 + lid;
+    var score = NEG_BIG;
+    if (j < n) {
+      let k_row = params.k_offset + j * row_stride + kv_head * hd;
+      var dot = 0.0;
+      for (var d = 0u; d < hd; d++) {
+        dot += qs[d] * k_at(k_row + d);
+      }
+      score = dot * params.scale;
+    }
+    let new_max = max(run_max, reduce_max(lid, score));
+    let p = select(0.0, exp(score - new_max), j < n);
+    probs[lid] = p;
+    let tile_sum = reduce_sum(lid, p);
+    let correction = exp(run_max - new_max);
+    run_sum = run_sum * correction + tile_sum;
+    run_max = new_max;
+    let count = min(WG, n - t0);
+    let v_tile = params.v_offset + t0 * row_stride + kv_head * hd;
+    if (lid < hd) {
+      var a = acc0 * correction;
+      for (var jj = 0u; jj < count; jj++) {
+        a += probs[jj] * v_at(v_tile + jj * row_stride + lid);
+      }
+      acc0 = a;
+    }
+    if (lid + WG < hd) {
+      var a = acc1 * correction;
+      for (var jj = 0u; jj < count; jj++) {
+        a += probs[jj] * v_at(v_tile + jj * row_stride + lid + WG);
+      }
+      acc1 = a;
+    }
+    workgroupBarrier();
+  }
+
+  let out = params.out_offset + (token * params.n_head + head) * hd;
+  if (lid < hd) {
+    OUT[out + lid] = acc0 / run_sum;
+  }
+  if (lid + WG < hd) {
+    OUT[out + lid + WG] = acc1 / run_sum;
+  }
+}

@@ -1,0 +1,63 @@
+// Rotary position embedding: each pair (a, b) of a head rotates by
+// pos / theta^(2i / hd), pairs (2i, 2i + 1) in mode 0 ('adjacent', GGUF Llama)
+// or (i, i + hd / 2) in mode 1 ('half', NeoX / Hugging Face).
+//
+// Bindings (group 0), indexed from the given offsets:
+//   0: X   f32 [M, heads, hd] (read)
+//   1: POS i32 [M]            (read)
+//   2: OUT f32 [M, heads, hd] (read_write)
+//   3: params (uniform)
+// Dispatch: (min(G, 65535), ceil(G / 65535), 1) with G = ceil(M * heads * hd / 2 / WG);
+// one thread per pair. The angle is reduced to [-pi, pi] before sin and cos
+// (long positions give angles in the thousands of radians).
+
+override WG: u32 = 256u;
+
+struct Params {
+  pairs: u32,
+  heads: u32,
+  hd: u32,
+  x_offset: u32,
+  pos_offset: u32,
+  out_offset: u32,
+  log2_theta: f32,
+  mode: u32,
+}
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> POS: array<i32>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+const TWO_PI_HI: f32 = 6.28125;
+const TWO_PI_LO: f32 = 0.0019353071795864769;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = (wg.x + wg.y * 65535u) * WG + lid;
+  if (g >= params.pairs) {
+    return;
+  }
+  let half_hd = params.hd / 2u;
+  let i = g % half_hd;
+  let head = g / half_hd; // token * heads + head
+  let token = head / params.heads;
+  let base = head * params.hd;
+  var a = base + 2u * i;
+  var b = a + 1u;
+  if (params.mode == 1u) {
+    a = base + i;
+    b = a + half_hd;
+  }
+  let freq = exp2(-f32(2u * i) / f32(params.hd) * params.log2_theta);
+  let angle = f32(POS[params.pos_offset + token]) * freq;
+  // two-part 2π (Cody–Waite): the high part times the turn count is exact
+  let turns = round(angle / 6.283185307179586);
+  let reduced = (angle - turns * TWO_PI_HI) - turns * TWO_PI_LO;
+  let c = cos(reduced);
+  let s = sin(reduced);
+  let xa = X[params.x_offset + a];
+  let xb = X[params.x_offset + b];
+  OUT[params.out_offset + a] = xa * c - xb * s;
+  OUT[params.out_offset + b] = xa * s + xb * c;
+}
