@@ -2,6 +2,7 @@ import { ProfilingBackend, type BackendFactory } from '@llamita/core';
 import { jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
 import { createWebGpuBackendFactory } from '@llamita/backend-webgpu';
+import { dawnGpu } from '@llamita/backend-webgpu/node';
 import type { BackendOption } from 'llamita';
 import { UsageError } from './cli-error.js';
 
@@ -17,8 +18,10 @@ export const BACKEND_NAMES = ['webgpu', 'wasm', 'js'] as const;
  */
 export function backendOption(name: string | undefined, threads: number | undefined, plainSimd = false, profile = false): BackendOption {
   const wasm: BackendFactory = { ...wasmBackend, create: () => wasmBackend.create({ ...(threads !== undefined && { threads }), ...(plainSimd && { relaxedSimd: false }) }) };
-  const byName: Record<(typeof BACKEND_NAMES)[number], BackendFactory> = { webgpu: createWebGpuBackendFactory(), wasm, js: jsBackend };
   const choice = name ?? 'auto';
+  // a software adapter (SwiftShader, llvmpipe) is slower than wasm: only when asked for by name
+  const webgpu = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: choice === 'webgpu' });
+  const byName: Record<(typeof BACKEND_NAMES)[number], BackendFactory> = { webgpu, wasm, js: jsBackend };
   if (choice === 'js' && threads !== undefined && threads !== 1) throw new UsageError('the js backend is single-threaded: --threads must be 1 (use --backend wasm for threads)');
   if (choice !== 'auto' && !(choice in byName)) throw new UsageError(`unknown backend "${name}" (available: auto, ${BACKEND_NAMES.join(', ')})`);
   const factories = choice === 'auto' ? BACKEND_NAMES.map((n) => byName[n]) : [byName[choice as keyof typeof byName]];

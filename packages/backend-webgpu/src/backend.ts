@@ -25,12 +25,19 @@ const PARAM_SLOT = 256;
 /** Options of {@link createWebGpuBackendFactory}. */
 export interface WebGpuBackendOptions {
   /**
-   * The WebGPU entry point. Defaults to `navigator.gpu` (browsers); in Node pass
-   * `create([])` from the `webgpu` package (Dawn).
+   * The WebGPU entry point, or a loader of one (called once, on the first
+   * probe or create). Defaults to `navigator.gpu` (browsers); in Node pass
+   * `dawnGpu` from `@llamita/backend-webgpu/node` (the `webgpu` package).
    */
-  readonly gpu?: GPU;
+  readonly gpu?: GPU | (() => Promise<GPU | undefined>);
   /** Adapter preference, passed to `requestAdapter`. */
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Accept a software adapter (SwiftShader, llvmpipe: `isFallbackAdapter`).
+   * Default false: such an adapter is slower than the wasm backend, so an
+   * automatic choice should pass it by; tests and explicit requests accept it.
+   */
+  readonly allowSoftwareAdapter?: boolean;
 }
 
 /** A dispatch ready to record: its pipeline and bind group, made once when the graph is prepared. */
@@ -66,10 +73,16 @@ export class WebGpuBackend implements Backend {
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lost: GPUDeviceLostInfo | undefined;
 
-  /** Wraps a device; use {@link createWebGpuBackendFactory} to get one. */
+  /**
+   * Wraps a device; use {@link createWebGpuBackendFactory} to get one.
+   * `owners` (the GPU and adapter the device came from) are held for the
+   * backend's life: Dawn in Node tears its instance down when the `GPU`
+   * object is garbage collected, taking live devices with it.
+   */
   constructor(
     private readonly device: GPUDevice,
     description: string,
+    private readonly owners: readonly object[] = [],
   ) {
     this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
     this.pipelines = new PipelineCache(device);
@@ -250,39 +263,52 @@ export class WebGpuBackend implements Backend {
   }
 }
 
-function entryPoint(options: WebGpuBackendOptions): GPU | undefined {
-  return options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-}
-
 /**
  * A factory for WebGPU backends over `options.gpu` (or `navigator.gpu`).
- * `probe` asks for an adapter and reports why not, never throwing.
+ * `probe` asks for an adapter and says why not (no WebGPU, no adapter, a
+ * software adapter not accepted), never throwing. `create` asks for the
+ * adapter's own buffer limits (the default 128 MiB binding is smaller than
+ * TinyLlama's embedding table).
  */
 export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): BackendFactory {
-  const adapterFor = async (): Promise<GPUAdapter | null> => {
-    const gpu = entryPoint(options);
-    if (!gpu) return null;
-    return gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+  let entry: Promise<GPU | undefined> | undefined;
+  const entryPoint = (): Promise<GPU | undefined> => {
+    const given = options.gpu;
+    entry ??= typeof given === 'function' ? given() : Promise.resolve(given ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu);
+    return entry;
+  };
+  /** The adapter, or why there is none to use. */
+  const adapterFor = async (): Promise<GPUAdapter | string> => {
+    const gpu = await entryPoint().catch(() => undefined);
+    if (!gpu) return 'no WebGPU here (no navigator.gpu and no gpu option)';
+    const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+    if (!adapter) return 'WebGPU gave no adapter';
+    if (isSoftware(adapter) && !options.allowSoftwareAdapter) return `${describeAdapter(adapter)} is a software adapter, slower than the CPU backends (pass allowSoftwareAdapter to use it)`;
+    return adapter;
   };
   return {
     name: 'webgpu',
     async probe() {
       try {
-        if (!entryPoint(options)) return { ok: false, reason: 'no WebGPU here (no navigator.gpu and no gpu option)' };
         const adapter = await adapterFor();
-        return adapter ? { ok: true, description: describeAdapter(adapter) } : { ok: false, reason: 'WebGPU gave no adapter' };
+        return typeof adapter === 'string' ? { ok: false, reason: adapter } : { ok: true, description: describeAdapter(adapter) };
       } catch (e) {
         return { ok: false, reason: `WebGPU adapter request failed: ${(e as Error).message}` };
       }
     },
     async create() {
-      const adapter = await adapterFor().catch(() => null);
-      if (!adapter) throw new LlamitaError('E_BACKEND_UNAVAILABLE', 'no WebGPU adapter is available');
+      const adapter = await adapterFor().catch((e: Error) => `WebGPU adapter request failed: ${e.message}`);
+      if (typeof adapter === 'string') throw new LlamitaError('E_BACKEND_UNAVAILABLE', adapter);
       const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
       const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
-      return new WebGpuBackend(device, describeAdapter(adapter));
+      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter]);
     },
   };
+}
+
+function isSoftware(adapter: GPUAdapter): boolean {
+  const info = adapter.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+  return info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(adapter));
 }
 
 function describeAdapter(adapter: GPUAdapter): string {

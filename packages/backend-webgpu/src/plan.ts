@@ -6,8 +6,27 @@ import type { Overrides } from './pipelines.js';
 export const MAX_GROUPS = 65535;
 /** Threads of the elementwise, norm, embedding and select kernels (their WGSL default). */
 const WG = 256;
-/** Output rows per matmul workgroup (matmul.wgsl's ROWS). */
-export const MATMUL_ROWS = 4;
+/** Most threads one matmul output gets (they split its row). */
+const MATMUL_THREADS_PER_ROW = 64;
+/** Threads of a matmul workgroup at most. */
+const MATMUL_WG = 256;
+/** Fewest row elements a matmul thread covers: one block of 32. */
+const MATMUL_ELEMENTS_PER_THREAD = 32;
+
+const nextPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+
+/**
+ * How many outputs a matmul workgroup computes and with how many threads
+ * each (matmul.wgsl's ROWS and WG / ROWS): a short row gets few threads and
+ * the workgroup more rows, so no thread idles on a row with nothing left for
+ * it, and the staged activation row serves more outputs. Fewer, fuller
+ * workgroups matter most on software adapters, where each costs about a millisecond.
+ */
+export function matmulShape(k: number, n: number): { readonly rows: number; readonly threads: number } {
+  const threads = Math.min(MATMUL_THREADS_PER_ROW, nextPow2(Math.ceil(k / MATMUL_ELEMENTS_PER_THREAD)));
+  const rows = Math.min(MATMUL_WG / threads, nextPow2(n));
+  return { rows, threads };
+}
 
 /** A tensor's byte range as a bind group entry, and its first element counted from that range's start. */
 export interface TensorBinding {
@@ -74,7 +93,9 @@ export function planOp(op: Op, bind: Bind): Dispatch | undefined {
       if (m === 0 || n === 0) return undefined;
       const [x, w, out] = [bind(op.x, 4), bind(op.w, 1), bind(op.out, 4)];
       const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k)];
-      return dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / MATMUL_ROWS), m, 1]);
+      const { rows, threads } = matmulShape(k, n);
+      const planned = dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / rows), m, 1]);
+      return { ...planned, overrides: { WG: rows * threads, ROWS: rows } };
     }
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];

@@ -3,7 +3,7 @@ import { allocateTensor, asF32, type Backend } from '@llamita/core';
 import { createWebGpuBackendFactory } from './backend.js';
 import { nodeGpu } from './node-gpu.test-helper.js';
 
-const factory = createWebGpuBackendFactory({ gpu: await nodeGpu() });
+const factory = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true });
 const probe = await factory.probe();
 
 describe.skipIf(!probe.ok)(`errors of queued WebGPU work${probe.ok ? '' : ` (skipped: ${probe.ok ? '' : probe.reason})`}`, () => {

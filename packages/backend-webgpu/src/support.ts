@@ -1,5 +1,5 @@
 import { tensorBytes, type Op, type Support, type Tensor } from '@llamita/core';
-import { MATMUL_ROWS, MAX_GROUPS } from './plan.js';
+import { MAX_GROUPS } from './plan.js';
 
 /** Largest top-k the select kernel keeps (select.wgsl's MAX_K). */
 export const MAX_SAMPLE_TOP_K = 64;
@@ -49,7 +49,8 @@ export function supportsOp(op: Op, limits: SupportLimits): Support {
   }
   switch (op.op) {
     case 'matmul': {
-      const groups = Math.ceil(op.w.shape[0]! / MATMUL_ROWS);
+      // the fewest rows a workgroup computes is 4 (64 threads each, of 256)
+      const groups = Math.ceil(op.w.shape[0]! / 4);
       if (groups > MAX_GROUPS) return no(`${op.w.shape[0]} output rows need ${groups} workgroups, over the ${MAX_GROUPS} of one dispatch dimension`);
       if (op.x.shape[0]! > MAX_GROUPS) return no(`a batch of ${op.x.shape[0]} rows exceeds ${MAX_GROUPS}`);
       return OK;
