@@ -2,7 +2,9 @@ import type { DType } from '@llamita/core';
 import actBf16 from './shaders/act/bf16.wgsl';
 import actF16 from './shaders/act/f16.wgsl';
 import actF32 from './shaders/act/f32.wgsl';
+import actNoSums from './shaders/act/no-sums.wgsl';
 import actQ8_0 from './shaders/act/q8_0.wgsl';
+import actQ8_1Sums from './shaders/act/q8_1-sums.wgsl';
 import actQ8K from './shaders/act/q8_k.wgsl';
 import actUnblocked from './shaders/act/unblocked.wgsl';
 import add from './shaders/add.wgsl';
@@ -32,6 +34,7 @@ import q5_0 from './shaders/weights/q5_0.wgsl';
 import q5_1 from './shaders/weights/q5_1.wgsl';
 import q5_k from './shaders/weights/q5_k.wgsl';
 import q6_k from './shaders/weights/q6_k.wgsl';
+import noMin from './shaders/weights/no-min.wgsl';
 import q8_0 from './shaders/weights/q8_0.wgsl';
 
 /** A weight dtype the WGSL decoders read (every weight dtype of the contract). */
@@ -39,39 +42,39 @@ export type WgslWeightType = Exclude<DType, 'i32'>;
 
 /** The decoder of each weight type (weights/<type>.wgsl), with the helpers it needs. */
 const WEIGHT_DECODERS: Readonly<Record<WgslWeightType, readonly string[]>> = {
-  f32: [f32],
-  f16: [f16],
-  bf16: [bf16],
-  q4_0: [q4_0],
+  f32: [f32, noMin],
+  f16: [f16, noMin],
+  bf16: [bf16, noMin],
+  q4_0: [q4_0, noMin],
   q4_1: [q4_1],
-  q5_0: [q5_0],
+  q5_0: [q5_0, noMin],
   q5_1: [q5_1],
-  q8_0: [q8_0],
-  q2_k: [q2_k],
-  q3_k: [q3_k],
-  q4_k: [kquantScales, q4_k],
-  q5_k: [kquantScales, q5_k],
-  q6_k: [q6_k],
+  q8_0: [q8_0, noMin],
+  q2_k: [q2_k, noMin],
+  q3_k: [q3_k, noMin],
+  q4_k: [kquantScales, q4_k, noMin],
+  q5_k: [kquantScales, q5_k, noMin],
+  q6_k: [q6_k, noMin],
 };
 
 /**
  * How matmul converts the activation row for each weight type: llama.cpp's
- * `vec_dot_type` (Q8_1 has Q8_0's quants and scale, so one snippet serves both).
+ * `vec_dot_type`. Q8_1 is Q8_0's quants and scale plus block sums.
  */
 const ACTIVATIONS: Readonly<Record<WgslWeightType, readonly string[]>> = {
-  f32: [actF32, actUnblocked],
-  f16: [actF16, actUnblocked],
-  bf16: [actBf16, actUnblocked],
-  q4_0: [actQ8_0],
-  q5_0: [actQ8_0],
-  q8_0: [actQ8_0],
-  q4_1: [actQ8_0],
-  q5_1: [actQ8_0],
-  q2_k: [actQ8K],
-  q3_k: [actQ8K],
-  q4_k: [actQ8K],
-  q5_k: [actQ8K],
-  q6_k: [actQ8K],
+  f32: [actF32, actUnblocked, actNoSums],
+  f16: [actF16, actUnblocked, actNoSums],
+  bf16: [actBf16, actUnblocked, actNoSums],
+  q4_0: [actQ8_0, actNoSums],
+  q5_0: [actQ8_0, actNoSums],
+  q8_0: [actQ8_0, actNoSums],
+  q4_1: [actQ8_0, actQ8_1Sums],
+  q5_1: [actQ8_0, actQ8_1Sums],
+  q2_k: [actQ8K, actNoSums],
+  q3_k: [actQ8K, actNoSums],
+  q4_k: [actQ8K, actNoSums],
+  q5_k: [actQ8K, actNoSums],
+  q6_k: [actQ8K, actNoSums],
 };
 
 /** A compute kernel and, for the kernels that have them, its variant (weight type, cache type). */

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { WasmBackend, wasmBackend } from '@llamita/backend-wasm';
-import { fixturePath, fixturesAvailable, quantExpectations } from '@llamita/testkit';
+import { createWebGpuBackendFactory } from '@llamita/backend-webgpu';
+import { dawnGpu } from '@llamita/backend-webgpu/node';
+import { fixturePath, fixturesAvailable, quantExpectations, useSwiftShaderUnlessConfigured } from '@llamita/testkit';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { loadGgufLlama } from './gguf/gguf-llama.js';
 
 const have = fixturesAvailable();
 const expected = quantExpectations();
+useSwiftShaderUnlessConfigured();
+// WebGPU through Dawn; without a GPU, on SwiftShader (its kernels are the same WGSL)
+const webgpu = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: true });
+const webgpuHere = (await webgpu.probe()).ok;
 
 /** `{'Q4_K': 4, 'F32': 5}` (Python dict text from llama.cpp's side) to a map. */
 function parseTypeCounts(text: string): Map<string, number> {
@@ -15,6 +21,8 @@ function parseTypeCounts(text: string): Map<string, number> {
 }
 
 describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
+  if (!webgpuHere) it.skip('the webgpu backend (skipped: no WebGPU adapter here, not even SwiftShader)', () => {});
+
   it.each(expected.map((e) => [e.file, e] as const))('%s: tensor types as llama.cpp counts them', async (_name, e) => {
     const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
     const counts = new Map<string, number>();
@@ -29,11 +37,13 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
   const NEAR_TIE = 1e-3;
   // the wasm backend with its default threads (shared memory) and with one thread (an ordinary memory, which detaches views when it grows)
   const wasmSingle = { ...wasmBackend, name: 'wasm (1 thread)', create: () => WasmBackend.create({ threads: 1 }) };
-  it.each(expected.flatMap((e) => [jsBackend, wasmBackend, wasmSingle].map((b) => [e.file, b.name, e, b] as const)))(
+  const backends = [jsBackend, wasmBackend, wasmSingle, ...(webgpuHere ? [webgpu] : [])];
+  it.each(expected.flatMap((e) => backends.map((b) => [e.file, b.name, e, b] as const)))(
     "%s on the %s backend: greedy ids equal llama.cpp's",
-    async (_name, _backend, e, backend) => {
+    async (_name, _backend, e, factory) => {
       const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
-      const model = await loadGgufLlama(file, await backend.create(), { contextSize: 64 });
+      const backend = await factory.create();
+      const model = await loadGgufLlama(file, backend, { contextSize: 64 });
       let logits = await model.evaluate(e.greedy.prompt);
       const nearTies: string[] = [];
       for (const [step, want] of e.greedy.gen.entries()) {
@@ -46,6 +56,8 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
         if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
       }
       expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
+      model.dispose();
+      backend.dispose();
       await file.source.close();
     },
   );

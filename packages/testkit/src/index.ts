@@ -8,3 +8,4 @@ export { compare, nmse, F32_TOLERANCE, F16_ACCUMULATION_TOLERANCE, type Toleranc
 export { randomF32, randomWeight } from './random.js';
 export { refMatmul, refRmsNorm, refRope, refAttention, refSwiglu } from './reference.js';
 export { fixturePath, fixturesAvailable, quantExpectations, type QuantExpectation } from './fixtures.js';
+export { useSwiftShaderUnlessConfigured } from './software-gpu.js';

@@ -3,7 +3,8 @@
 // exists anywhere), against the activation row converted as llama.cpp does.
 //
 // Composed with: lib/bytes.wgsl, lib/half.wgsl, weights/<type>.wgsl (SEG,
-// decode), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales, act_quantize).
+// decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
+// act_quantize, ACT_SUM_CORRECTION, act_block_correction).
 //
 // Bindings (group 0):
 //   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
@@ -42,6 +43,8 @@ struct Params {
 var<workgroup> xs: array<f32, KC>;
 var<workgroup> block_scale: array<f32, 64>;
 var<workgroup> block_inverse: array<f32, 64>;
+var<workgroup> block_raw: array<f32, 64>;
+var<workgroup> block_correction: array<f32, 64>;
 var<workgroup> partial: array<f32, WG>;
 
 // Stages x[row, c0 .. c0 + len) into xs as the dot product sees it.
@@ -55,11 +58,18 @@ fn stage(row_start: u32, c0: u32, len: u32, lid: u32) {
       let s = act_block_scales(b * ACT_DIVISOR);
       block_scale[b] = s.x;
       block_inverse[b] = s.y;
+      block_raw[b] = s.z;
     }
     workgroupBarrier();
     for (var i = lid; i < len; i += WG) {
       let b = i / ACT_DIVISOR;
       xs[i] = act_quantize(xs[i], block_inverse[b]) * block_scale[b];
+    }
+    workgroupBarrier();
+  }
+  if (ACT_SUM_CORRECTION) {
+    for (var b = lid; b < len / ACT_DIVISOR; b += WG) {
+      block_correction[b] = act_block_correction(b * ACT_DIVISOR, block_raw[b], block_scale[b]);
     }
     workgroupBarrier();
   }
@@ -81,9 +91,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var s = c0 / SEG + t; s < (c0 + len) / SEG; s += threads) {
         let w = decode(w_row, s);
         let base = s * SEG - c0;
+        var dot = 0.0;
         for (var l = 0u; l < SEG; l++) {
-          acc += w[l] * xs[base + l];
+          dot += w[l] * xs[base + l];
         }
+        if (ACT_SUM_CORRECTION) {
+          dot += block_min(w_row, s) * block_correction[base / ACT_DIVISOR];
+        }
+        acc += dot;
       }
     }
     workgroupBarrier();

@@ -1,5 +1,4 @@
-// Q8_0 activations (Q4_0, Q5_0, Q8_0 weights; Q8_1 for Q4_1/Q5_1 has the same
-// quants and scale): llama.cpp's quantize_row_q8_0 on blocks of 32 of the
+// Q8_0 activations (Q4_0, Q5_0, Q8_0 weights): llama.cpp's quantize_row_q8_0 on blocks of 32 of the
 // staged row `xs`: d = amax / 127 stored as f16, q = round(x * 127 / amax)
 // to nearest even. The kernel then uses q * d, what the integer dot sees.
 // Needs lib/half.wgsl and the kernel's workgroup array `xs`.
@@ -10,15 +9,15 @@ fn round_act(x: f32) -> f32 {
   return x;
 }
 
-// (f16-rounded d, 1 / d as llama.cpp computes it) of the block at `start`.
-fn act_block_scales(start: u32) -> vec2<f32> {
+// (f16-rounded d, 1 / d as llama.cpp computes it, d unrounded) of the block at `start`.
+fn act_block_scales(start: u32) -> vec3<f32> {
   var amax = 0.0;
   for (var i = 0u; i < 32u; i++) {
     amax = max(amax, abs(xs[start + i]));
   }
   let d = amax / 127.0;
   let inverse = select(0.0, 127.0 / amax, d != 0.0);
-  return vec2<f32>(round_f16(d), inverse);
+  return vec3<f32>(round_f16(d), inverse, d);
 }
 
 fn act_quantize(x: f32, inverse_scale: f32) -> f32 {

@@ -10,8 +10,8 @@ fn round_act(x: f32) -> f32 {
   return x;
 }
 
-// (d, iscale) of the block at `start`.
-fn act_block_scales(start: u32) -> vec2<f32> {
+// (d, iscale, d) of the block at `start`.
+fn act_block_scales(start: u32) -> vec3<f32> {
   var amax = 0.0;
   var extreme = 0.0;
   for (var i = 0u; i < 256u; i++) {
@@ -22,10 +22,10 @@ fn act_block_scales(start: u32) -> vec2<f32> {
     }
   }
   if (amax == 0.0) {
-    return vec2<f32>(0.0, 0.0);
+    return vec3<f32>(0.0, 0.0, 0.0);
   }
   let iscale = -127.0 / extreme;
-  return vec2<f32>(1.0 / iscale, iscale);
+  return vec3<f32>(1.0 / iscale, iscale, 1.0 / iscale);
 }
 
 fn act_quantize(x: f32, inverse_scale: f32) -> f32 {

@@ -23,3 +23,8 @@ fn decode(p: u32, s: u32) -> array<f32, SEG> {
   }
   return out;
 }
+
+// The min m of the block of segment s, for the Q8_1 sum correction (act/q8_1-sums.wgsl).
+fn block_min(p: u32, s: u32) -> f32 {
+  return w_f16(p + s * 24u + 2u);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs on the lent GPU machine, inside enter.sh (node and Dawn on PATH; see
+# gpu-pack.sh): makes the synthetic TinyLlama-1.1B-shape models there (seed 1,
+# in parallel, one process each), then `llamita bench --backend webgpu` on each
+# (prefill 512, decode 128, median of REPEATS), as JSON under $OUT.
+#
+#   MODELS="q4_0 q4_k_m f16" REPEATS=3 bash .gpu/gpu-bench.sh
+set -euo pipefail
+out=${OUT:-/tmp/llamita-gpu-out}
+work=/tmp/llamita-models
+models=${MODELS:-q4_0 q4_k_m f16}
+mkdir -p "$out" "$work"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1 || true
+declare -A maker
+for d in $models; do
+  if [ ! -f "$work/tiny-$d.gguf" ]; then
+    node .gpu/llamita.mjs make-model --shape tinyllama --dtype "$d" --seed 1 --vocab .gpu/vocab.gguf --out "$work/tiny-$d.gguf.part" > "$out/make-$d.log" 2>&1 \
+      && mv "$work/tiny-$d.gguf.part" "$work/tiny-$d.gguf" &
+    maker[$d]=$!
+  fi
+done
+for d in $models; do
+  [ -z "${maker[$d]:-}" ] || wait "${maker[$d]}"
+  start=$(date +%s)
+  node .gpu/llamita.mjs bench --model "$work/tiny-$d.gguf" --backend webgpu --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" ${PROFILE:+--profile} --json > "$out/bench-$d.json" 2> "$out/bench-$d.log" || echo "bench $d failed" >&2
+  echo "== $d ($(( $(date +%s) - start )) s)"; tail -3 "$out/bench-$d.log"; head -c 600 "$out/bench-$d.json"; echo
+done
