@@ -14,16 +14,18 @@ export const BACKEND_NAMES = ['webgpu', 'wasm', 'js'] as const;
  * js, the first that probes well and runs every op of the model; a name is
  * that backend alone. `threads` (wasm; the default is every hardware thread)
  * and `plainSimd` (wasm off its relaxed-SIMD kernels, for comparisons) shape
- * the wasm backend; `profile` wraps the chosen backend in a {@link ProfilingBackend}.
+ * the wasm backend; `profile` wraps the chosen backend in a {@link ProfilingBackend}
+ * (webgpu instead times its dispatches with timestamp queries).
  */
 export function backendOption(name: string | undefined, threads: number | undefined, plainSimd = false, profile = false): BackendOption {
   const wasm: BackendFactory = { ...wasmBackend, create: () => wasmBackend.create({ ...(threads !== undefined && { threads }), ...(plainSimd && { relaxedSimd: false }) }) };
   const choice = name ?? 'auto';
   // a software adapter (SwiftShader, llvmpipe) is slower than wasm: only when asked for by name
-  const webgpu = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: choice === 'webgpu' });
+  // profiled on the GPU by timestamp queries, not op by op from the host (which would time only the encoding)
+  const webgpu = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: choice === 'webgpu', timestamps: profile });
   const byName: Record<(typeof BACKEND_NAMES)[number], BackendFactory> = { webgpu, wasm, js: jsBackend };
   if (choice === 'js' && threads !== undefined && threads !== 1) throw new UsageError('the js backend is single-threaded: --threads must be 1 (use --backend wasm for threads)');
   if (choice !== 'auto' && !(choice in byName)) throw new UsageError(`unknown backend "${name}" (available: auto, ${BACKEND_NAMES.join(', ')})`);
   const factories = choice === 'auto' ? BACKEND_NAMES.map((n) => byName[n]) : [byName[choice as keyof typeof byName]];
-  return profile ? factories.map((f) => ({ ...f, create: async () => new ProfilingBackend(await f.create()) })) : factories;
+  return profile ? factories.map((f) => (f === webgpu ? f : { ...f, create: async () => new ProfilingBackend(await f.create()) })) : factories;
 }

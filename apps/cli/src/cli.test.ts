@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** Debian chromium's software Vulkan driver (CI installs it): WebGPU without a GPU. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const missing = !existsSync(main) ? 'apps/cli is not built (pnpm build)' : !fixturesAvailable() ? '../shared/fixtures not found' : '';
 const llamita = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...process.env, LLAMITA_CACHE: '/nonexistent-cache' } });
 
@@ -18,9 +20,17 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8'));
     expect(r.stderr).toMatch(/256 generated/);
-    // no --backend: the best that runs here (webgpu has no GPU in Node, so wasm), said on stderr
-    expect(r.stderr).toMatch(/backend webgpu skipped: no WebGPU here/);
+    // no --backend: the best that runs here (no GPU adapter here, or only a software one: wasm), said on stderr
+    expect(r.stderr).toMatch(/backend webgpu skipped: (WebGPU gave no adapter|.* is a software adapter)/);
     expect(r.stderr).toMatch(/backend: wasm \(WebAssembly SIMD128/);
+  });
+
+  it("run --backend webgpu: the same greedy-256.txt, through Dawn (SwiftShader where there is no GPU)", () => {
+    const env = { ...process.env, LLAMITA_CACHE: '/nonexistent-cache', VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD };
+    const r = spawnSync(process.execPath, [main, 'run', '--model', stories, '--backend', 'webgpu', '--max-tokens', '256', '--temperature', '0'], { encoding: 'utf8', env });
+    expect(r.stderr).toMatch(/backend: webgpu \(WebGPU /);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8'));
   });
 
   it('run --json: text, prompt ids, generated ids, timings; same seed, same tokens', () => {

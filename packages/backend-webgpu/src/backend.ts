@@ -18,6 +18,7 @@ import {
 import { PipelineCache } from './pipelines.js';
 import { planOp, type Dispatch, type TensorBinding } from './plan.js';
 import { supportsOp } from './support.js';
+import { KernelProfiler, type TimedDispatch } from './timestamps.js';
 
 /** Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment upper bound. */
 const PARAM_SLOT = 256;
@@ -38,14 +39,16 @@ export interface WebGpuBackendOptions {
    * automatic choice should pass it by; tests and explicit requests accept it.
    */
   readonly allowSoftwareAdapter?: boolean;
+  /**
+   * Ask for the `timestamp-query` feature and time every dispatch on the GPU
+   * ({@link WebGpuBackend.profiler}); each dispatch then runs in a pass of
+   * its own, a little slower. Ignored where the adapter lacks the feature.
+   */
+  readonly timestamps?: boolean;
 }
 
-/** A dispatch ready to record: its pipeline and bind group, made once when the graph is prepared. */
-interface RecordedDispatch {
-  readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
-  readonly groups: readonly [number, number, number];
-}
+/** A dispatch ready to record: its pipeline, bind group and grid, made once when the graph is prepared, and its op's profile key. */
+type RecordedDispatch = TimedDispatch;
 
 /**
  * WebGPU backend. A graph becomes one command buffer (one compute pass per run,
@@ -79,11 +82,15 @@ export class WebGpuBackend implements Backend {
    * backend's life: Dawn in Node tears its instance down when the `GPU`
    * object is garbage collected, taking live devices with it.
    */
+  /** GPU time per op, when the backend was made with `timestamps` on an adapter that has them. */
+  readonly profiler: KernelProfiler | undefined;
+
   constructor(
     private readonly device: GPUDevice,
     description: string,
     private readonly owners: readonly object[] = [],
   ) {
+    this.profiler = device.features.has('timestamp-query') ? new KernelProfiler(device) : undefined;
     this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
     this.pipelines = new PipelineCache(device);
     void device.lost.then((info) => {
@@ -139,7 +146,7 @@ export class WebGpuBackend implements Backend {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
       const entries: GPUBindGroupEntry[] = d.bindings.map((resource, binding) => ({ binding, resource }));
       entries.push({ binding: d.bindings.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: (d.params.byteLength + 15) & ~15 } });
-      return { pipeline, bindGroup: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
+      return { pipeline, bindGroup: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups, key: d.key };
     });
     let disposed = false;
     return {
@@ -171,14 +178,18 @@ export class WebGpuBackend implements Backend {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
     const encoder = this.device.createCommandEncoder({ label: 'llamita graph' });
-    const pass = encoder.beginComputePass();
-    for (const d of recorded) {
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, d.bindGroup);
-      pass.dispatchWorkgroups(...d.groups);
+    const submitted = this.profiler?.record(encoder, recorded);
+    if (!submitted) {
+      const pass = encoder.beginComputePass();
+      for (const d of recorded) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(...d.groups);
+      }
+      pass.end();
     }
-    pass.end();
     this.device.queue.submit([encoder.finish()]);
+    submitted?.();
     this.pendingErrors.push(this.device.popErrorScope(), this.device.popErrorScope());
   }
 
@@ -283,7 +294,7 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
     if (!gpu) return 'no WebGPU here (no navigator.gpu and no gpu option)';
     const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
     if (!adapter) return 'WebGPU gave no adapter';
-    if (isSoftware(adapter) && !options.allowSoftwareAdapter) return `${describeAdapter(adapter)} is a software adapter, slower than the CPU backends (pass allowSoftwareAdapter to use it)`;
+    if (isSoftware(adapter) && !options.allowSoftwareAdapter) return `${describeAdapter(adapter)} is a software adapter, slower than the CPU backends (ask for webgpu by name, or pass allowSoftwareAdapter, to use it)`;
     return adapter;
   };
   return {
@@ -300,7 +311,8 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       const adapter = await adapterFor().catch((e: Error) => `WebGPU adapter request failed: ${e.message}`);
       if (typeof adapter === 'string') throw new LlamitaError('E_BACKEND_UNAVAILABLE', adapter);
       const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
-      const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
+      const requiredFeatures: GPUFeatureName[] = options.timestamps && adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
       return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter]);
     },
   };

@@ -1,4 +1,4 @@
-import { DTYPE_INFO, numel, type Op, type Tensor } from '@llamita/core';
+import { DTYPE_INFO, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
 import type { KernelId, WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
@@ -42,6 +42,8 @@ export type Bind = (t: Tensor, unit: 1 | 2 | 4) => TensorBinding;
 /** One planned dispatch: kernel, params words, bindings in binding order (params last), workgroup grid. */
 export interface Dispatch {
   readonly kernel: KernelId;
+  /** The op's profile key (`opTimingKey`). */
+  readonly key: string;
   readonly overrides?: Overrides;
   readonly params: Uint32Array;
   readonly bindings: readonly GPUBufferBinding[];
@@ -67,7 +69,7 @@ const rowBytes = (dtype: Tensor['dtype'], k: number): number => (k / DTYPE_INFO[
 /** Elements one decode call of a weight type gives (weights/<type>.wgsl's SEG). */
 const segmentOf = (dtype: Tensor['dtype']): number => (DTYPE_INFO[dtype].quantized ? 32 : 1);
 
-function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[], groups: [number, number, number]): Dispatch {
+function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[], groups: [number, number, number]): Omit<Dispatch, 'key'> {
   return { kernel, params: Uint32Array.from(params), bindings: bindings.map((b) => b.resource), groups };
 }
 
@@ -76,6 +78,11 @@ function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[],
  * batch). Shapes are already validated and the op supported.
  */
 export function planOp(op: Op, bind: Bind): Dispatch | undefined {
+  const planned = planKernel(op, bind);
+  return planned && { ...planned, key: opTimingKey(op) };
+}
+
+function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
   switch (op.op) {
     case 'embedding': {
       const [m, dim] = op.out.shape as [number, number];

@@ -42,4 +42,4 @@ export { validateOp, validateGraph, operandsOf, overlaps, type Operands } from '
 export { checkGraph, supportsGraph, describeOp, sequentialGraph } from './graph-check.js';
 export { asF32, asI32, asBytes } from './bytes.js';
 export { transferTensor } from './transfer.js';
-export { ProfilingBackend, type OpTiming } from './profile.js';
+export { ProfilingBackend, opTimingKey, type OpTiming } from './profile.js';

@@ -12,7 +12,8 @@ export interface OpTiming {
   readonly ms: number;
 }
 
-function keyOf(op: Op): string {
+/** The key an op's time is filed under in a profile: the op, with the weight dtype and shape for matmul and embedding. */
+export function opTimingKey(op: Op): string {
   if (op.op === 'matmul') return `matmul ${op.w.dtype} [${op.w.shape.join(', ')}]${op.x.shape[0] === 1 ? '' : ' batched'}`;
   if (op.op === 'embedding') return `embedding ${op.table.dtype}`;
   return op.op;
@@ -62,7 +63,7 @@ export class ProfilingBackend implements Backend {
 
   /** Prepares each op as a graph of its own, so each can be timed. */
   prepare(graph: Graph): PreparedGraph {
-    const steps = graph.map((op) => ({ key: keyOf(op), prepared: this.inner.prepare([op]) }));
+    const steps = graph.map((op) => ({ key: opTimingKey(op), prepared: this.inner.prepare([op]) }));
     return {
       length: graph.length,
       run: () => {

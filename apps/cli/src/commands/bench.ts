@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ProfilingBackend, type Backend, type OpTiming } from '@llamita/core';
+import { WebGpuBackend } from '@llamita/backend-webgpu';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
 import { benchmark } from 'llamita';
@@ -13,7 +14,8 @@ Prompt ids are fixed (BOS, then a deterministic walk over the vocabulary).
 --threads N sets the wasm backend's threads (default: every hardware thread);
 --plain-simd keeps it on the plain SIMD128 kernels where relaxed SIMD exists.
 --profile times each op of the last repeat (ms per kind of op, prefill and
-decode apart); running op by op makes those repeats a little slower.`;
+decode apart); running op by op makes those repeats a little slower. On
+webgpu the times are GPU times from timestamp queries, one pass per dispatch.`;
 
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
@@ -45,6 +47,8 @@ export async function bench(argv: string[]): Promise<void> {
     ...(threads !== undefined && { threads }),
   });
   const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
+  const gpuProfiler = values.profile && engine.model.backend instanceof WebGpuBackend ? engine.model.backend.profiler : undefined;
+  if (values.profile && !profiler && !gpuProfiler) process.stderr.write('--profile: this WebGPU adapter has no timestamp queries; no profile\n');
   const profile: { prefill: OpTiming[]; decode: OpTiming[] } = { prefill: [], decode: [] };
   const r = await benchmark(engine, {
     promptTokens,
@@ -54,12 +58,16 @@ export async function bench(argv: string[]): Promise<void> {
     onPhase: (phase) => {
       if (phase === 'decode') profile.prefill = profiler?.report() ?? [];
       profiler?.reset();
+      // GPU times arrive later: filed by phase, the last run's kept
+      if (phase === 'prefill') gpuProfiler?.reset();
+      gpuProfiler?.phase(phase);
     },
     onRun: ({ index, prefillTokS, decodeTokS }) => {
       profile.decode = profiler?.report() ?? [];
       if (!values.json) process.stderr.write(`run ${index + 1}/${repeats}: prefill ${prefillTokS} tok/s, decode ${decodeTokS} tok/s\n`);
     },
   });
+  if (gpuProfiler) Object.assign(profile, { prefill: [], decode: [] }, await gpuProfiler.report());
   const backend = profiler?.inner ?? engine.model.backend;
   const result = {
     model: values.model,
@@ -73,7 +81,7 @@ export async function bench(argv: string[]): Promise<void> {
     decode_tok_s: r.decodeTokS,
     prefill_spread: r.prefillSpread,
     decode_spread: r.decodeSpread,
-    ...(profiler && { profile: { prefill: perToken(profile.prefill, promptTokens), decode: perToken(profile.decode, genTokens) } }),
+    ...((profiler || gpuProfiler) && { profile: { prefill: perToken(profile.prefill, promptTokens), decode: perToken(profile.decode, genTokens) } }),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
