@@ -25,7 +25,7 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(r.stderr).toMatch(/backend: wasm \(WebAssembly SIMD128/);
   });
 
-  it("run --backend webgpu: the same greedy-256.txt, through Dawn (SwiftShader where there is no GPU)", () => {
+  it('run --backend webgpu: the same greedy-256.txt, through Dawn (SwiftShader where there is no GPU)', () => {
     const env = { ...process.env, LLAMITA_CACHE: '/nonexistent-cache', VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD };
     const r = spawnSync(process.execPath, [main, 'run', '--model', stories, '--backend', 'webgpu', '--max-tokens', '256', '--temperature', '0'], { encoding: 'utf8', env });
     expect(r.stderr).toMatch(/backend: webgpu \(WebGPU /);

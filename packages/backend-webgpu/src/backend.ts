@@ -294,7 +294,8 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
     if (!gpu) return 'no WebGPU here (no navigator.gpu and no gpu option)';
     const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
     if (!adapter) return 'WebGPU gave no adapter';
-    if (isSoftware(adapter) && !options.allowSoftwareAdapter) return `${describeAdapter(adapter)} is a software adapter, slower than the CPU backends (ask for webgpu by name, or pass allowSoftwareAdapter, to use it)`;
+    if (isSoftware(adapter) && !options.allowSoftwareAdapter)
+      return `${describeAdapter(adapter)} is a software adapter, slower than the CPU backends (ask for webgpu by name, or pass allowSoftwareAdapter, to use it)`;
     return adapter;
   };
   return {

@@ -38,27 +38,24 @@ describe.skipIf(!have)(`llama.cpp's quantized models${have ? '' : ' (skipped: ..
   // the wasm backend with its default threads (shared memory) and with one thread (an ordinary memory, which detaches views when it grows)
   const wasmSingle = { ...wasmBackend, name: 'wasm (1 thread)', create: () => WasmBackend.create({ threads: 1 }) };
   const backends = [jsBackend, wasmBackend, wasmSingle, ...(webgpuHere ? [webgpu] : [])];
-  it.each(expected.flatMap((e) => backends.map((b) => [e.file, b.name, e, b] as const)))(
-    "%s on the %s backend: greedy ids equal llama.cpp's",
-    async (_name, _backend, e, factory) => {
-      const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
-      const backend = await factory.create();
-      const model = await loadGgufLlama(file, backend, { contextSize: 64 });
-      let logits = await model.evaluate(e.greedy.prompt);
-      const nearTies: string[] = [];
-      for (const [step, want] of e.greedy.gen.entries()) {
-        const top = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
-        if (top !== want) {
-          const gap = logits[top]! - logits[want]!;
-          expect(gap, `step ${step}: we pick ${top}, llama.cpp ${want}`).toBeLessThan(NEAR_TIE);
-          nearTies.push(`step ${step} gap ${gap.toExponential(1)}`);
-        }
-        if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
+  it.each(expected.flatMap((e) => backends.map((b) => [e.file, b.name, e, b] as const)))("%s on the %s backend: greedy ids equal llama.cpp's", async (_name, _backend, e, factory) => {
+    const file = await readGguf(await fileSource(fixturePath(`quant/${e.file}`)));
+    const backend = await factory.create();
+    const model = await loadGgufLlama(file, backend, { contextSize: 64 });
+    let logits = await model.evaluate(e.greedy.prompt);
+    const nearTies: string[] = [];
+    for (const [step, want] of e.greedy.gen.entries()) {
+      const top = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
+      if (top !== want) {
+        const gap = logits[top]! - logits[want]!;
+        expect(gap, `step ${step}: we pick ${top}, llama.cpp ${want}`).toBeLessThan(NEAR_TIE);
+        nearTies.push(`step ${step} gap ${gap.toExponential(1)}`);
       }
-      expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
-      model.dispose();
-      backend.dispose();
-      await file.source.close();
-    },
-  );
+      if (step + 1 < e.greedy.gen.length) logits = await model.evaluate([want]);
+    }
+    expect(nearTies.length, nearTies.join('; ')).toBeLessThanOrEqual(1);
+    model.dispose();
+    backend.dispose();
+    await file.source.close();
+  });
 });
