@@ -8,4 +8,4 @@ export { WebGpuBackend, createWebGpuBackendFactory, type WebGpuBackendOptions } 
 export { kernelLabel, kernelSource, type KernelId, type WgslWeightType } from './kernels.js';
 export { pipelineKey, type Overrides } from './pipelines.js';
 export { MAX_HEAD_DIM, MAX_SAMPLE_TOP_K } from './support.js';
-export { KernelProfiler } from './timestamps.js';
+export { KernelProfiler, type TimedDispatch } from './timestamps.js';

@@ -79,9 +79,22 @@ const ACTIVATIONS: Readonly<Record<WgslWeightType, readonly string[]>> = {
 
 /** A compute kernel and, for the kernels that have them, its variant (weight type, cache type). */
 export type KernelId =
-  | { readonly kernel: 'matmul' | 'embedding'; readonly weights: WgslWeightType }
-  | { readonly kernel: 'attention'; readonly cache: 'f32' | 'f16' }
-  | { readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select' };
+  | {
+      /** A kernel that reads a weight tensor. */
+      readonly kernel: 'matmul' | 'embedding';
+      /** The weight dtype its decoder reads. */
+      readonly weights: WgslWeightType;
+    }
+  | {
+      /** Attention over the KV cache. */
+      readonly kernel: 'attention';
+      /** The cache's storage: f32, or f16 halves packed in u32 words. */
+      readonly cache: 'f32' | 'f16';
+    }
+  | {
+      /** A kernel with one variant. */
+      readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select';
+    };
 
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {

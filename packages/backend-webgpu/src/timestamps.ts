@@ -5,8 +5,11 @@ const QUERIES_PER_SET = 4096;
 
 /** A dispatch as the profiler records it: its pipeline, bind group and grid, and the key its time goes under. */
 export interface TimedDispatch {
+  /** The kernel's compute pipeline. */
   readonly pipeline: GPUComputePipeline;
+  /** Its bindings (group 0). */
   readonly bindGroup: GPUBindGroup;
+  /** The workgroup grid it dispatches. */
   readonly groups: readonly [number, number, number];
   /** `opTimingKey` of the op it runs. */
   readonly key: string;
