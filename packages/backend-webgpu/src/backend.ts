@@ -16,9 +16,9 @@ import {
   type Tensor,
 } from '@llamita/core';
 import { PipelineCache } from './pipelines.js';
-import { planOp, type Dispatch, type TensorBinding } from './plan.js';
+import { planOp, scratchBytes, type Dispatch, type TensorBinding } from './plan.js';
 import { supportsOp } from './support.js';
-import { KernelProfiler, type TimedDispatch } from './timestamps.js';
+import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';
 
 /** Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment upper bound. */
 const PARAM_SLOT = 256;
@@ -46,9 +46,6 @@ export interface WebGpuBackendOptions {
    */
   readonly timestamps?: boolean;
 }
-
-/** A dispatch ready to record: its pipeline, bind group and grid, made once when the graph is prepared, and its op's profile key. */
-type RecordedDispatch = TimedDispatch;
 
 /**
  * WebGPU backend. A graph becomes one command buffer (one compute pass per run,
@@ -140,9 +137,12 @@ export class WebGpuBackend implements Backend {
     this.checkAlive();
     checkGraph(this, graph);
     const bind = (t: Tensor, unit: 1 | 2 | 4) => this.bind(t, unit);
-    const dispatches = graph.map((op) => planOp(op, bind)).filter((d): d is Dispatch => d !== undefined);
+    // one scratch buffer for the graph's intermediates: its ops run in order
+    const scratchSize = Math.max(0, ...graph.map(scratchBytes));
+    const scratch = scratchSize > 0 ? this.device.createBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
+    const dispatches = graph.flatMap((op) => planOp(op, bind, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
-    const recorded: RecordedDispatch[] = dispatches.map((d, i) => {
+    const recorded: TimedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
       const entries: GPUBindGroupEntry[] = d.bindings.map((resource, binding) => ({ binding, resource }));
       entries.push({ binding: d.bindings.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: (d.params.byteLength + 15) & ~15 } });
@@ -159,6 +159,7 @@ export class WebGpuBackend implements Backend {
       dispose: () => {
         disposed = true;
         params?.destroy();
+        scratch?.destroy();
       },
     };
   }
@@ -174,18 +175,14 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Records the dispatches into one compute pass and submits it, catching its GPU errors for the next read. */
-  private submit(recorded: readonly RecordedDispatch[]): void {
+  private submit(recorded: readonly TimedDispatch[]): void {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
     const encoder = this.device.createCommandEncoder({ label: 'llamita graph' });
     const submitted = this.profiler?.record(encoder, recorded);
     if (!submitted) {
       const pass = encoder.beginComputePass();
-      for (const d of recorded) {
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, d.bindGroup);
-        pass.dispatchWorkgroups(...d.groups);
-      }
+      for (const d of recorded) encodeDispatch(pass, d);
       pass.end();
     }
     this.device.queue.submit([encoder.finish()]);
@@ -205,9 +202,9 @@ export class WebGpuBackend implements Backend {
     throw new LlamitaError(outOfMemory ? 'E_OUT_OF_MEMORY' : 'E_INVALID_ARGUMENT', `WebGPU rejected queued work: ${error.message}`);
   }
 
+  /** The copy is queued at the call, so work queued after it does not change what the read returns. */
   async read(tensor: Tensor): Promise<Uint8Array> {
     const buffer = this.gpuBuffer(tensor.buffer);
-    await this.throwPendingErrors();
     const bytes = byteSize(tensor.dtype, tensor.shape);
     // copyBufferToBuffer needs 4-byte aligned offsets and sizes: widen, then trim.
     const start = tensor.byteOffset & ~3;
@@ -216,7 +213,15 @@ export class WebGpuBackend implements Backend {
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, start, staging, 0, Math.min(size, buffer.size - start));
     this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    const mapped = staging.mapAsync(GPUMapMode.READ);
+    try {
+      await this.throwPendingErrors();
+    } catch (e) {
+      await mapped.catch(() => undefined);
+      staging.destroy();
+      throw e;
+    }
+    await mapped;
     const copy = new Uint8Array(staging.getMappedRange()).slice(tensor.byteOffset - start, tensor.byteOffset - start + bytes);
     staging.unmap();
     staging.destroy();

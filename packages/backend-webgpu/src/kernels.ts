@@ -8,6 +8,8 @@ import actQ8_1Sums from './shaders/act/q8_1-sums.wgsl';
 import actQ8K from './shaders/act/q8_k.wgsl';
 import actUnblocked from './shaders/act/unblocked.wgsl';
 import add from './shaders/add.wgsl';
+import attentionCombine from './shaders/attention_combine.wgsl';
+import attentionSplit from './shaders/attention_split.wgsl';
 import attention from './shaders/attention.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
@@ -86,14 +88,14 @@ export type KernelId =
       readonly weights: WgslWeightType;
     }
   | {
-      /** Attention over the KV cache. */
-      readonly kernel: 'attention';
+      /** Attention over the KV cache: in one pass, or the per-chunk half of the split form. */
+      readonly kernel: 'attention' | 'attention_split';
       /** The cache's storage: f32, or f16 halves packed in u32 words. */
       readonly cache: 'f32' | 'f16';
     }
   | {
       /** A kernel with one variant. */
-      readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select';
+      readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select' | 'attention_combine';
     };
 
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
@@ -115,7 +117,12 @@ export function kernelSource(id: KernelId): string {
     case 'embedding':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'attention':
-      return id.cache === 'f16' ? [half, kvF16, attention].join('\n') : [kvF32, attention].join('\n');
+    case 'attention_split': {
+      const kernel = id.kernel === 'attention' ? attention : attentionSplit;
+      return id.cache === 'f16' ? [half, kvF16, kernel].join('\n') : [kvF32, kernel].join('\n');
+    }
+    case 'attention_combine':
+      return attentionCombine;
     case 'copy_f16':
       return [half, copyF16].join('\n');
     case 'copy_f32':

@@ -1,4 +1,4 @@
-import { DTYPE_INFO, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
+import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
 import type { KernelId, WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
@@ -6,26 +6,52 @@ import type { Overrides } from './pipelines.js';
 export const MAX_GROUPS = 65535;
 /** Threads of the elementwise, norm, embedding and select kernels (their WGSL default). */
 const WG = 256;
-/** Most threads one matmul output gets (they split its row). */
-const MATMUL_THREADS_PER_ROW = 64;
 /** Threads of a matmul workgroup at most. */
 const MATMUL_WG = 256;
-/** Fewest row elements a matmul thread covers: one block of 32. */
+/** Most threads one matmul output gets (they split its row). */
+const MATMUL_MAX_THREADS_PER_ROW = 64;
+/** Threads per output of a quantized matmul over a long enough output dimension: the rest go to more outputs sharing the staged rows. */
+const MATMUL_QUANT_THREADS_PER_ROW = 16;
+/** Workgroups a matmul should have at least where its outputs allow: fewer leave a large GPU mostly idle. */
+const MATMUL_MIN_GROUPS = 128;
+/** Fewest row elements a matmul thread covers per chunk: one block of 32. */
 const MATMUL_ELEMENTS_PER_THREAD = 32;
+/** Most x rows a matmul workgroup computes (matmul.wgsl's TM_MAX). */
+const MATMUL_MAX_TM = 8;
+/** Elements a matmul workgroup stages at once over all its x rows (matmul.wgsl's KC). */
+const MATMUL_STAGED = 2048;
 
 const nextPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+const prevPow2 = (x: number): number => 2 ** Math.floor(Math.log2(Math.max(1, x)));
+
+/** A matmul workgroup's tile: `tm` x rows by `rows` outputs, `threads` threads per output. */
+export interface MatmulShape {
+  /** Outputs (weight rows) per workgroup: matmul.wgsl's ROWS. */
+  readonly rows: number;
+  /** Threads per output; the workgroup has rows * threads. */
+  readonly threads: number;
+  /** x rows per workgroup: matmul.wgsl's TM. */
+  readonly tm: number;
+}
 
 /**
- * How many outputs a matmul workgroup computes and with how many threads
- * each (matmul.wgsl's ROWS and WG / ROWS): a short row gets few threads and
- * the workgroup more rows, so no thread idles on a row with nothing left for
- * it, and the staged activation row serves more outputs. Fewer, fuller
- * workgroups matter most on software adapters, where each costs about a millisecond.
+ * The tile of a `[m, k] · [n, k]ᵀ` matmul workgroup. A batch gets up to 8 x
+ * rows per workgroup so each weight segment is decoded once for all of them
+ * (prefill); decode gets one. Each row then stages 2048 / tm elements a
+ * chunk; a row's threads are at most as many as that chunk has blocks of 32,
+ * so none idles. Quantized weights take 16 threads per output and the rest
+ * of the 256 go to more outputs, which share the staged rows and the cost of
+ * quantizing them; a short output dimension (the KV projections) takes more
+ * threads per output instead, so the matmul still has 128 workgroups; an
+ * unquantized weight takes up to 64, for wide coalesced reads of its row.
  */
-export function matmulShape(k: number, n: number): { readonly rows: number; readonly threads: number } {
-  const threads = Math.min(MATMUL_THREADS_PER_ROW, nextPow2(Math.ceil(k / MATMUL_ELEMENTS_PER_THREAD)));
+export function matmulShape(m: number, k: number, n: number, quantized: boolean): MatmulShape {
+  const tm = Math.min(MATMUL_MAX_TM, nextPow2(m));
+  const chunk = Math.min(k, MATMUL_STAGED / tm);
+  const wide = quantized ? Math.max(MATMUL_QUANT_THREADS_PER_ROW, MATMUL_WG / prevPow2(n / MATMUL_MIN_GROUPS)) : MATMUL_MAX_THREADS_PER_ROW;
+  const threads = Math.min(MATMUL_MAX_THREADS_PER_ROW, wide, nextPow2(Math.ceil(chunk / MATMUL_ELEMENTS_PER_THREAD)));
   const rows = Math.min(MATMUL_WG / threads, nextPow2(n));
-  return { rows, threads };
+  return { rows, threads, tm };
 }
 
 /** A tensor's byte range as a bind group entry, and its first element counted from that range's start. */
@@ -73,13 +99,58 @@ function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[],
   return { kernel, params: Uint32Array.from(params), bindings: bindings.map((b) => b.resource), groups };
 }
 
+/** Query tokens up to which attention is split over the cache (attention_split.wgsl); longer batches have enough workgroups in one pass. */
+const ATTENTION_SPLIT_MAX_M = 8;
+/** Keys per workgroup of the split attention (attention_split.wgsl's CHUNK). */
+const ATTENTION_CHUNK = 64;
+
+type AttentionOp = Extract<Op, { op: 'attention' }>;
+
+/** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
+function splitAttention(op: Op): { readonly op: AttentionOp; readonly chunks: number } | undefined {
+  if (op.op !== 'attention' || op.q.shape[0]! > ATTENTION_SPLIT_MAX_M) return undefined;
+  return { op, chunks: Math.ceil(op.k.shape[0]! / ATTENTION_CHUNK) };
+}
+
 /**
- * The dispatch of one op, or undefined when it has nothing to do (an empty
- * batch). Shapes are already validated and the op supported.
+ * Bytes of scratch memory the dispatches of `op` need for their
+ * intermediates (the split attention's per-chunk partials), 0 for most ops.
+ * A graph's ops run in order, so one buffer of the largest size serves all.
  */
-export function planOp(op: Op, bind: Bind): Dispatch | undefined {
-  const planned = planKernel(op, bind);
-  return planned && { ...planned, key: opTimingKey(op) };
+export function scratchBytes(op: Op): number {
+  const split = splitAttention(op);
+  if (!split) return 0;
+  const [m, nHead, hd] = split.op.q.shape as [number, number, number];
+  return m * nHead * split.chunks * (hd + 2) * 4;
+}
+
+/**
+ * The dispatches of one op, in order: none when it has nothing to do (an
+ * empty batch), two for a split attention. Shapes are already validated and
+ * the op supported; `scratch` is a buffer of at least `scratchBytes(op)`.
+ */
+export function planOp(op: Op, bind: Bind, scratch?: GPUBuffer): Dispatch[] {
+  const key = opTimingKey(op);
+  const split = splitAttention(op);
+  const planned = split && scratchBytes(op) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind)];
+  return planned.filter((d) => d !== undefined).map((d) => ({ ...d, key }));
+}
+
+/** Attention in two dispatches: per-chunk partials into `part`, then their merge into the output. */
+function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | undefined, chunks: number): Omit<Dispatch, 'key'>[] {
+  if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a split attention needs a scratch buffer of scratchBytes(op)');
+  const [m, nHead, hd] = op.q.shape as [number, number, number];
+  const [ctx, nKv] = op.k.shape as [number, number];
+  const cache = op.k.dtype === 'f16' ? 'f16' : 'f32';
+  const unit = cache === 'f16' ? 2 : 4;
+  const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
+  const partBinding = { resource: { buffer: scratch, size: scratchBytes(op) }, offset: 0 };
+  const splitParams = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, chunks, f32Bits(op.scale)];
+  const combineParams = [nHead, hd, ctx, chunks, pos.offset, out.offset];
+  return [
+    dispatch({ kernel: 'attention_split', cache }, splitParams, [q, k, v, pos, partBinding], [chunks, nHead, m]),
+    { ...dispatch({ kernel: 'attention_combine' }, combineParams, [partBinding, pos, out], [nHead, m, 1]), overrides: { WG: Math.max(32, nextPow2(hd)) } },
+  ];
 }
 
 function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
@@ -100,9 +171,9 @@ function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
       if (m === 0 || n === 0) return undefined;
       const [x, w, out] = [bind(op.x, 4), bind(op.w, 1), bind(op.out, 4)];
       const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k)];
-      const { rows, threads } = matmulShape(k, n);
-      const planned = dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / rows), m, 1]);
-      return { ...planned, overrides: { WG: rows * threads, ROWS: rows } };
+      const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+      const planned = dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / rows), Math.ceil(m / tm), 1]);
+      return { ...planned, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
     }
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];

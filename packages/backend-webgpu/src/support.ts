@@ -1,9 +1,9 @@
-import { tensorBytes, type Op, type Support, type Tensor } from '@llamita/core';
-import { MAX_GROUPS } from './plan.js';
+import { DTYPE_INFO, tensorBytes, type Op, type Support, type Tensor } from '@llamita/core';
+import { matmulShape, MAX_GROUPS } from './plan.js';
 
 /** Largest top-k the select kernel keeps (select.wgsl's MAX_K). */
 export const MAX_SAMPLE_TOP_K = 64;
-/** Largest head dimension of the attention kernel (two output dimensions per thread of 128). */
+/** Largest head dimension of the attention kernel (its workgroup size: one output dimension per thread). */
 export const MAX_HEAD_DIM = 256;
 
 /** The device limits support depends on. */
@@ -49,10 +49,12 @@ export function supportsOp(op: Op, limits: SupportLimits): Support {
   }
   switch (op.op) {
     case 'matmul': {
-      // the fewest rows a workgroup computes is 4 (64 threads each, of 256)
-      const groups = Math.ceil(op.w.shape[0]! / 4);
-      if (groups > MAX_GROUPS) return no(`${op.w.shape[0]} output rows need ${groups} workgroups, over the ${MAX_GROUPS} of one dispatch dimension`);
-      if (op.x.shape[0]! > MAX_GROUPS) return no(`a batch of ${op.x.shape[0]} rows exceeds ${MAX_GROUPS}`);
+      const [m, k] = op.x.shape as [number, number];
+      const n = op.w.shape[0]!;
+      const { rows, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+      const groups = Math.ceil(n / rows);
+      if (groups > MAX_GROUPS) return no(`${n} output rows need ${groups} workgroups, over the ${MAX_GROUPS} of one dispatch dimension`);
+      if (Math.ceil(m / tm) > MAX_GROUPS) return no(`a batch of ${m} rows exceeds ${MAX_GROUPS * tm}`);
       return OK;
     }
     case 'rms_norm':

@@ -15,6 +15,13 @@ export interface TimedDispatch {
   readonly key: string;
 }
 
+/** Records one dispatch into a compute pass. */
+export function encodeDispatch(pass: GPUComputePassEncoder, d: TimedDispatch): void {
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, d.bindGroup);
+  pass.dispatchWorkgroups(...d.groups);
+}
+
 /**
  * GPU time per op from timestamp queries (the `timestamp-query` feature):
  * while profiling, each dispatch runs in a compute pass of its own whose
@@ -52,9 +59,7 @@ export class KernelProfiler {
       const querySet = this.device.createQuerySet({ type: 'timestamp', count: chunk.length * 2 });
       chunk.forEach((d, i) => {
         const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, d.bindGroup);
-        pass.dispatchWorkgroups(...d.groups);
+        encodeDispatch(pass, d);
         pass.end();
       });
       const bytes = chunk.length * 16;

@@ -127,8 +127,10 @@ export interface Backend {
   /** Queues a whole graph once (`prepare(graph).run()` without keeping the plan). */
   run(graph: Graph): void;
   /**
-   * Waits for queued work, then returns a copy of the tensor's bytes in the
-   * canonical layout. Never changes a buffer.
+   * Returns a copy of the tensor's bytes in the canonical layout as they are
+   * after the work queued before the call: work queued after the call (while
+   * the promise is pending) does not change them, so a caller may queue the
+   * next graph before awaiting this read. Never changes a buffer.
    */
   read(tensor: Tensor): Promise<Uint8Array>;
   /** Frees a buffer; tensors over it become invalid. */

@@ -46,7 +46,8 @@ export function benchmarkPrompt(bos: number, vocabSize: number, length: number):
 
 /**
  * Measures prefill (the prompt in one batch) and decode (greedy, one token at
- * a time, `genTokens` of them) speed of an engine, as the median of
+ * a time, `genTokens` of them, each step queued before the previous id is
+ * read, as generation runs them: `LlamaModel.decode`) speed of an engine, as the median of
  * `repeats` runs, each from an empty cache. Uses the model's context; it must
  * hold `promptTokens + genTokens`.
  * @throws LlamitaError `E_INVALID_ARGUMENT` for counts out of range, `E_CONTEXT_FULL` when the context is too small.
@@ -67,12 +68,15 @@ export async function benchmark(engine: Engine, options: BenchmarkOptions = {}):
     engine.model.reset();
     options.onPhase?.('prefill', run);
     let start = performance.now();
-    let token = await engine.model.evaluateGreedy(prompt);
+    const token = await engine.model.evaluateGreedy(prompt);
     prefill.push(promptTokens / ((performance.now() - start) / 1000));
     options.onPhase?.('decode', run);
     start = performance.now();
-    for (let i = 0; i < genTokens; i++) token = await engine.model.evaluateGreedy([token]);
+    // as generation decodes: one step queued ahead of the id being read
+    const steps = engine.model.decode([token]);
+    for (let i = 0; i < genTokens; i++) await steps.next();
     decode.push(genTokens / ((performance.now() - start) / 1000));
+    await steps.return();
     options.onRun?.({ index: run, prefillTokS: round(prefill[run]!), decodeTokS: round(decode[run]!) });
   }
   return {

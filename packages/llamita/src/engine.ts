@@ -201,44 +201,61 @@ export class Engine {
     // top-k, top-p, min-p and temperature alone (the default chain): the backend draws, and one id is read back
     const onBackend = !json && !plainGreedy && this.model.canSample ? sampleOpSettings(options) : undefined;
     const draws = new Prng(options.seed ?? 0);
-    const next = async (tokens: readonly number[]) => {
-      if (plainGreedy) return this.model.evaluateGreedy(tokens);
-      if (onBackend) return this.model.evaluateSampled(tokens, onBackend, draws.nextU32());
-      const logits = await this.model.evaluate(tokens);
-      if (json) mask!.apply(logits, json);
-      return chain.sample(logits);
+    // one id read back per token: the model decodes with a step queued ahead
+    const onDevice = plainGreedy || onBackend !== undefined;
+    const hostSampled = async function* (model: LlamaModel): AsyncGenerator<number, void, undefined> {
+      let tokens: readonly number[] = ids;
+      for (;;) {
+        const logits = await model.evaluate(tokens);
+        if (json) mask!.apply(logits, json);
+        const token = chain.sample(logits);
+        yield token;
+        tokens = [token];
+      }
     };
+    const chosen = onDevice ? this.model.decode(ids, onBackend && { settings: onBackend, draw: () => draws.nextU32() }) : hostSampled(this.model);
     const decoder = this.tokenizer.createStreamDecoder();
     const stops = new StopStringFilter(options.stop ?? []);
 
     Object.assign(this.stats, { promptTokens: ids.length, generatedTokens: 0, prefillMs: 0, decodeMs: 0 });
     this.model.reset();
     let start = performance.now();
-    let token = await next(ids);
-    this.stats.prefillMs = performance.now() - start;
-    start = performance.now();
-    while (this.stats.generatedTokens < maxTokens) {
-      if (signal?.aborted) break;
-      if (json && !json.complete && maxTokens - this.stats.generatedTokens <= mask!.spell(json.closingText()).length) {
-        // out of budget: spell the shortest closing text instead of sampling
-        for (const id of mask!.spell(json.closingText())) {
-          this.stats.generatedTokens++;
-          yield { id, text: stops.push(decoder.push(id)) };
+    const contextFull = (evaluated: number) => new LlamitaError('E_CONTEXT_FULL', `context is full after ${evaluated} tokens (context size ${this.model.contextSize})`);
+    const nextChosen = async (evaluated: number): Promise<number> => {
+      const step = await chosen.next();
+      if (step.done) throw contextFull(evaluated);
+      return step.value;
+    };
+    try {
+      let token = await nextChosen(ids.length);
+      this.stats.prefillMs = performance.now() - start;
+      start = performance.now();
+      while (this.stats.generatedTokens < maxTokens) {
+        if (signal?.aborted) break;
+        if (json && !json.complete && maxTokens - this.stats.generatedTokens <= mask!.spell(json.closingText()).length) {
+          // out of budget: spell the shortest closing text instead of sampling
+          for (const id of mask!.spell(json.closingText())) {
+            this.stats.generatedTokens++;
+            yield { id, text: stops.push(decoder.push(id)) };
+          }
+          json = undefined;
+          break;
         }
-        json = undefined;
-        break;
+        if (stopAtEos && token === this.tokenizer.vocab.eos) break;
+        this.stats.generatedTokens++;
+        chain.accept(token);
+        if (json) json = json.advance(new TextDecoder().decode(this.tokenizer.tokenBytes(token)));
+        const text = stops.push(decoder.push(token));
+        if (text || !stops.stopped) yield { id: token, text };
+        if (stops.stopped || this.stats.generatedTokens >= maxTokens || (json && json.complete && json.closingText() === '')) break;
+        // the prompt and every id but the last are in the cache
+        const evaluated = ids.length + this.stats.generatedTokens - 1;
+        if (evaluated >= this.model.contextSize) throw contextFull(evaluated);
+        token = await nextChosen(evaluated);
       }
-      if (stopAtEos && token === this.tokenizer.vocab.eos) break;
-      this.stats.generatedTokens++;
-      chain.accept(token);
-      if (json) json = json.advance(new TextDecoder().decode(this.tokenizer.tokenBytes(token)));
-      const text = stops.push(decoder.push(token));
-      if (text || !stops.stopped) yield { id: token, text };
-      if (stops.stopped || this.stats.generatedTokens >= maxTokens || (json && json.complete && json.closingText() === '')) break;
-      if (this.model.position >= this.model.contextSize) {
-        throw new LlamitaError('E_CONTEXT_FULL', `context is full after ${this.model.position} tokens (context size ${this.model.contextSize})`);
-      }
-      token = await next([token]);
+    } finally {
+      // takes back the step the model queued ahead
+      await chosen.return();
     }
     this.stats.decodeMs = performance.now() - start;
     const tail = stops.stopped ? '' : stops.push(decoder.flush()) + stops.flush();

@@ -112,6 +112,8 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       [3, 33, 7],
       [7, 67, 13],
       [2, 129, 31],
+      [9, 40, 6],
+      [17, 300, 5],
     ])('matmul f32 m=%i k=%i n=%i', (m, k, n) => {
       cases('matmul')('matches the f64 reference', async () => {
         const rng = new Prng(seed + m * 1000 + k);
@@ -143,6 +145,9 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       ['q4_0', 2, 4160, 5],
       ['q6_k', 2, 2304, 3],
       ['f16', 1, 2500, 3],
+      ['q4_k', 9, 768, 5],
+      ['q4_1', 10, 352, 3],
+      ['q8_0', 12, 2080, 2],
     ] as const)('matmul with %s weights over a long row m=%i k=%i n=%i', (dtype, m, k, n) => {
       cases('matmul', dtype)('matches the reference across chunk boundaries', async () => {
         const rng = new Prng(seed + k + 5);
@@ -248,6 +253,9 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       [5, 8, 4, 48, 11],
       [2, 6, 1, 64, 40],
       [2, 4, 2, 64, 300],
+      [1, 2, 1, 80, 530],
+      [2, 2, 2, 256, 20],
+      [12, 4, 2, 16, 40],
     ])('attention m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
       cases('attention')('matches the f64 reference (causal, grouped-query)', async () => {
         const rng = new Prng(seed + ctx);
@@ -267,6 +275,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       [3, 4, 2, 6, 9],
       [4, 8, 2, 64, 37],
       [1, 4, 4, 32, 290],
+      [9, 4, 2, 32, 70],
     ])('attention over an f16 cache m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
       cases('attention', 'f16')('matches the f64 reference on f16-rounded inputs, within f16 accumulation error', async () => {
         const rng = new Prng(seed + ctx + 1);
@@ -281,6 +290,14 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const op: Op = { op: 'attention', q: h.f32([m, nh, hd], q), k: h.put('f16', [ctx, nkv, hd], toHalf(k)), v: h.put('f16', [ctx, nkv, hd], toHalf(v)), positions: h.i32(pos), scale, out };
         expectClose(await h.runF32(op, out), refAttention(rounded(q), rounded(k), rounded(v), pos, scale, m, nh, nkv, hd), F16_ACCUMULATION_TOLERANCE);
       });
+    });
+
+    cases('copy')('a read returns the bytes as of its call: work queued while it is pending does not change them', async () => {
+      const dst = h.f32([4], Float32Array.of(0, 0, 0, 0));
+      const before = backend.read(dst);
+      backend.run([{ op: 'copy', src: h.f32([4], Float32Array.of(1, 2, 3, 4)), dst }]);
+      expect([...asF32(await before)]).toEqual([0, 0, 0, 0]);
+      expect([...asF32(await backend.read(dst))]).toEqual([1, 2, 3, 4]);
     });
 
     cases('copy', 'f16')('copy rounds rows into an f16 cache', async () => {

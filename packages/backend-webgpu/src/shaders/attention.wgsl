@@ -11,11 +11,13 @@
 //   3: POS i32 [M]: query i sees keys 0..POS[i]    (read)
 //   4: OUT f32 [M, n_head * hd]                    (read_write)
 //   5: params (uniform)
-// Dispatch: (n_head, M, 1) workgroups of WG threads. Per tile each thread
-// scores one key; the workgroup reduces the tile's max and sum; thread d keeps
-// output dimensions d and d + WG (so hd <= 2 * WG).
+// Dispatch: (n_head, M, 1) workgroups of WG threads (hd <= WG). Per tile of
+// WG keys each thread scores one key and the workgroup reduces the tile's max
+// and sum; then the threads split into WG / hd groups, thread (g, d) adding
+// up dimension d over the tile's keys g, g + groups, ..., and the groups'
+// sums are added once at the end.
 
-override WG: u32 = 128u;
+override WG: u32 = 256u;
 const NEG_BIG: f32 = -3.0e38;
 
 struct Params {
@@ -36,7 +38,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-var<workgroup> qs: array<f32, 512>;
+var<workgroup> qs: array<f32, WG>;
 var<workgroup> probs: array<f32, WG>;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> key_count: u32;
@@ -77,16 +79,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kv_head = head / (params.n_head / params.n_kv);
   let row_stride = params.n_kv * hd;
   let q_start = params.q_offset + (token * params.n_head + head) * hd;
-  for (var d = lid; d < hd; d += WG) {
-    qs[d] = round_q(Q[q_start + d]);
+  if (lid < hd) {
+    qs[lid] = round_q(Q[q_start + lid]);
   }
   if (lid == 0u) {
     key_count = min(u32(max(POS[params.pos_offset + token], 0)) + 1u, params.ctx);
   }
   let n = workgroupUniformLoad(&key_count);
 
-  var acc0 = 0.0;
-  var acc1 = 0.0;
+  let groups = WG / hd;
+  let g = lid / hd;
+  let d = lid % hd;
+  var acc = 0.0;
   var run_max = NEG_BIG;
   var run_sum = 0.0;
   for (var t0 = 0u; t0 < n; t0 += WG) {
@@ -95,8 +99,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (j < n) {
       let k_row = params.k_offset + j * row_stride + kv_head * hd;
       var dot = 0.0;
-      for (var d = 0u; d < hd; d++) {
-        dot += qs[d] * k_at(k_row + d);
+      for (var e = 0u; e < hd; e++) {
+        dot += qs[e] * k_at(k_row + e);
       }
       score = dot * params.scale;
     }
@@ -108,29 +112,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     run_sum = run_sum * correction + tile_sum;
     run_max = new_max;
     let count = min(WG, n - t0);
-    let v_tile = params.v_offset + t0 * row_stride + kv_head * hd;
-    if (lid < hd) {
-      var a = acc0 * correction;
-      for (var jj = 0u; jj < count; jj++) {
-        a += probs[jj] * v_at(v_tile + jj * row_stride + lid);
+    if (g < groups) {
+      let v_tile = params.v_offset + t0 * row_stride + kv_head * hd + d;
+      var a = acc * correction;
+      for (var jj = g; jj < count; jj += groups) {
+        a += probs[jj] * v_at(v_tile + jj * row_stride);
       }
-      acc0 = a;
-    }
-    if (lid + WG < hd) {
-      var a = acc1 * correction;
-      for (var jj = 0u; jj < count; jj++) {
-        a += probs[jj] * v_at(v_tile + jj * row_stride + lid + WG);
-      }
-      acc1 = a;
+      acc = a;
     }
     workgroupBarrier();
   }
 
-  let out = params.out_offset + (token * params.n_head + head) * hd;
+  red[lid] = acc;
+  workgroupBarrier();
   if (lid < hd) {
-    OUT[out + lid] = acc0 / run_sum;
-  }
-  if (lid + WG < hd) {
-    OUT[out + lid + WG] = acc1 / run_sum;
+    var total = 0.0;
+    for (var gg = 0u; gg < groups; gg++) {
+      total += red[gg * hd + lid];
+    }
+    OUT[params.out_offset + (token * params.n_head + head) * hd + lid] = total / run_sum;
   }
 }

@@ -1,10 +1,11 @@
 // out = x · wᵀ (ggml mul_mat) for any weight type: the weights are decoded
 // from their GGUF blocks in registers as they are read (no dequantized copy
-// exists anywhere), against the activation row converted as llama.cpp does.
+// exists anywhere), against the activation rows converted as llama.cpp does.
 //
 // Composed with: lib/bytes.wgsl, lib/half.wgsl, weights/<type>.wgsl (SEG,
 // decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
-// act_quantize, ACT_SUM_CORRECTION, act_block_correction).
+// act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
+// staged rows through `staged`).
 //
 // Bindings (group 0):
 //   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
@@ -12,16 +13,23 @@
 //          w_offset + n * row_bytes                          (read)
 //   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
 //   3: params (uniform)
-// Dispatch: (ceil(N / ROWS), M, 1) workgroups of WG threads. A workgroup
-// computes ROWS outputs of one x row: it stages KC elements of the row at a
-// time in workgroup memory (converted: rounded to f16/bf16, or quantized to
-// Q8 blocks), then WG / ROWS threads per output stride over that chunk's
-// segments and the partial sums are reduced in workgroup memory.
+// Dispatch: (ceil(N / ROWS), ceil(M / TM), 1) workgroups of WG threads. A
+// workgroup computes a tile of TM x rows by ROWS outputs: it stages KC / TM
+// elements of each of its x rows at a time in workgroup memory (converted:
+// rounded to f16/bf16, or quantized to Q8 blocks), then WG / ROWS threads per
+// output stride over that chunk's segments, decoding each weight segment once
+// for all TM rows; the partial sums are reduced in workgroup memory.
 
 override WG: u32 = 256u;
 override ROWS: u32 = 4u;
-// elements staged at once: a multiple of every block (256), 8 KiB of workgroup memory
+// x rows per workgroup: 1, 2, 4 or 8 (TM_MAX)
+override TM: u32 = 1u;
+const TM_MAX: u32 = 8u;
+// elements staged at once over all TM rows: KC / TM_MAX is a multiple of
+// every block (256); 8 KiB of workgroup memory, plus one pad word per 32
 const KC: u32 = 2048u;
+// loads a thread issues before waiting on any (staged elements, weight segments)
+const UNROLL: u32 = 4u;
 // ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
 const ACT_DIVISOR: u32 = max(ACT_BLOCK, 1u);
 
@@ -40,38 +48,88 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-var<workgroup> xs: array<f32, KC>;
+// Staged element i lives at i + i / 32: threads that read the same offset of
+// consecutive 32-element segments then hit different banks.
+var<workgroup> xs: array<f32, KC + KC / 32u>;
 var<workgroup> block_scale: array<f32, 64>;
 var<workgroup> block_inverse: array<f32, 64>;
 var<workgroup> block_raw: array<f32, 64>;
 var<workgroup> block_correction: array<f32, 64>;
 var<workgroup> partial: array<f32, WG>;
 
-// Stages x[row, c0 .. c0 + len) into xs as the dot product sees it.
-fn stage(row_start: u32, c0: u32, len: u32, lid: u32) {
-  for (var i = lid; i < len; i += WG) {
-    xs[i] = round_act(X[row_start + c0 + i]);
+fn slot(i: u32) -> u32 {
+  return i + (i >> 5u);
+}
+
+fn staged(i: u32) -> f32 {
+  return xs[slot(i)];
+}
+
+// Stages x[m0 + r, c0 .. c0 + len) into xs[r * chunk ..] for r < TM as the
+// dot product sees it; rows past M are zeros (their blocks quantize to zero).
+fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32) {
+  // UNROLL loads per thread in flight at once (a constant trip count the compiler unrolls)
+  for (var base = 0u; base < TM * len; base += WG * UNROLL) {
+    for (var u = 0u; u < UNROLL; u++) {
+      let i = base + u * WG + lid;
+      if (i < TM * len) {
+        let r = i / len;
+        let c = i % len;
+        var v = 0.0;
+        if (m0 + r < params.M) {
+          v = round_act(X[params.x_offset + (m0 + r) * params.K + c0 + c]);
+        }
+        xs[slot(r * chunk + c)] = v;
+      }
+    }
   }
   workgroupBarrier();
+  // the blocks of row r are r * chunk / ACT_BLOCK + (0 .. len / ACT_BLOCK)
+  let row_blocks = len / ACT_DIVISOR;
+  let block_stride = chunk / ACT_DIVISOR;
   if (ACT_BLOCK > 0u) {
-    for (var b = lid; b < len / ACT_DIVISOR; b += WG) {
+    for (var i = lid; i < TM * row_blocks; i += WG) {
+      let b = (i / row_blocks) * block_stride + i % row_blocks;
       let s = act_block_scales(b * ACT_DIVISOR);
       block_scale[b] = s.x;
       block_inverse[b] = s.y;
       block_raw[b] = s.z;
     }
     workgroupBarrier();
-    for (var i = lid; i < len; i += WG) {
-      let b = i / ACT_DIVISOR;
-      xs[i] = act_quantize(xs[i], block_inverse[b]) * block_scale[b];
+    for (var i = lid; i < TM * len; i += WG) {
+      let e = (i / len) * chunk + i % len;
+      let b = e / ACT_DIVISOR;
+      xs[slot(e)] = act_quantize(staged(e), block_inverse[b]) * block_scale[b];
     }
     workgroupBarrier();
   }
   if (ACT_SUM_CORRECTION) {
-    for (var b = lid; b < len / ACT_DIVISOR; b += WG) {
+    for (var i = lid; i < TM * row_blocks; i += WG) {
+      let b = (i / row_blocks) * block_stride + i % row_blocks;
       block_correction[b] = act_block_correction(b * ACT_DIVISOR, block_raw[b], block_scale[b]);
     }
     workgroupBarrier();
+  }
+}
+
+// Adds segment s of weight row w_row, dotted with each staged x row (the
+// segment starts at `base` of every row's chunk), to acc.
+fn add_segment(w_row: u32, s: u32, base: u32, chunk: u32, acc: ptr<function, array<f32, TM_MAX>>) {
+  let w = decode(w_row, s);
+  var min_w = 0.0;
+  if (ACT_SUM_CORRECTION) {
+    min_w = block_min(w_row, s);
+  }
+  for (var r = 0u; r < TM; r++) {
+    let start = r * chunk + base;
+    var dot = 0.0;
+    for (var l = 0u; l < SEG; l++) {
+      dot += w[l] * staged(start + l);
+    }
+    if (ACT_SUM_CORRECTION) {
+      dot += min_w * block_correction[start / ACT_DIVISOR];
+    }
+    (*acc)[r] += dot;
   }
 }
 
@@ -80,39 +138,41 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let threads = WG / ROWS;
   let t = lid % threads;
   let n = wg.x * ROWS + lid / threads;
-  let m = wg.y;
+  let m0 = wg.y * TM;
+  let chunk = KC / TM;
   let w_row = params.w_offset + n * params.row_bytes;
 
-  var acc = 0.0;
-  for (var c0 = 0u; c0 < params.K; c0 += KC) {
-    let len = min(KC, params.K - c0);
-    stage(params.x_offset + m * params.K, c0, len, lid);
+  var acc: array<f32, TM_MAX>;
+  for (var c0 = 0u; c0 < params.K; c0 += chunk) {
+    let len = min(chunk, params.K - c0);
+    stage(m0, chunk, c0, len, lid);
     if (n < params.N) {
-      for (var s = c0 / SEG + t; s < (c0 + len) / SEG; s += threads) {
-        let w = decode(w_row, s);
-        let base = s * SEG - c0;
-        var dot = 0.0;
-        for (var l = 0u; l < SEG; l++) {
-          dot += w[l] * xs[base + l];
+      let end = (c0 + len) / SEG;
+      // UNROLL segments per step: their weight loads are in flight at once
+      for (var s0 = c0 / SEG + t; s0 < end; s0 += threads * UNROLL) {
+        for (var u = 0u; u < UNROLL; u++) {
+          let s = s0 + u * threads;
+          if (s < end) {
+            add_segment(w_row, s, s * SEG - c0, chunk, &acc);
+          }
         }
-        if (ACT_SUM_CORRECTION) {
-          dot += block_min(w_row, s) * block_correction[base / ACT_DIVISOR];
-        }
-        acc += dot;
       }
     }
     workgroupBarrier();
   }
 
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = threads / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) {
-      partial[lid] += partial[lid + stride];
+  for (var r = 0u; r < TM; r++) {
+    partial[lid] = acc[r];
+    workgroupBarrier();
+    for (var stride = threads / 2u; stride > 0u; stride /= 2u) {
+      if (t < stride) {
+        partial[lid] += partial[lid + stride];
+      }
+      workgroupBarrier();
+    }
+    if (t == 0u && n < params.N && m0 + r < params.M) {
+      OUT[params.out_offset + (m0 + r) * params.N + n] = partial[lid];
     }
     workgroupBarrier();
-  }
-  if (t == 0u && n < params.N) {
-    OUT[params.out_offset + m * params.N + n] = partial[lid];
   }
 }

@@ -6,9 +6,12 @@
 //   2: OUT    f32 [M, N] (read_write)
 //   3: params (uniform)
 // Dispatch: (M, 1, 1) workgroups of WG threads; each sums its strided squares,
-// the workgroup reduces them, then scales the row.
+// the workgroup reduces them, then scales the row. One workgroup per row is
+// latency-bound, so each thread reads UNROLL elements per step, all in flight
+// at once (a constant trip count the compiler unrolls).
 
 override WG: u32 = 256u;
+const UNROLL: u32 = 8u;
 
 struct Params {
   M: u32,
@@ -30,9 +33,14 @@ var<workgroup> partial: array<f32, WG>;
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = params.x_offset + wg.x * params.N;
   var sum = 0.0;
-  for (var i = lid; i < params.N; i += WG) {
-    let v = X[row + i];
-    sum += v * v;
+  for (var base = 0u; base < params.N; base += WG * UNROLL) {
+    for (var u = 0u; u < UNROLL; u++) {
+      let i = base + u * WG + lid;
+      if (i < params.N) {
+        let v = X[row + i];
+        sum += v * v;
+      }
+    }
   }
   partial[lid] = sum;
   workgroupBarrier();
@@ -44,7 +52,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   let scale = 1.0 / sqrt(partial[0] / f32(params.N) + params.eps);
   let out = params.out_offset + wg.x * params.N;
-  for (var i = lid; i < params.N; i += WG) {
-    OUT[out + i] = X[row + i] * scale * WEIGHT[params.weight_offset + i];
+  for (var base = 0u; base < params.N; base += WG * UNROLL) {
+    for (var u = 0u; u < UNROLL; u++) {
+      let i = base + u * WG + lid;
+      if (i < params.N) {
+        OUT[out + i] = X[row + i] * scale * WEIGHT[params.weight_offset + i];
+      }
+    }
   }
 }

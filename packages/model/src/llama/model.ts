@@ -155,6 +155,50 @@ export class LlamaModel {
     return asI32(await this.backend.read(a.next))[0]!;
   }
 
+  /**
+   * Appends `tokens`, then decodes: yields the id chosen after them, then the
+   * id chosen after each id it yielded, greedy (`sampling` absent) or drawn by
+   * the sample op (`sampling.draw()` gives each step's 32-bit draw, as for
+   * {@link LlamaModel.evaluateSampled}). The ids equal those of calling
+   * {@link LlamaModel.evaluateGreedy} or `evaluateSampled` once per token.
+   *
+   * One step runs ahead: the backend feeds each chosen id into the next step
+   * itself, so the next step is queued before the host reads the id and the
+   * host's work on one token overlaps the backend's on the one before. When
+   * the iteration stops, the cache holds `tokens` and every yielded id but the
+   * last (as one call per token would leave it): the step queued ahead is
+   * taken back. The iteration ends when the context has no room for another step.
+   * @throws LlamitaError as {@link LlamaModel.evaluate}.
+   */
+  async *decode(tokens: readonly number[], sampling?: { readonly settings: SampleSettings; readonly draw: () => number }): AsyncGenerator<number, void, undefined> {
+    if (tokens.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'decode needs at least one token');
+    const draw = () => (sampling ? { settings: sampling.settings, draw: sampling.draw() } : undefined);
+    let a: Activations | undefined;
+    for (let start = 0; start < tokens.length; start += this.batchSize) {
+      const isLast = start + this.batchSize >= tokens.length;
+      a = this.step(tokens.slice(start, start + this.batchSize), false, isLast ? draw() : undefined);
+    }
+    const chosen = sampling ? a!.sampled : a!.next;
+    // read before the next step is queued: a read sees the work queued before it
+    let pending: Promise<Uint8Array> | undefined = this.backend.read(chosen);
+    let ahead = false;
+    try {
+      while (pending) {
+        ahead = this.position < this.contextSize;
+        if (ahead) this.step('chosen', false, draw());
+        const id = asI32(await pending)[0]!;
+        pending = ahead ? this.backend.read(chosen) : undefined;
+        yield id;
+      }
+      ahead = false;
+    } finally {
+      if (ahead) {
+        pending?.catch(() => undefined);
+        this.kv.truncate(this.position - 1);
+      }
+    }
+  }
+
   /** Whether the backend runs the sample op on this model's logits (then {@link LlamaModel.evaluateSampled} reads back one id). */
   get canSample(): boolean {
     const logits = plannedTensor('f32', [1, this.config.vocabSize]);
@@ -210,32 +254,39 @@ export class LlamaModel {
     scratch.release();
   }
 
-  /** Queues one batch's graph; returns its activations (logits not yet read). */
-  private step(batch: readonly number[], allLogits: boolean, sampling?: { readonly settings: SampleSettings; readonly draw: number }): Activations {
-    const m = batch.length;
+  /**
+   * Queues one batch's graph; returns its activations (logits not yet read).
+   * `'chosen'` is one token whose id the previous step chose and left on the
+   * backend (`next`, or `sampled` when sampling): no host round trip between them.
+   */
+  private step(batch: readonly number[] | 'chosen', allLogits: boolean, sampling?: { readonly settings: SampleSettings; readonly draw: number }): Activations {
+    const m = batch === 'chosen' ? 1 : batch.length;
     const past = this.kv.length;
     if (past + m > this.contextSize) {
       throw new LlamitaError('E_CONTEXT_FULL', `context is full: ${past} + ${m} tokens exceed the context size ${this.contextSize}`, { contextSize: this.contextSize });
     }
-    for (const id of batch) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.config.vocabSize})`);
-    }
     const a = this.placement.scratch.view(m, allLogits ? m : 1);
-    this.backend.write(a.ids.buffer, a.ids.byteOffset, Int32Array.from(batch));
+    if (batch !== 'chosen') {
+      for (const id of batch) {
+        if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.config.vocabSize})`);
+      }
+      this.backend.write(a.ids.buffer, a.ids.byteOffset, Int32Array.from(batch));
+    }
     this.backend.write(
       a.positions.buffer,
       a.positions.byteOffset,
-      Int32Array.from(batch, (_, i) => past + i),
+      Int32Array.from({ length: m }, (_, i) => past + i),
     );
     if (sampling) this.backend.write(a.random.buffer, a.random.byteOffset, Int32Array.of(sampling.draw | 0));
-    this.graphFor(m, allLogits, a, sampling?.settings).run();
+    const inputs = batch === 'chosen' ? { ...a, ids: sampling ? a.sampled : a.next } : a;
+    this.graphFor(m, allLogits, inputs, sampling?.settings, batch === 'chosen').run();
     this.kv.advance(m);
     return a;
   }
 
   /** The prepared forward graph for batches of `m` (built on first use, kept among the most recent few). */
-  private graphFor(m: number, allLogits: boolean, a: Activations, sampling?: SampleSettings): PreparedGraph {
-    const key = `${m}:${allLogits}:${sampling ? `${sampling.topK},${sampling.topP},${sampling.minP},${sampling.temperature}` : 'argmax'}`;
+  private graphFor(m: number, allLogits: boolean, a: Activations, sampling: SampleSettings | undefined, chosen: boolean): PreparedGraph {
+    const key = `${m}:${allLogits}:${sampling ? `${sampling.topK},${sampling.topP},${sampling.minP},${sampling.temperature}` : 'argmax'}:${chosen ? 'chosen' : 'ids'}`;
     let graph = this.prepared.get(key);
     if (graph) {
       // most recently used last

@@ -1,7 +1,7 @@
 // Q8_0 activations (Q4_0, Q5_0, Q8_0 weights): llama.cpp's quantize_row_q8_0 on blocks of 32 of the
-// staged row `xs`: d = amax / 127 stored as f16, q = round(x * 127 / amax)
+// staged row (the kernel's `staged`): d = amax / 127 stored as f16, q = round(x * 127 / amax)
 // to nearest even. The kernel then uses q * d, what the integer dot sees.
-// Needs lib/half.wgsl and the kernel's workgroup array `xs`.
+// Needs lib/half.wgsl and the kernel's `staged(i)`.
 
 const ACT_BLOCK: u32 = 32u;
 
@@ -13,7 +13,7 @@ fn round_act(x: f32) -> f32 {
 fn act_block_scales(start: u32) -> vec3<f32> {
   var amax = 0.0;
   for (var i = 0u; i < 32u; i++) {
-    amax = max(amax, abs(xs[start + i]));
+    amax = max(amax, abs(staged(start + i)));
   }
   let d = amax / 127.0;
   let inverse = select(0.0, 127.0 / amax, d != 0.0);

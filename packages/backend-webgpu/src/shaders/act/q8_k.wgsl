@@ -1,8 +1,8 @@
 // Q8_K activations (k-quant weights): llama.cpp's quantize_row_q8_K on blocks
-// of 256 of the staged row `xs`: iscale = -127 / max by the signed extreme,
+// of 256 of the staged row (the kernel's `staged`): iscale = -127 / max by the signed extreme,
 // q = min(127, round(iscale * x)) to nearest even, d = 1 / iscale (f32); an
 // all-zero block has d = 0. The kernel then uses q * d.
-// Needs the kernel's workgroup array `xs`.
+// Needs the kernel's `staged(i)`.
 
 const ACT_BLOCK: u32 = 256u;
 
@@ -15,7 +15,7 @@ fn act_block_scales(start: u32) -> vec3<f32> {
   var amax = 0.0;
   var extreme = 0.0;
   for (var i = 0u; i < 256u; i++) {
-    let v = xs[start + i];
+    let v = staged(start + i);
     if (abs(v) > amax) {
       amax = abs(v);
       extreme = v;
