@@ -90,9 +90,32 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(s.top1).toHaveLength(19);
   });
 
+  it('run: negative numbers need no "=" and --seed -1 draws a seed it prints', () => {
+    const r = llamita('run', '--model', stories, '--prompt', 'Once', '--max-tokens', '8', '--presence-penalty', '-0.5', '--logit-bias', '13=-2', '--seed', '-1', '--json');
+    expect(r.status).toBe(0);
+    const seed = Number(/^seed: (\d+)$/m.exec(r.stderr)?.[1]);
+    expect(Number.isInteger(seed)).toBe(true);
+    const again = llamita('run', '--model', stories, '--prompt', 'Once', '--max-tokens', '8', '--presence-penalty=-0.5', '--logit-bias', '13=-2', '--seed', String(seed), '--json');
+    expect(JSON.parse(again.stdout).tokens).toEqual(JSON.parse(r.stdout).tokens);
+  });
+
+  it('run | head: a reader that goes away ends the run quietly, exit 0', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${main}" run --model "${stories}" --backend js --max-tokens 256 --temperature 0 | head -c 20`], {
+      encoding: 'utf8',
+      env: { ...process.env, LLAMITA_CACHE: '/nonexistent-cache' },
+    });
+    expect(r.stdout).toHaveLength(20);
+    expect(r.stderr).not.toMatch(/EPIPE|error/i);
+    expect(r.status).toBe(0);
+  });
+
   it.each([
     [['run', '--model', 'missing.gguf'], 2, /model file not found: missing.gguf/],
-    [['run', '--model', 'http://127.0.0.1:9/model.gguf'], 1, /cannot reach http:\/\/127.0.0.1:9\/model.gguf/],
+    [
+      ['run', '--model', 'http://127.0.0.1:9/model.gguf'],
+      1,
+      /error \[E_NETWORK\]: cannot reach http:\/\/127.0.0.1:9\/model.gguf .*give --model PATH of a local file, or put the file at \/nonexistent-cache\//,
+    ],
     [['run', '--model', fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf')], 1, /metadata general.architecture is missing|tensor token_embd.weight is missing/],
     [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],

@@ -62,8 +62,12 @@ describe('model downloads (against a local server that behaves like the hub)', (
     expect(existsSync(`${path}.part`)).toBe(false);
   });
 
-  it('names the URL on a 404 and when nothing listens', async () => {
-    await expect(download(`${base}/storage/missing.gguf`)).rejects.toThrow(`${base}/storage/missing.gguf answered 404`);
-    await expect(download('http://127.0.0.1:9/x.gguf')).rejects.toThrow(/cannot reach http:\/\/127.0.0.1:9\/x.gguf/);
+  it('a 404 and a server that is not there are network errors naming the URL and the way around them', async () => {
+    const missing = `${base}/storage/missing.gguf`;
+    await expect(download(missing)).rejects.toMatchObject({ code: 'E_NETWORK', message: expect.stringMatching(`^${missing} answered HTTP 404.*put the file at ${cachePath(missing)}$`) });
+    await expect(download('http://127.0.0.1:9/x.gguf')).rejects.toMatchObject({
+      code: 'E_NETWORK',
+      message: expect.stringMatching(/^cannot reach http:\/\/127.0.0.1:9\/x.gguf \(ECONNREFUSED\): check the connection, or give --model PATH/),
+    });
   });
 });

@@ -31,7 +31,7 @@ export function cachePath(url: string): string {
  * Downloads `url` into the cache once and returns the local path. An
  * interrupted download resumes from its `.part` file with a range request; the
  * finished size is checked against the server's.
- * @throws LlamitaError `E_BAD_FILE` naming the URL when it cannot be fetched or the size is wrong.
+ * @throws LlamitaError `E_NETWORK` naming the URL when it cannot be fetched, the server refuses it or the download is cut off, with what to do instead.
  */
 export async function download(url: string, onProgress?: (p: LoadProgress) => void): Promise<string> {
   const path = cachePath(url);
@@ -43,9 +43,16 @@ export async function download(url: string, onProgress?: (p: LoadProgress) => vo
   try {
     response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, redirect: 'follow' });
   } catch (e) {
-    throw new LlamitaError('E_BAD_FILE', `cannot reach ${url}: ${(e as Error).message}`, { url });
+    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    throw new LlamitaError('E_NETWORK', `cannot reach ${url} (${cause}): check the connection, or give --model PATH of a local file, or put the file at ${path}`, { url, path });
   }
-  if (!response.ok || !response.body) throw new LlamitaError('E_BAD_FILE', `${url} answered ${response.status}`, { url, status: response.status });
+  if (!response.ok || !response.body) {
+    throw new LlamitaError(
+      'E_NETWORK',
+      `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}: give --model PATH of a local file, or put the file at ${path}`,
+      { url, path, status: response.status },
+    );
+  }
   const resumed = response.status === 206;
   const total = resumed ? Number(response.headers.get('content-range')?.split('/')[1]) : Number(response.headers.get('content-length'));
   const out = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
@@ -58,7 +65,7 @@ export async function download(url: string, onProgress?: (p: LoadProgress) => vo
   out.end();
   await once(out, 'finish');
   if (Number.isFinite(total) && total > 0 && statSync(part).size !== total) {
-    throw new LlamitaError('E_BAD_FILE', `${url}: downloaded ${statSync(part).size} bytes, expected ${total}; run again to resume`, { url });
+    throw new LlamitaError('E_NETWORK', `${url}: the download was cut off at ${statSync(part).size} of ${total} bytes; run again to resume`, { url, path });
   }
   renameSync(part, path);
   onProgress?.({ loaded, total: loaded, stage: 'done' });

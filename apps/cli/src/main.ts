@@ -37,6 +37,11 @@ ${Object.entries(COMMANDS)
 
 async function main(argv: string[]): Promise<number> {
   enableRelaxedSimd();
+  // a reader that went away (`llamita run | head`) ends the program quietly, as it does other Unix tools
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage}\n`);

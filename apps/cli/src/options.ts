@@ -14,3 +14,36 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
   return n;
 }
+
+/** A value that reads as a negative number (`-1`, `-0.5`, `-inf`), which `parseArgs` would take for a flag. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|inf\b)/i;
+
+/**
+ * `argv` with each `--flag -1` joined into `--flag=-1`, so negative numbers
+ * need no `=` (`parseArgs` refuses a value that starts with a dash). Safe
+ * because no command takes positionals: a negative number can only be a value.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
+ * A sampling seed flag: an integer in [0, 2^32), or -1 (llama.cpp's "random"):
+ * then a seed drawn from the system's random source, which the caller should
+ * print so the run can be repeated.
+ */
+export function seedFlag(value: string | undefined, fallback: number): { readonly seed: number; readonly drawn: boolean } {
+  if (value?.trim() === '-1') return { seed: crypto.getRandomValues(new Uint32Array(1))[0]!, drawn: true };
+  return { seed: intFlag('seed', value, fallback, 0, 2 ** 32 - 1), drawn: false };
+}

@@ -34,29 +34,46 @@ describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (ski
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('loads a GGUF from a file input and streams the same greedy text as llama2.c', async () => {
+  /** Loads stories260K in the demo on `backend`, generates 48 greedy tokens; returns the status line after loading and the text. */
+  async function generateIn(browserArgs: string[], backend: string): Promise<{ loaded: string; text: string }> {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...browserArgs],
     });
     try {
       const page = await browser.newPage();
       await page.goto(url);
+      await page.selectOption('#backend', backend);
       await page.setInputFiles('#model', fixturePath('stories260K/stories260K.gguf'));
-      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Loaded'));
-      // Chromium has WebAssembly SIMD and relaxed SIMD: the demo runs the wasm backend, with
-      // worker threads (the page is cross-origin isolated) unless the machine has one core
-      expect(await page.textContent('#status')).toMatch(/on the wasm backend: WebAssembly SIMD128 \(relaxed SIMD; (\d+ threads|single thread: one thread requested)\)/);
+      await page.waitForFunction(() => /^(Loaded|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      const loaded = (await page.textContent('#status')) ?? '';
       await page.fill('#prompt', '');
       await page.fill('#max-tokens', '48');
       await page.click('#generate');
-      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Done'), undefined, { timeout: 60_000 });
-      const text = await page.textContent('#output');
-      expect(text?.length).toBeGreaterThan(100);
-      expect(readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8').startsWith(text!)).toBe(true);
+      await page.waitForFunction(() => /^(Done|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 120_000 });
+      expect(await page.textContent('#status')).toMatch(/^Done/);
+      return { loaded, text: (await page.textContent('#output')) ?? '' };
     } finally {
       await browser.close();
     }
+  }
+
+  const greedy = () => readFileSync(fixturePath('stories260K/greedy-256.txt'), 'utf8');
+
+  it('loads a GGUF from a file input and streams the same greedy text as llama2.c', async () => {
+    const { loaded, text } = await generateIn(['--disable-gpu'], 'auto');
+    // Chromium has WebAssembly SIMD and relaxed SIMD, and no GPU here: auto runs the wasm
+    // backend, with worker threads (the page is cross-origin isolated) unless the machine has one core
+    expect(loaded).toMatch(/on the wasm backend: WebAssembly SIMD128 \(relaxed SIMD; (\d+ threads|single thread: one thread requested)\)/);
+    expect(text.length).toBeGreaterThan(100);
+    expect(greedy().startsWith(text)).toBe(true);
+  });
+
+  it('generates the same greedy text on WebGPU (SwiftShader, the software Vulkan driver Chromium ships)', async () => {
+    const { loaded, text } = await generateIn(['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'], 'webgpu');
+    expect(loaded).toMatch(/on the webgpu backend: WebGPU /);
+    expect(text.length).toBeGreaterThan(100);
+    expect(greedy().startsWith(text)).toBe(true);
   });
 });

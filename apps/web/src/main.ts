@@ -1,4 +1,4 @@
-import type { Reply, Request } from './protocol.js';
+import type { BackendName, Reply, Request } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLParagraphElement>('status');
@@ -36,7 +36,7 @@ $<HTMLInputElement>('model').addEventListener('change', (event) => {
   const file = (event.target as HTMLInputElement).files?.[0];
   if (!file) return;
   button.disabled = true;
-  send({ type: 'load', file });
+  send({ type: 'load', file, backend: $<HTMLSelectElement>('backend').value as BackendName });
 });
 
 button.addEventListener('click', () => {

@@ -1,9 +1,13 @@
 import type { GenerateOptions } from 'llamita';
 import type { SerializedError } from '@llamita/core';
 
+/** The backends the demo offers: `auto` takes WebGPU on a hardware adapter, else WebAssembly, else the reference backend. */
+export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'js';
+
 /** Messages from the page to the worker. */
 export type Request =
-  { readonly type: 'load'; readonly file: File } | { readonly type: 'generate'; readonly prompt: string; readonly options: Pick<GenerateOptions, 'maxTokens' | 'temperature' | 'seed'> };
+  | { readonly type: 'load'; readonly file: File; readonly backend: BackendName }
+  | { readonly type: 'generate'; readonly prompt: string; readonly options: Pick<GenerateOptions, 'maxTokens' | 'temperature' | 'seed'> };
 
 /** Messages from the worker to the page. */
 export type Reply =

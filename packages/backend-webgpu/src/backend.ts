@@ -16,7 +16,8 @@ import {
   type Tensor,
 } from '@llamita/core';
 import { PipelineCache } from './pipelines.js';
-import { planOp, scratchBytes, type Dispatch, type TensorBinding } from './plan.js';
+import { fuseGraph } from './fuse.js';
+import { matmulNormFits, planOp, scratchBytes, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
 import { supportsOp } from './support.js';
 import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';
 
@@ -45,6 +46,14 @@ export interface WebGpuBackendOptions {
    * its own, a little slower. Ignored where the adapter lacks the feature.
    */
   readonly timestamps?: boolean;
+  /**
+   * Split attention over the cache when decoding (up to 8 query tokens): a
+   * workgroup per 64 cached keys and a second dispatch to merge them, so a
+   * large GPU is busy even with few heads. Default: on for a hardware
+   * adapter, off for a software one, where each workgroup costs milliseconds
+   * and one per head is faster.
+   */
+  readonly splitAttention?: boolean;
 }
 
 /**
@@ -73,19 +82,21 @@ export class WebGpuBackend implements Backend {
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lost: GPUDeviceLostInfo | undefined;
 
+  /** GPU time per op, when the backend was made with `timestamps` on an adapter that has them. */
+  readonly profiler: KernelProfiler | undefined;
+
   /**
    * Wraps a device; use {@link createWebGpuBackendFactory} to get one.
    * `owners` (the GPU and adapter the device came from) are held for the
    * backend's life: Dawn in Node tears its instance down when the `GPU`
-   * object is garbage collected, taking live devices with it.
+   * object is garbage collected, taking live devices with it. `planOptions`
+   * shape the dispatches for the device (see {@link WebGpuBackendOptions.splitAttention}).
    */
-  /** GPU time per op, when the backend was made with `timestamps` on an adapter that has them. */
-  readonly profiler: KernelProfiler | undefined;
-
   constructor(
     private readonly device: GPUDevice,
     description: string,
     private readonly owners: readonly object[] = [],
+    private readonly planOptions: PlanOptions = { splitAttention: true },
   ) {
     this.profiler = device.features.has('timestamp-query') ? new KernelProfiler(device) : undefined;
     this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
@@ -138,14 +149,14 @@ export class WebGpuBackend implements Backend {
     checkGraph(this, graph);
     const bind = (t: Tensor, unit: 1 | 2 | 4) => this.bind(t, unit);
     // one scratch buffer for the graph's intermediates: its ops run in order
-    const scratchSize = Math.max(0, ...graph.map(scratchBytes));
+    const scratchSize = Math.max(0, ...graph.map((op) => scratchBytes(op, this.planOptions)));
     const scratch = scratchSize > 0 ? this.device.createBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
-    const dispatches = graph.flatMap((op) => planOp(op, bind, scratch));
+    const dispatches = fuseGraph(graph, matmulNormFits).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
-      const entries: GPUBindGroupEntry[] = d.bindings.map((resource, binding) => ({ binding, resource }));
-      entries.push({ binding: d.bindings.length, resource: { buffer: params!, offset: i * PARAM_SLOT, size: (d.params.byteLength + 15) & ~15 } });
+      const entries: GPUBindGroupEntry[] = [...d.bindings];
+      entries.push({ binding: d.paramsBinding, resource: { buffer: params!, offset: i * PARAM_SLOT, size: (d.params.byteLength + 15) & ~15 } });
       return { pipeline, bindGroup: this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups, key: d.key };
     });
     let disposed = false;
@@ -319,7 +330,8 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
       const requiredFeatures: GPUFeatureName[] = options.timestamps && adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
       const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
-      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter]);
+      const splitAttention = options.splitAttention ?? !isSoftware(adapter);
+      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter], { splitAttention });
     },
   };
 }

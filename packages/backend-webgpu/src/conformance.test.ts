@@ -5,3 +5,5 @@ import { nodeGpu } from './node-gpu.test-helper.js';
 // In Node the adapter comes from Dawn (the `webgpu` package); CI points Vulkan
 // at SwiftShader (VK_ICD_FILENAMES), so there is always a software adapter.
 describeConformance(createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true }));
+// a software adapter runs attention in one pass by default; the split form is what GPUs run for decode
+describeConformance(createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, splitAttention: true }), { variant: 'attention split over the cache' });

@@ -14,12 +14,16 @@ import attention from './shaders/attention.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
 import embedding from './shaders/embedding.wgsl';
+import epiloguePlain from './shaders/epilogue/plain.wgsl';
+import epilogueResidual from './shaders/epilogue/residual.wgsl';
 import kvF16 from './shaders/kv/f16.wgsl';
 import kvF32 from './shaders/kv/f32.wgsl';
 import bytes from './shaders/lib/bytes.wgsl';
 import half from './shaders/lib/half.wgsl';
 import kquantScales from './shaders/lib/kquant-scales.wgsl';
 import matmul from './shaders/matmul.wgsl';
+import prologueNone from './shaders/prologue/none.wgsl';
+import prologueNorm from './shaders/prologue/rms-norm.wgsl';
 import rmsNorm from './shaders/rms_norm.wgsl';
 import rope from './shaders/rope.wgsl';
 import select from './shaders/select.wgsl';
@@ -86,6 +90,10 @@ export type KernelId =
       readonly kernel: 'matmul' | 'embedding';
       /** The weight dtype its decoder reads. */
       readonly weights: WgslWeightType;
+      /** Matmul only: it normalizes x (RMSNorm) as it stages it (prologue/rms-norm.wgsl). */
+      readonly norm?: boolean;
+      /** Matmul only: it adds a residual to its output (epilogue/residual.wgsl). */
+      readonly residual?: boolean;
     }
   | {
       /** Attention over the KV cache: in one pass, or the per-chunk half of the split form. */
@@ -100,7 +108,7 @@ export type KernelId =
 
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
-  if ('weights' in id) return `${id.kernel}:${id.weights}`;
+  if ('weights' in id) return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.residual ? '+residual' : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
   return id.kernel;
 }
@@ -113,7 +121,7 @@ export function kernelLabel(id: KernelId): string {
 export function kernelSource(id: KernelId): string {
   switch (id.kernel) {
     case 'matmul':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], matmul].join('\n');
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmul].join('\n');
     case 'embedding':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'attention':

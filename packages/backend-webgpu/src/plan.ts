@@ -1,4 +1,5 @@
 import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
+import type { FusedMatmul, PlannedOp } from './fuse.js';
 import type { KernelId, WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
@@ -65,14 +66,16 @@ export interface TensorBinding {
 /** Binds a tensor's bytes; `unit` is the byte size of the WGSL array element the kernel indexes it by. */
 export type Bind = (t: Tensor, unit: 1 | 2 | 4) => TensorBinding;
 
-/** One planned dispatch: kernel, params words, bindings in binding order (params last), workgroup grid. */
+/** One planned dispatch: kernel, params words, bindings by number (the params' number apart), workgroup grid. */
 export interface Dispatch {
   readonly kernel: KernelId;
-  /** The op's profile key (`opTimingKey`). */
+  /** The op's profile key (`opTimingKey`; fused ops joined by ` + `). */
   readonly key: string;
   readonly overrides?: Overrides;
   readonly params: Uint32Array;
-  readonly bindings: readonly GPUBufferBinding[];
+  readonly bindings: readonly { readonly binding: number; readonly resource: GPUBufferBinding }[];
+  /** The binding number of the params' uniform buffer. */
+  readonly paramsBinding: number;
   readonly groups: readonly [number, number, number];
 }
 
@@ -95,8 +98,9 @@ const rowBytes = (dtype: Tensor['dtype'], k: number): number => (k / DTYPE_INFO[
 /** Elements one decode call of a weight type gives (weights/<type>.wgsl's SEG). */
 const segmentOf = (dtype: Tensor['dtype']): number => (DTYPE_INFO[dtype].quantized ? 32 : 1);
 
+/** A dispatch whose bindings are numbered in order and the params' comes after them. */
 function dispatch(kernel: KernelId, params: number[], bindings: TensorBinding[], groups: [number, number, number]): Omit<Dispatch, 'key'> {
-  return { kernel, params: Uint32Array.from(params), bindings: bindings.map((b) => b.resource), groups };
+  return { kernel, params: Uint32Array.from(params), bindings: bindings.map((b, binding) => ({ binding, resource: b.resource })), paramsBinding: bindings.length, groups };
 }
 
 /** Query tokens up to which attention is split over the cache (attention_split.wgsl); longer batches have enough workgroups in one pass. */
@@ -106,9 +110,19 @@ const ATTENTION_CHUNK = 64;
 
 type AttentionOp = Extract<Op, { op: 'attention' }>;
 
+/** How the planner shapes dispatches for one device. */
+export interface PlanOptions {
+  /**
+   * Split attention over the cache for batches of up to 8 query tokens: a
+   * workgroup per 64 keys fills a large GPU, but costs milliseconds each on a
+   * software adapter, where one workgroup per head is faster.
+   */
+  readonly splitAttention: boolean;
+}
+
 /** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
-function splitAttention(op: Op): { readonly op: AttentionOp; readonly chunks: number } | undefined {
-  if (op.op !== 'attention' || op.q.shape[0]! > ATTENTION_SPLIT_MAX_M) return undefined;
+function splitAttention(op: Op, options: PlanOptions): { readonly op: AttentionOp; readonly chunks: number } | undefined {
+  if (!options.splitAttention || op.op !== 'attention' || op.q.shape[0]! > ATTENTION_SPLIT_MAX_M) return undefined;
   return { op, chunks: Math.ceil(op.k.shape[0]! / ATTENTION_CHUNK) };
 }
 
@@ -117,8 +131,8 @@ function splitAttention(op: Op): { readonly op: AttentionOp; readonly chunks: nu
  * intermediates (the split attention's per-chunk partials), 0 for most ops.
  * A graph's ops run in order, so one buffer of the largest size serves all.
  */
-export function scratchBytes(op: Op): number {
-  const split = splitAttention(op);
+export function scratchBytes(op: Op, options: PlanOptions): number {
+  const split = splitAttention(op, options);
   if (!split) return 0;
   const [m, nHead, hd] = split.op.q.shape as [number, number, number];
   return m * nHead * split.chunks * (hd + 2) * 4;
@@ -127,24 +141,69 @@ export function scratchBytes(op: Op): number {
 /**
  * The dispatches of one op, in order: none when it has nothing to do (an
  * empty batch), two for a split attention. Shapes are already validated and
- * the op supported; `scratch` is a buffer of at least `scratchBytes(op)`.
+ * the op supported; `scratch` is a buffer of at least `scratchBytes(op, options)`.
  */
-export function planOp(op: Op, bind: Bind, scratch?: GPUBuffer): Dispatch[] {
+export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?: GPUBuffer): Dispatch[] {
+  if (op.op === 'fused_matmul') {
+    const planned = planMatmul(op, bind);
+    const key = [op.norm, op.matmul, op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
+    return planned ? [{ ...planned, key }] : [];
+  }
   const key = opTimingKey(op);
-  const split = splitAttention(op);
-  const planned = split && scratchBytes(op) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind)];
+  const split = splitAttention(op, options);
+  const planned = split && scratchBytes(op, options) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind)];
   return planned.filter((d) => d !== undefined).map((d) => ({ ...d, key }));
+}
+
+/** Whether a matmul's kernel can normalize its x rows as it stages them: all of each row at once. */
+export function matmulNormFits(op: Extract<Op, { op: 'matmul' }>): boolean {
+  const [m, k] = op.x.shape as [number, number];
+  return matmulShape(m, k, op.w.shape[0]!, DTYPE_INFO[op.w.dtype].quantized).tm * k <= MATMUL_STAGED;
+}
+
+/**
+ * A matmul with what is folded into it (matmul.wgsl with its prologue and
+ * epilogue snippets): bindings 0-2 and the params at 3, the norm's weight and
+ * output at 4 and 5, the residual and the sum at 6 and 7.
+ */
+function planMatmul(fused: FusedMatmul, bind: Bind): Omit<Dispatch, 'key'> | undefined {
+  const { matmul: op, norm, residual } = fused;
+  const [m, k] = op.x.shape as [number, number];
+  const n = op.w.shape[0]!;
+  if (m === 0 || n === 0) return undefined;
+  // a fused norm stages its own input, the norm's x
+  const [x, w, out] = [bind(norm ? norm.x : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
+  const normWeight = norm && bind(norm.weight, 4);
+  const normOut = norm && bind(norm.out, 4);
+  const res = residual && bind(residual.other, 4);
+  const sum = residual && bind(residual.add.out, 4);
+  const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k), normWeight?.offset ?? 0, normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res?.offset ?? 0, sum?.offset ?? 0];
+  const extra = [
+    normWeight && { binding: 4, resource: normWeight.resource },
+    normOut && { binding: 5, resource: normOut.resource },
+    res && { binding: 6, resource: res.resource },
+    sum && { binding: 7, resource: sum.resource },
+  ];
+  const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+  const kernel: KernelId = { kernel: 'matmul', weights: op.w.dtype as WgslWeightType, norm: norm !== undefined, residual: residual !== undefined };
+  const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / rows), Math.ceil(m / tm), 1]);
+  return {
+    ...planned,
+    bindings: [...planned.bindings, ...extra.filter((e) => e !== undefined)],
+    paramsBinding: 3,
+    overrides: { WG: rows * threads, ROWS: rows, TM: tm },
+  };
 }
 
 /** Attention in two dispatches: per-chunk partials into `part`, then their merge into the output. */
 function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | undefined, chunks: number): Omit<Dispatch, 'key'>[] {
-  if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a split attention needs a scratch buffer of scratchBytes(op)');
+  if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a split attention needs a scratch buffer of scratchBytes(op, options)');
   const [m, nHead, hd] = op.q.shape as [number, number, number];
   const [ctx, nKv] = op.k.shape as [number, number];
   const cache = op.k.dtype === 'f16' ? 'f16' : 'f32';
   const unit = cache === 'f16' ? 2 : 4;
   const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
-  const partBinding = { resource: { buffer: scratch, size: scratchBytes(op) }, offset: 0 };
+  const partBinding = { resource: { buffer: scratch, size: m * nHead * chunks * (hd + 2) * 4 }, offset: 0 };
   const splitParams = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, chunks, f32Bits(op.scale)];
   const combineParams = [nHead, hd, ctx, chunks, pos.offset, out.offset];
   return [
@@ -165,16 +224,8 @@ function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
       const params = [segments, dim, op.table.shape[0]!, ids.offset, table.offset, out.offset, rowBytes(op.table.dtype, dim)];
       return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
     }
-    case 'matmul': {
-      const [m, k] = op.x.shape as [number, number];
-      const n = op.w.shape[0]!;
-      if (m === 0 || n === 0) return undefined;
-      const [x, w, out] = [bind(op.x, 4), bind(op.w, 1), bind(op.out, 4)];
-      const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k)];
-      const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-      const planned = dispatch({ kernel: 'matmul', weights: op.w.dtype as WgslWeightType }, params, [x, w, out], [Math.ceil(n / rows), Math.ceil(m / tm), 1]);
-      return { ...planned, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
-    }
+    case 'matmul':
+      return planMatmul({ op: 'fused_matmul', matmul: op }, bind);
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];
       if (m === 0) return undefined;

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'E_OUT_OF_BOUNDS' // an index or write past the end of a buffer
   | 'E_BACKEND_UNAVAILABLE' // probe said no, or creating the device failed
   | 'E_BAD_FILE' // a model or vocabulary file is malformed
+  | 'E_NETWORK' // a download failed: offline, refused, an HTTP error, or cut off
   | 'E_UNSUPPORTED_MODEL' // a well-formed file describing something we cannot run
   | 'E_CONTEXT_FULL' // more tokens than the KV cache holds
   | 'E_OUT_OF_MEMORY' // the model, cache and scratch would not fit the backend's memory

@@ -26,6 +26,8 @@ export interface ConformanceOptions {
   readonly tolerance?: Tolerance;
   /** Seed for every random input (default 1234). */
   readonly seed?: number;
+  /** Told apart in the suite's title, for a backend run in more than one configuration. */
+  readonly variant?: string;
 }
 
 /** A tiny harness bound to one backend: put inputs, run one op, read f32 output. */
@@ -96,7 +98,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
   const tol = options.tolerance ?? F32_TOLERANCE;
   const seed = options.seed ?? 1234;
 
-  describe(`conformance: ${factory.name} backend`, async () => {
+  describe(`conformance: ${factory.name} backend${options.variant ? ` (${options.variant})` : ''}`, async () => {
     const probe = await factory.probe();
     if (!probe.ok) {
       it.skip(`skipped: ${factory.name} backend unavailable here (${probe.reason})`, () => {});
@@ -289,6 +291,44 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const out = h.out('f32', [m, nh * hd]);
         const op: Op = { op: 'attention', q: h.f32([m, nh, hd], q), k: h.put('f16', [ctx, nkv, hd], toHalf(k)), v: h.put('f16', [ctx, nkv, hd], toHalf(v)), positions: h.i32(pos), scale, out };
         expectClose(await h.runF32(op, out), refAttention(rounded(q), rounded(k), rounded(v), pos, scale, m, nh, nkv, hd), F16_ACCUMULATION_TOLERANCE);
+      });
+    });
+
+    // the block a forward pass repeats: norm, two matmuls reading it, a residual add (backends may fuse them)
+    describe.each([
+      ['f32', 1, 64, 24],
+      ['q8_0', 3, 96, 10],
+      ['q4_k', 1, 512, 7],
+      ['f32', 9, 300, 5],
+    ] as const)('rms_norm, matmuls and a residual add in one graph: %s weights m=%i k=%i n=%i', (dtype, m, k, n) => {
+      cases('matmul', dtype)('every tensor the graph writes matches the op-by-op reference', async () => {
+        const rng = new Prng(seed + k + n);
+        const [x, normW, residual] = [randomF32(rng, m * k), randomF32(rng, k), randomF32(rng, m * n)];
+        const [w1, w2] = [randomWeight(rng, dtype, n, k), randomWeight(rng, dtype, n, k)];
+        const h1 = h.out('f32', [m, k]);
+        const [out1, out2, sum] = [h.out('f32', [m, n]), h.out('f32', [m, n]), h.out('f32', [m, n])];
+        const xt = h.f32([m, k], x);
+        backend.run([
+          { op: 'rms_norm', x: xt, weight: h.f32([k], normW), eps: 1e-5, out: h1 },
+          { op: 'matmul', x: h1, w: h.weight(dtype, [n, k], w1.bytes), out: out1 },
+          { op: 'matmul', x: h1, w: h.weight(dtype, [n, k], w2.bytes), out: out2 },
+          { op: 'add', a: h.f32([m, n], residual), b: out2, out: sum },
+        ]);
+        const normed = refRmsNorm(x, normW, 1e-5, m, k);
+        const gotNormed = asF32(await backend.read(h1));
+        expectClose(gotNormed, normed, tol);
+        // each matmul against its reference on the norm's output as the backend made it (a last-ulp
+        // difference may move a value across an activation quantization step)
+        const xq = Float32Array.from(gotNormed);
+        for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
+        const [want1, want2] = [refMatmul(xq, w1.values, m, k, n), refMatmul(xq, w2.values, m, k, n)];
+        expectClose(asF32(await backend.read(out1)), want1, tol);
+        expectClose(asF32(await backend.read(out2)), want2, tol);
+        expectClose(
+          asF32(await backend.read(sum)),
+          Float64Array.from(want2, (v, i) => v + residual[i]!),
+          tol,
+        );
       });
     });
 

@@ -4,7 +4,7 @@ import { WebGpuBackend } from '@llamita/backend-webgpu';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
 import { benchmark } from 'llamita';
-import { intFlag } from '../options.js';
+import { intFlag, joinNegativeValues } from '../options.js';
 
 export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
@@ -20,7 +20,7 @@ webgpu the times are GPU times from timestamp queries, one pass per dispatch.`;
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       model: { type: 'string' },
       backend: { type: 'string' },

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { readGguf } from '@llamita/model';
 import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticDType, type SyntheticShapeName } from '@llamita/model/synthetic';
 import { UsageError } from '../cli-error.js';
-import { intFlag } from '../options.js';
+import { intFlag, joinNegativeValues } from '../options.js';
 import { progressBar } from '../progress.js';
 import { openModel } from '../source.js';
 
@@ -18,7 +18,7 @@ const DTYPES: readonly SyntheticDType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0',
 /** `llamita make-model`. */
 export async function makeModel(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: { shape: { type: 'string', default: 'micro' }, dtype: { type: 'string', default: 'f32' }, seed: { type: 'string' }, vocab: { type: 'string' }, out: { type: 'string' } },
   });
   const shapeName = values.shape as SyntheticShapeName;

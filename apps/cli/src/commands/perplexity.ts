@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { perplexity, score } from 'llamita';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
-import { intFlag } from '../options.js';
+import { intFlag, joinNegativeValues } from '../options.js';
 
 export const perplexityHelp = `llamita perplexity --model FILE --file TEXT --ctx N [--json] [--backend NAME]
 
@@ -26,7 +26,7 @@ function textFile(path: string | undefined): string {
 /** `llamita perplexity`. */
 export async function perplexityCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: { model: { type: 'string' }, file: { type: 'string' }, ctx: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } },
   });
   const text = textFile(values.file);
@@ -43,7 +43,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
 /** `llamita score`. */
 export async function scoreCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: { model: { type: 'string' }, file: { type: 'string' }, 'max-tokens': { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } },
   });
   const text = textFile(values.file);

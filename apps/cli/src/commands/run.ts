@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { JsonSchema } from '@llamita/sampling';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
-import { intFlag, numberFlag } from '../options.js';
+import { intFlag, joinNegativeValues, numberFlag, seedFlag } from '../options.js';
 
 export const runHelp = `llamita run [--model FILE|URL|hf:OWNER/REPO/FILE|DIR] [--prompt TEXT | --file PATH] [options]
 
@@ -25,7 +25,7 @@ TinyLlama-1.1B-Chat-v1.0 Q4_K_M, downloaded once into LLAMITA_CACHE.
   --json-schema FILE constrain the output to one JSON document valid for the schema
                      (object/properties/required, array/items, string, integer,
                      number, boolean, enum, nullable); --grammar json for any JSON
-  --seed N           sampling seed (default 0)
+  --seed N           sampling seed (default 0; -1 draws one and prints it on stderr)
   --ctx N            context size (default: the model's, capped at 4096)
   --backend NAME     auto (default: webgpu, then wasm, then js, the first that
                      probes well and runs every op of the model; stderr says
@@ -40,7 +40,7 @@ model.safetensors.index.json and its shards) and tokenizer.json.`;
 /** `llamita run`. */
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       model: { type: 'string' },
       prompt: { type: 'string' },
@@ -78,6 +78,7 @@ export async function run(argv: string[]): Promise<void> {
   if (values.prompt !== undefined && values.file !== undefined) throw new UsageError('give --prompt or --file, not both');
   const prompt = values.file !== undefined ? readFileSync(values.file, 'utf8') : (values.prompt ?? '');
   const maxTokens = intFlag('max-tokens', values['max-tokens'], 256, 0);
+  const seed = seedFlag(values.seed, 0);
   if (values.grammar !== undefined && values.grammar !== 'json') throw new UsageError('--grammar takes "json" (any JSON document); use --json-schema FILE for a schema');
   const json: JsonSchema | true | undefined = values['json-schema'] !== undefined ? readSchema(values['json-schema']) : values.grammar === 'json' ? true : undefined;
   const mirostat = intFlag('mirostat', values.mirostat, 0, 0, 2);
@@ -103,8 +104,9 @@ export async function run(argv: string[]): Promise<void> {
     logitBias: new Map((values['logit-bias'] ?? []).map(parseLogitBias)),
     stop: values.stop ?? [],
     ...(json !== undefined && { json }),
-    seed: intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1),
+    seed: seed.seed,
   };
+  if (seed.drawn) process.stderr.write(`seed: ${seed.seed}\n`);
   const contextSize = values.ctx === undefined ? undefined : intFlag('ctx', values.ctx, 0, 1);
 
   const loadStart = performance.now();

@@ -4,6 +4,7 @@ import { readGguf, spmVocabFromGguf } from '@llamita/model';
 import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson, type SpmVocab } from '@llamita/tokenizer';
 import { UsageError } from '../cli-error.js';
 import { openModel } from '../source.js';
+import { joinNegativeValues } from '../options.js';
 
 /** The vocabulary of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model. */
 async function loadVocab(path: string | undefined): Promise<SpmVocab> {
@@ -27,7 +28,7 @@ Hugging Face tokenizer.json or a SentencePiece tokenizer.model.
 /** `llamita tokenize`. */
 export async function tokenize(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       model: { type: 'string' },
       text: { type: 'string' },

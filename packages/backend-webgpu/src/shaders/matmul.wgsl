@@ -5,7 +5,8 @@
 // Composed with: lib/bytes.wgsl, lib/half.wgsl, weights/<type>.wgsl (SEG,
 // decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
-// staged rows through `staged`).
+// staged rows through `staged`), prologue/<none|rms-norm>.wgsl (NORM,
+// norm_weight, store_normed) and epilogue/<plain|residual>.wgsl (store).
 //
 // Bindings (group 0):
 //   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
@@ -13,6 +14,7 @@
 //          w_offset + n * row_bytes                          (read)
 //   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
 //   3: params (uniform)
+//   4-7: the prologue's and epilogue's, when they have any
 // Dispatch: (ceil(N / ROWS), ceil(M / TM), 1) workgroups of WG threads. A
 // workgroup computes a tile of TM x rows by ROWS outputs: it stages KC / TM
 // elements of each of its x rows at a time in workgroup memory (converted:
@@ -41,6 +43,11 @@ struct Params {
   w_offset: u32,
   out_offset: u32,
   row_bytes: u32,
+  norm_offset: u32,
+  h_offset: u32,
+  eps: f32,
+  res_offset: u32,
+  sum_offset: u32,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -56,6 +63,7 @@ var<workgroup> block_inverse: array<f32, 64>;
 var<workgroup> block_raw: array<f32, 64>;
 var<workgroup> block_correction: array<f32, 64>;
 var<workgroup> partial: array<f32, WG>;
+var<workgroup> row_scale: array<f32, TM_MAX>;
 
 fn slot(i: u32) -> u32 {
   return i + (i >> 5u);
@@ -67,7 +75,9 @@ fn staged(i: u32) -> f32 {
 
 // Stages x[m0 + r, c0 .. c0 + len) into xs[r * chunk ..] for r < TM as the
 // dot product sees it; rows past M are zeros (their blocks quantize to zero).
-fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32) {
+fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32, first_column: bool) {
+  // each row's sum of squares over this thread's elements, for a fused norm
+  var squares: array<f32, TM_MAX>;
   // UNROLL loads per thread in flight at once (a constant trip count the compiler unrolls)
   for (var base = 0u; base < TM * len; base += WG * UNROLL) {
     for (var u = 0u; u < UNROLL; u++) {
@@ -77,13 +87,18 @@ fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32) {
         let c = i % len;
         var v = 0.0;
         if (m0 + r < params.M) {
-          v = round_act(X[params.x_offset + (m0 + r) * params.K + c0 + c]);
+          v = X[params.x_offset + (m0 + r) * params.K + c0 + c];
         }
-        xs[slot(r * chunk + c)] = v;
+        // a fused norm rounds after normalizing
+        xs[slot(r * chunk + c)] = select(round_act(v), v, NORM);
+        squares[r] += v * v;
       }
     }
   }
   workgroupBarrier();
+  if (NORM) {
+    normalize(m0, chunk, len, lid, first_column, squares);
+  }
   // the blocks of row r are r * chunk / ACT_BLOCK + (0 .. len / ACT_BLOCK)
   let row_blocks = len / ACT_DIVISOR;
   let block_stride = chunk / ACT_DIVISOR;
@@ -110,6 +125,43 @@ fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32) {
     }
     workgroupBarrier();
   }
+}
+
+// The fused RMSNorm over whole staged rows (len = K): each row's scale from
+// its sum of squares (`squares`: this thread's share of each row's), then
+// every element scaled and rounded for the dot; the first column's
+// workgroups write the norm's output.
+fn normalize(m0: u32, chunk: u32, len: u32, lid: u32, first_column: bool, squares: array<f32, TM_MAX>) {
+  for (var r = 0u; r < TM; r++) {
+    partial[lid] = squares[r];
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+      if (lid < stride) {
+        partial[lid] += partial[lid + stride];
+      }
+      workgroupBarrier();
+    }
+    if (lid == 0u) {
+      row_scale[r] = 1.0 / sqrt(partial[0] / f32(params.K) + params.eps);
+    }
+    workgroupBarrier();
+  }
+  for (var base = 0u; base < TM * len; base += WG * UNROLL) {
+    for (var u = 0u; u < UNROLL; u++) {
+      let i = base + u * WG + lid;
+      if (i < TM * len) {
+        let r = i / len;
+        let c = i % len;
+        let e = r * chunk + c;
+        let v = staged(e) * row_scale[r] * norm_weight(c);
+        if (first_column && m0 + r < params.M) {
+          store_normed(m0 + r, c, v);
+        }
+        xs[slot(e)] = round_act(v);
+      }
+    }
+  }
+  workgroupBarrier();
 }
 
 // Adds segment s of weight row w_row, dotted with each staged x row (the
@@ -145,7 +197,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc: array<f32, TM_MAX>;
   for (var c0 = 0u; c0 < params.K; c0 += chunk) {
     let len = min(chunk, params.K - c0);
-    stage(m0, chunk, c0, len, lid);
+    stage(m0, chunk, c0, len, lid, wg.x == 0u);
     if (n < params.N) {
       let end = (c0 + len) / SEG;
       // UNROLL segments per step: their weight loads are in flight at once
@@ -171,7 +223,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       workgroupBarrier();
     }
     if (t == 0u && n < params.N && m0 + r < params.M) {
-      OUT[params.out_offset + (m0 + r) * params.N + n] = partial[lid];
+      store(m0 + r, n, partial[lid]);
     }
     workgroupBarrier();
   }

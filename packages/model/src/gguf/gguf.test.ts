@@ -117,6 +117,10 @@ describe('GGUF reader on untrusted input', () => {
     const at = infoOffset('b') + 4 + 16 + 4;
     await expect(read(patched(at, u64(1n << 20n)))).rejects.toThrow(/offset of b/);
   });
+  it('a file cut short says it is truncated, in the header and in the tensor data', async () => {
+    await expect(read(valid.subarray(0, valid.length - 3))).rejects.toMatchObject({ code: 'E_BAD_FILE', message: expect.stringMatching(/the file is truncated: tensor \w+ .* runs past its end/) });
+    await expect(read(valid.subarray(0, 40))).rejects.toMatchObject({ code: 'E_BAD_FILE', message: expect.stringMatching(/truncated while reading/) });
+  });
   it('overlapping tensors', async () => {
     const at = infoOffset('b') + 4 + 16 + 4;
     await expect(read(patched(at, u64(0n)))).rejects.toThrow(/overlap/);
@@ -191,10 +195,10 @@ describe('byte sources', () => {
     await check(await readGguf(await urlSource(`${base}/redirect/model.gguf`)));
   });
   it('names the URL when the server answers an error', async () => {
-    await expect(urlSource(`${base}/missing.gguf`)).rejects.toThrow(new RegExp(`${base}/missing.gguf answered 404`));
+    await expect(urlSource(`${base}/missing.gguf`)).rejects.toMatchObject({ code: 'E_NETWORK', message: expect.stringMatching(`${base}/missing.gguf answered 404`) });
   });
   it('names the URL when nothing listens there', async () => {
-    await expect(urlSource('http://127.0.0.1:9/model.gguf')).rejects.toThrow(/cannot reach http:\/\/127.0.0.1:9\/model.gguf/);
+    await expect(urlSource('http://127.0.0.1:9/model.gguf')).rejects.toMatchObject({ code: 'E_NETWORK', message: expect.stringMatching(/cannot reach http:\/\/127.0.0.1:9\/model.gguf/) });
   });
   it('reads a Blob (as from a browser File input)', async () => {
     await check(await readGguf(blobSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'model.gguf')));

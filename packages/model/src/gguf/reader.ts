@@ -220,10 +220,10 @@ function tensorInfo(file: string, name: string, typeId: number, dims: number[], 
   const { blockSize } = DTYPE_INFO[dtype];
   if ((dims[0] ?? 1) % blockSize !== 0) throw bad(file, `tensor ${name} has rows of ${dims[0]}, not a multiple of ${dtype}'s block size ${blockSize}`);
   const elements = dims.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(elements) || elements > dataSize * 8) throw bad(file, `tensor ${name} of shape [${shape.join(', ')}] is larger than the file`);
+  if (!Number.isSafeInteger(elements) || elements > dataSize * 8) throw bad(file, `tensor ${name} of shape [${shape.join(', ')}] is larger than the whole file: the file is truncated or corrupt`);
   const byteLength = byteSize(dtype, shape);
   if (offset % alignment !== 0) throw bad(file, `tensor ${name} at offset ${offset} is not aligned to ${alignment}`);
-  if (offset + byteLength > dataSize) throw bad(file, `tensor ${name} (${byteLength} bytes at data offset ${offset}) runs past the end of the file`);
+  if (offset + byteLength > dataSize) throw bad(file, `the file is truncated: tensor ${name} (${byteLength} bytes at data offset ${offset}) runs past its end (${dataSize} bytes of tensor data)`);
   return { name, dtype, shape, offset, byteLength };
 }
 

@@ -18,7 +18,7 @@ export interface ByteSource {
 /** Checks a read range against the source size. */
 export function checkRange(source: { size: number; name: string }, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
-    throw new LlamitaError('E_BAD_FILE', `${source.name}: read of ${length} bytes at ${offset} goes past the end of the file (${source.size} bytes)`);
+    throw new LlamitaError('E_BAD_FILE', `${source.name}: the file is truncated: a read of ${length} bytes at ${offset} goes past its end (${source.size} bytes)`);
   }
 }
 
@@ -61,7 +61,7 @@ export interface UrlSourceOptions {
 /**
  * A source over an http(s) URL read with range requests: only the header and
  * the tensors asked for are transferred.
- * @throws LlamitaError `E_BAD_FILE` when the server is unreachable, answers an error, or ignores ranges.
+ * @throws LlamitaError `E_NETWORK` when the server is unreachable, answers an error, or ignores ranges.
  */
 export async function urlSource(url: string, options: UrlSourceOptions = {}): Promise<ByteSource> {
   const doFetch = options.fetch ?? fetch;
@@ -69,14 +69,15 @@ export async function urlSource(url: string, options: UrlSourceOptions = {}): Pr
     try {
       return await doFetch(url, { headers: { ...options.headers, Range: range }, redirect: 'follow' });
     } catch (e) {
-      throw new LlamitaError('E_BAD_FILE', `cannot reach ${url}: ${(e as Error).message}`, { url });
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new LlamitaError('E_NETWORK', `cannot reach ${url} (${cause})`, { url });
     }
   };
   const head = await get('bytes=0-0');
-  if (head.status !== 206) throw new LlamitaError('E_BAD_FILE', `${url} answered ${head.status} to a range request (expected 206)`, { url, status: head.status });
+  if (head.status !== 206) throw new LlamitaError('E_NETWORK', `${url} answered ${head.status} to a range request (expected 206)`, { url, status: head.status });
   await head.arrayBuffer();
   const total = Number(head.headers.get('content-range')?.split('/')[1]);
-  if (!Number.isSafeInteger(total)) throw new LlamitaError('E_BAD_FILE', `${url} gave no usable Content-Range size`, { url });
+  if (!Number.isSafeInteger(total)) throw new LlamitaError('E_NETWORK', `${url} gave no usable Content-Range size`, { url });
   return {
     size: total,
     name: url,
@@ -84,9 +85,9 @@ export async function urlSource(url: string, options: UrlSourceOptions = {}): Pr
       checkRange({ size: total, name: url }, offset, length);
       if (length === 0) return new Uint8Array(0);
       const res = await get(`bytes=${offset}-${offset + length - 1}`);
-      if (res.status !== 206) throw new LlamitaError('E_BAD_FILE', `${url} answered ${res.status} to a range request`, { url, status: res.status });
+      if (res.status !== 206) throw new LlamitaError('E_NETWORK', `${url} answered ${res.status} to a range request`, { url, status: res.status });
       const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.byteLength !== length) throw new LlamitaError('E_BAD_FILE', `${url} sent ${bytes.byteLength} bytes for a range of ${length}`, { url });
+      if (bytes.byteLength !== length) throw new LlamitaError('E_NETWORK', `${url} sent ${bytes.byteLength} bytes for a range of ${length}`, { url });
       return bytes;
     },
     async close() {},

@@ -69,7 +69,7 @@ export async function readSafetensors(source: ByteSource): Promise<SafetensorsFi
     const [begin, end] = offsets as [number, number];
     const expected = byteSize(dtype, shape as number[]);
     if (end - begin !== expected) throw bad(name, `tensor ${key}: ${end - begin} bytes for ${dtype}[${shape.join(', ')}], which needs ${expected}`);
-    if (dataStart + end > source.size) throw bad(name, `tensor ${key} runs past the end of the file`);
+    if (dataStart + end > source.size) throw bad(name, `the file is truncated: tensor ${key} runs past the end of the file (${source.size} bytes)`);
     tensors.set(key, { name: key, dtype, shape: shape as number[], offset: dataStart + begin, byteLength: expected });
   }
   const sorted = [...tensors.values()].filter((t) => t.byteLength > 0).sort((a, b) => a.offset - b.offset);

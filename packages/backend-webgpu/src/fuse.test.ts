@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { tensorOn, type Graph, type Tensor } from '@llamita/core';
+import { fuseGraph } from './fuse.js';
+
+let nextId = 1;
+/** A tensor in a buffer of its own (planned tensors all share buffer 0, so they would all alias). */
+const t = (shape: number[], dtype: Tensor['dtype'] = 'f32'): Tensor => tensorOn({ backend: 'test', id: nextId++, byteLength: 1 << 20 }, dtype, shape);
+
+describe('fuseGraph', () => {
+  const [x, normW, h, wq, wk, q, k, res, sum] = [t([1, 64]), t([64]), t([1, 64]), t([8, 64], 'q8_0'), t([8, 64], 'q8_0'), t([1, 8]), t([1, 8]), t([1, 8]), t([1, 8])];
+  const block: Graph = [
+    { op: 'rms_norm', x, weight: normW, eps: 1e-5, out: h },
+    { op: 'matmul', x: h, w: wq, out: q },
+    { op: 'matmul', x: h, w: wk, out: k },
+    { op: 'add', a: res, b: k, out: sum },
+  ];
+
+  it('folds a norm into every matmul reading it, and a residual add into the matmul before it', () => {
+    const planned = fuseGraph(block, () => true);
+    expect(planned.map((p) => (p.op === 'fused_matmul' ? [p.matmul.out, p.norm?.out, p.residual?.add.out] : p.op))).toEqual([
+      [q, h, undefined],
+      [k, h, sum],
+    ]);
+  });
+
+  it('keeps the norm as its own op when a matmul cannot stage whole rows', () => {
+    const planned = fuseGraph(block, (m) => m.out !== k);
+    expect(planned.map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op))).toEqual(['rms_norm', 'matmul', 'fused add']);
+  });
+
+  it('does not fold an add whose sum overwrites the matmul input other workgroups still read', () => {
+    const graph: Graph = [
+      { op: 'matmul', x: h, w: wq, out: q },
+      { op: 'add', a: q, b: res, out: h },
+    ];
+    expect(fuseGraph(graph, () => true).map((p) => p.op)).toEqual(['matmul', 'add']);
+  });
+});
