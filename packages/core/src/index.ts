@@ -40,6 +40,6 @@ export {
 } from './backend.js';
 export { validateOp, validateGraph, operandsOf, overlaps, type Operands } from './validate.js';
 export { checkGraph, supportsGraph, describeOp, sequentialGraph } from './graph-check.js';
-export { asF32, asI32, asBytes } from './bytes.js';
+export { asF32, asI32, asBytes, concatBytes, sha256Hex } from './bytes.js';
 export { transferTensor } from './transfer.js';
 export { ProfilingBackend, opTimingKey, type OpTiming } from './profile.js';

@@ -2,8 +2,9 @@ import { LlamitaError, type Backend } from '@llamita/core';
 import {
   LlamaModel,
   blobSource,
+  chatTemplateFromGguf,
   loadGgufLlama,
-  type SampleSettings,
+  modelFingerprint,
   readGguf,
   spmVocabFromGguf,
   urlSource,
@@ -14,9 +15,12 @@ import {
 } from '@llamita/model';
 import type { DType } from '@llamita/core';
 import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
-import { DEFAULT_ORDER, JsonConstraint, Prng, SAMPLING_DEFAULTS, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import { JsonTokenMask } from './json-mask.js';
-import { SpmTokenizer, type SpmVocab } from '@llamita/tokenizer';
+import { SpmTokenizer, type ChatMessage, type SpmVocab } from '@llamita/tokenizer';
+import { ChatFormat, FALLBACK_CHAT_TEMPLATE } from './chat-format.js';
+import { Session, type GenerateOptions, type GeneratedToken, type GenerationStats, type SessionHost } from './session.js';
+import { decodeSessionState, encodeSessionState } from './session-state.js';
+import { ChatCompletions, Completions } from './openai/api.js';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -38,6 +42,12 @@ export interface LoadModelOptions {
   readonly quantize?: DType;
   /** Progress of the weight upload. */
   readonly onProgress?: (p: LoadProgress) => void;
+  /**
+   * Jinja chat template to use instead of the model's own
+   * (`tokenizer.chat_template` of a GGUF, `chat_template` of
+   * tokenizer_config.json). A model with neither gets {@link FALLBACK_CHAT_TEMPLATE}.
+   */
+  readonly chatTemplate?: string;
 }
 
 function modelOptions(options: LoadModelOptions) {
@@ -56,49 +66,7 @@ function modelOptions(options: LoadModelOptions) {
  */
 export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, vocab: SpmVocab, options: LoadModelOptions): Promise<Engine> {
   const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.load(tensors, config, backend, modelOptions(options)));
-  return new Engine(placed.value, new SpmTokenizer(vocab), placed);
-}
-
-/** Options of {@link Engine.generate}. */
-export interface GenerateOptions extends SamplingOptions {
-  /** Most tokens to generate (default 256). */
-  readonly maxTokens?: number;
-  /** PRNG seed for sampling (default 0). Same seed, same tokens. */
-  readonly seed?: number;
-  /** Stop when the text contains one of these; it is not emitted (it may span tokens). */
-  readonly stop?: readonly string[];
-  /**
-   * Constrain the output to one JSON document: `true` for any JSON, or a JSON
-   * Schema (subset: object/properties/required, array/items, string, integer,
-   * number, boolean, enum, nullable). Tokens that cannot continue a valid
-   * document are masked; the document is closed before `maxTokens` runs out;
-   * generation ends when it is complete.
-   */
-  readonly json?: JsonSchema | true;
-  /** Stop at the end-of-sequence token (default true). */
-  readonly stopAtEos?: boolean;
-  /** Abort generation between tokens. */
-  readonly signal?: AbortSignal;
-}
-
-/** One step of {@link Engine.generate}: the token and the text it completed. */
-export interface GeneratedToken {
-  /** Token id. */
-  readonly id: number;
-  /** Newly completed text (may be empty while a UTF-8 character is split across tokens). */
-  readonly text: string;
-}
-
-/** Timings of a generation, in milliseconds. */
-export interface GenerationStats {
-  /** Prompt tokens evaluated. */
-  promptTokens: number;
-  /** Tokens generated. */
-  generatedTokens: number;
-  /** Time to evaluate the prompt. */
-  prefillMs: number;
-  /** Time spent generating after the prompt. */
-  decodeMs: number;
+  return new Engine(placed.value, new SpmTokenizer(vocab), { ...placed, chatTemplate: options.chatTemplate });
 }
 
 /**
@@ -113,7 +81,7 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
     const file = await readGguf(bytes);
     const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
     const placed = await placeOnBackend(options.backend, (backend) => loadGgufLlama(file, backend, modelOptions(options)));
-    const engine = new Engine(placed.value, tokenizer, placed);
+    const engine = new Engine(placed.value, tokenizer, { ...placed, chatTemplate: options.chatTemplate ?? chatTemplateFromGguf(file) });
     engine.closeWith(() => bytes.close());
     return engine;
   } catch (e) {
@@ -122,36 +90,86 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
   }
 }
 
-/** A loaded model with its tokenizer: generate text, score text. */
+/** How an {@link Engine} came to be: whether it created its backend, why that one, and its chat template. */
+export interface EnginePlacement extends Pick<Placed<unknown>, 'owned' | 'choice'> {
+  /** The Jinja chat template (undefined: {@link FALLBACK_CHAT_TEMPLATE}). */
+  readonly chatTemplate?: string | undefined;
+}
+
+/**
+ * A loaded model with its tokenizer: sessions (conversations that keep their
+ * KV cache), generation, chat, an OpenAI-shaped API (`engine.chat.completions`,
+ * `engine.completions`), scoring. One generation runs at a time; the others
+ * wait their turn.
+ */
 export class Engine {
-  private jsonMask: JsonTokenMask | undefined;
+  private jsonMaskCache: JsonTokenMask | undefined;
   private ownsBackend: boolean;
   private choice: BackendChoice;
   private readonly closers: (() => unknown)[] = [];
   private disposed = false;
+  private queue: Promise<void> = Promise.resolve();
+  private active: { readonly session: Session; readonly park: () => Promise<void> } | undefined;
+  private fingerprint: Promise<string> | undefined;
+  private readonly host: SessionHost;
+  private defaultSession: Session | undefined;
 
   /** Stats of the last {@link Engine.generate} run. */
-  readonly stats: GenerationStats = { promptTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0 };
+  readonly stats: GenerationStats = { promptTokens: 0, cachedTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, finishReason: 'length' };
+
+  /** How conversations become tokens: the chat template and the tokens that end a turn. */
+  readonly chatFormat: ChatFormat;
+
+  /** The OpenAI-shaped chat API: `engine.chat.completions.create({ messages })`. */
+  readonly chat: { readonly completions: ChatCompletions };
+
+  /** The OpenAI-shaped text completion API: `engine.completions.create({ prompt })`. */
+  readonly completions: Completions;
 
   /**
    * Pairs a model with its tokenizer. `placement` says whether the engine
-   * created the model's backend (then {@link Engine.dispose} disposes it); by
-   * default the backend is the caller's.
+   * created the model's backend (then {@link Engine.dispose} disposes it; by
+   * default the backend is the caller's) and gives the chat template.
    */
   constructor(
     /** The model and its KV cache. */
     readonly model: LlamaModel,
     /** The model's tokenizer. */
     readonly tokenizer: SpmTokenizer,
-    placement?: Pick<Placed<unknown>, 'owned' | 'choice'>,
+    placement?: EnginePlacement,
   ) {
     this.ownsBackend = placement?.owned ?? false;
     this.choice = placement?.choice ?? { name: model.backend.info.name, description: model.backend.info.description, skipped: [] };
+    const template = placement?.chatTemplate;
+    this.chatFormat = new ChatFormat(tokenizer, template ?? FALLBACK_CHAT_TEMPLATE, template === undefined);
+    this.host = {
+      model,
+      tokenizer,
+      acquire: () => this.acquire(),
+      enter: async (session, park) => {
+        if (this.active?.session === session) return true;
+        await this.active?.park();
+        this.active = { session, park };
+        return false;
+      },
+      leave: (session) => {
+        if (this.active?.session === session) this.active = undefined;
+      },
+      jsonMask: () => (this.jsonMaskCache ??= new JsonTokenMask(tokenizer)),
+      dryBreakers: () => this.dryBreakers(),
+    };
+    this.chat = { completions: new ChatCompletions(this) };
+    this.completions = new Completions(this);
   }
 
   /** Which backend runs the model, and the candidates passed over before it. */
   get backendChoice(): BackendChoice {
     return this.choice;
+  }
+
+  /** A name for the model in API responses: the source it was loaded from. */
+  get modelName(): string {
+    return this.model.weightsSource.name;
   }
 
   /** Runs `close` when the engine is disposed (e.g. closing the file the weights come from). */
@@ -160,106 +178,96 @@ export class Engine {
   }
 
   /**
-   * Moves the model, with its KV cache, to `backend` (the caller's: the engine
-   * will not dispose it); the next generation continues on it. A backend the
-   * engine had created itself is disposed after the move.
+   * A new conversation: its tokens and KV cache. Each generation takes the
+   * whole conversation and evaluates only what it does not share with the
+   * session's tokens.
+   */
+  createSession(): Session {
+    this.checkLive();
+    return new Session(this.host);
+  }
+
+  /**
+   * The session the engine's OpenAI-shaped API and {@link Engine.chatTokens}
+   * callers share, as llama.cpp's server shares a slot: each request reuses
+   * the prefix it has in common with the one before.
+   */
+  get sharedSession(): Session {
+    return (this.defaultSession ??= this.createSession());
+  }
+
+  /**
+   * Saves a session: its tokens, cache rows, the fingerprint of this model's
+   * weights and the backend's numerics, as bytes for {@link Engine.restoreSession}
+   * (e.g. kept in OPFS across a page reload).
+   */
+  async saveSession(session: Session): Promise<Uint8Array> {
+    const { tokens, kv } = await session.snapshot();
+    return encodeSessionState({ model: await this.modelFingerprint(), numerics: this.model.backend.info.numerics.id, tokens, kv });
+  }
+
+  /**
+   * A session from {@link Engine.saveSession}'s bytes, continuing exactly
+   * where it was: its next generation evaluates only what is new. A cache
+   * saved on a backend of other numerics or another KV dtype is taken
+   * (converted), as {@link Engine.moveTo} does.
+   * @throws LlamitaError `E_BAD_FILE` for a corrupt or foreign blob; `E_INVALID_ARGUMENT` when it was saved with another model or does not fit this context.
+   */
+  async restoreSession(bytes: Uint8Array): Promise<Session> {
+    const state = await decodeSessionState(bytes);
+    const mine = await this.modelFingerprint();
+    if (state.model !== mine) throw new LlamitaError('E_INVALID_ARGUMENT', `the session was saved with another model (${state.model.slice(0, 12)}…, this one is ${mine.slice(0, 12)}…)`);
+    if (state.tokens.some((t) => t >= this.model.config.vocabSize)) throw new LlamitaError('E_BAD_FILE', 'the saved session holds token ids outside the vocabulary');
+    const session = this.createSession();
+    try {
+      await session.load(state.tokens, state.kv);
+    } catch (e) {
+      session.dispose();
+      throw e;
+    }
+    return session;
+  }
+
+  /**
+   * Moves the model, with the active session's KV cache, to `backend` (the
+   * caller's: the engine will not dispose it); every session continues on it.
+   * A backend the engine had created itself is disposed after the move. Waits
+   * for a generation in progress to end.
    */
   async moveTo(backend: Backend): Promise<void> {
-    const old = this.model.backend;
-    if (backend === old) return;
-    await this.model.moveTo(backend);
-    if (this.ownsBackend) old.dispose();
-    this.ownsBackend = false;
-    this.choice = { name: backend.info.name, description: backend.info.description, skipped: [] };
+    const release = await this.acquire();
+    try {
+      const old = this.model.backend;
+      if (backend === old) return;
+      await this.model.moveTo(backend);
+      if (this.ownsBackend) old.dispose();
+      this.ownsBackend = false;
+      this.choice = { name: backend.info.name, description: backend.info.description, skipped: [] };
+    } finally {
+      release();
+    }
+  }
+
+  /** The prompt tokens of a conversation in the model's chat format, ready for the assistant's reply. */
+  chatTokens(messages: readonly ChatMessage[]): number[] {
+    return this.chatFormat.tokens(messages);
   }
 
   /**
    * Generates a continuation of `prompt` (text, or token ids used as they are),
-   * one token at a time. Starts from an empty context.
-   * Temperature 0 is greedy and reads back one token id per step.
+   * one token at a time, from an empty context (a session of its own, gone
+   * after). Temperature 0 is greedy and reads back one token id per step.
+   * @throws LlamitaError as {@link Session.generate}.
    */
   async *generate(prompt: string | readonly number[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken> {
-    const { maxTokens = 256, stopAtEos = true, signal } = options;
-    const ids = typeof prompt === 'string' ? this.tokenizer.encode(prompt) : [...prompt];
-    if (ids.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'the prompt has no tokens (and the model adds no BOS)');
-    const chain = new SamplerChain({ ...options, dryIsBreaker: options.dryIsBreaker ?? this.dryBreakers() });
-    for (const id of ids) chain.accept(id);
-    let json = options.json === undefined ? undefined : JsonConstraint.fromSchema(options.json);
-    const mask = json ? (this.jsonMask ??= new JsonTokenMask(this.tokenizer)) : undefined;
-    if (json && mask!.spell(json.closingText()).length > maxTokens) {
-      throw new LlamitaError('E_INVALID_ARGUMENT', `maxTokens ${maxTokens} is too small for the shortest valid document (${JSON.stringify(json.closingText())})`);
-    }
-    // greedy with nothing that reshapes logits: read back only the argmax id
-    const plainGreedy =
-      !json &&
-      (options.temperature === 0 || options.topK === 1) &&
-      !options.logitBias?.size &&
-      (options.repeatPenalty ?? 1) === 1 &&
-      !options.presencePenalty &&
-      !options.frequencyPenalty &&
-      !options.dryMultiplier;
-    // top-k, top-p, min-p and temperature alone (the default chain): the backend draws, and one id is read back
-    const onBackend = !json && !plainGreedy && this.model.canSample ? sampleOpSettings(options) : undefined;
-    const draws = new Prng(options.seed ?? 0);
-    // one id read back per token: the model decodes with a step queued ahead
-    const onDevice = plainGreedy || onBackend !== undefined;
-    const hostSampled = async function* (model: LlamaModel): AsyncGenerator<number, void, undefined> {
-      let tokens: readonly number[] = ids;
-      for (;;) {
-        const logits = await model.evaluate(tokens);
-        if (json) mask!.apply(logits, json);
-        const token = chain.sample(logits);
-        yield token;
-        tokens = [token];
-      }
-    };
-    const chosen = onDevice ? this.model.decode(ids, onBackend && { settings: onBackend, draw: () => draws.nextU32() }) : hostSampled(this.model);
-    const decoder = this.tokenizer.createStreamDecoder();
-    const stops = new StopStringFilter(options.stop ?? []);
-
-    Object.assign(this.stats, { promptTokens: ids.length, generatedTokens: 0, prefillMs: 0, decodeMs: 0 });
-    this.model.reset();
-    let start = performance.now();
-    const contextFull = (evaluated: number) => new LlamitaError('E_CONTEXT_FULL', `context is full after ${evaluated} tokens (context size ${this.model.contextSize})`);
-    const nextChosen = async (evaluated: number): Promise<number> => {
-      const step = await chosen.next();
-      if (step.done) throw contextFull(evaluated);
-      return step.value;
-    };
+    this.checkLive();
+    const session = this.createSession();
     try {
-      let token = await nextChosen(ids.length);
-      this.stats.prefillMs = performance.now() - start;
-      start = performance.now();
-      while (this.stats.generatedTokens < maxTokens) {
-        if (signal?.aborted) break;
-        if (json && !json.complete && maxTokens - this.stats.generatedTokens <= mask!.spell(json.closingText()).length) {
-          // out of budget: spell the shortest closing text instead of sampling
-          for (const id of mask!.spell(json.closingText())) {
-            this.stats.generatedTokens++;
-            yield { id, text: stops.push(decoder.push(id)) };
-          }
-          json = undefined;
-          break;
-        }
-        if (stopAtEos && token === this.tokenizer.vocab.eos) break;
-        this.stats.generatedTokens++;
-        chain.accept(token);
-        if (json) json = json.advance(new TextDecoder().decode(this.tokenizer.tokenBytes(token)));
-        const text = stops.push(decoder.push(token));
-        if (text || !stops.stopped) yield { id: token, text };
-        if (stops.stopped || this.stats.generatedTokens >= maxTokens || (json && json.complete && json.closingText() === '')) break;
-        // the prompt and every id but the last are in the cache
-        const evaluated = ids.length + this.stats.generatedTokens - 1;
-        if (evaluated >= this.model.contextSize) throw contextFull(evaluated);
-        token = await nextChosen(evaluated);
-      }
+      yield* session.generate(prompt, options);
     } finally {
-      // takes back the step the model queued ahead
-      await chosen.return();
+      Object.assign(this.stats, session.stats);
+      session.dispose();
     }
-    this.stats.decodeMs = performance.now() - start;
-    const tail = stops.stopped ? '' : stops.push(decoder.flush()) + stops.flush();
-    if (tail) yield { id: -1, text: tail };
   }
 
   /** DRY's default sequence breakers (llama.cpp's: newline, colon, quote, asterisk), by token text. */
@@ -276,6 +284,23 @@ export class Engine {
     };
   }
 
+  /** Waits until no other generation holds the model; the function returned lets the next one in. */
+  private acquire(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const before = this.queue;
+    this.queue = before.then(() => mine);
+    return before.then(() => release);
+  }
+
+  private modelFingerprint(): Promise<string> {
+    return (this.fingerprint ??= modelFingerprint(this.model.weightsSource, this.model.config));
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new LlamitaError('E_DISPOSED', 'the engine was disposed');
+  }
+
   /**
    * Frees what the engine created: the model's buffers, the backend when the
    * engine created it (a backend passed in stays usable), and the weights' source.
@@ -287,24 +312,4 @@ export class Engine {
     if (this.ownsBackend) this.model.backend.dispose();
     for (const close of this.closers.splice(0)) void Promise.resolve(close()).catch(() => undefined);
   }
-}
-
-/**
- * The sample op's settings when `o` asks for a chain of top-k, top-p, min-p and
- * temperature only, in llama.cpp's order (every other link off): that chain and
- * the op draw the same ids from the same draws. Otherwise undefined.
- */
-function sampleOpSettings(o: GenerateOptions): SampleSettings | undefined {
-  const othersOff =
-    !o.logitBias?.size &&
-    (o.repeatPenalty ?? 1) === 1 &&
-    !o.presencePenalty &&
-    !o.frequencyPenalty &&
-    !o.dryMultiplier &&
-    (o.typicalP ?? 1) >= 1 &&
-    !o.xtcProbability &&
-    !o.mirostat &&
-    (o.order === undefined || o.order.join() === DEFAULT_ORDER.join());
-  const d = SAMPLING_DEFAULTS;
-  return othersOff ? { topK: o.topK ?? d.topK, topP: o.topP ?? d.topP, minP: o.minP ?? d.minP, temperature: o.temperature ?? d.temperature } : undefined;
 }

@@ -9,7 +9,24 @@
  * ```
  * @packageDocumentation
  */
-export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type GenerateOptions, type GeneratedToken, type GenerationStats } from './engine.js';
+export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type EnginePlacement } from './engine.js';
+export { Session, type GenerateOptions, type GeneratedToken, type GenerationStats, type FinishReason, type SessionHost } from './session.js';
+export { type TokenLogprob } from './logprobs.js';
+export { ChatFormat, FALLBACK_CHAT_TEMPLATE } from './chat-format.js';
+export { ChatCompletions, Completions, type RequestOptions } from './openai/api.js';
+export { chatCompletionRequest, completionRequest, parseRequest, REQUEST_LIMITS, type ChatCompletionRequest, type CompletionRequest } from './openai/requests.js';
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionTokenLogprob,
+  ChatChoiceLogprobs,
+  Completion,
+  CompletionChunk,
+  CompletionLogprobs,
+  CompletionUsage,
+  TopLogprob,
+  ApiFinishReason,
+} from './openai/responses.js';
 export { JsonTokenMask } from './json-mask.js';
 export { placeOnBackend, type BackendChoice, type BackendOption, type SkippedBackend, type Placed } from './backend-choice.js';
 export { benchmark, benchmarkPrompt, type BenchmarkOptions, type BenchmarkResult } from './benchmark.js';

@@ -17,6 +17,8 @@ export { type Activations, type SampleSettings, llamaForward } from './llama/for
 export { KvCache, type LayerCache, type KvSnapshot, type KvType } from './llama/kv-cache.js';
 export { ActivationScratch, activationBytes, plannedActivations } from './llama/activations.js';
 export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/model.js';
+export { modelFingerprint } from './llama/fingerprint.js';
+export { rotateCachedKeys } from './llama/rope-shift.js';
 export { type TensorSource, type TensorEntry } from './llama/tensor-source.js';
 export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';

@@ -87,6 +87,31 @@ export class KvCache {
     this.filled += count;
   }
 
+  /**
+   * Drops rows `[keep, keep + discard)` and moves the rows after them down to
+   * `keep` (llama.cpp's `seq_rm` then `seq_add` of a context shift); the moved
+   * keys are passed through `rotateKeys` (bytes of `[rows, nKv, hd]` in the
+   * cache's dtype) so that their rotary positions match their new rows.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` when the range is not inside `[0, length)`.
+   */
+  async shift(keep: number, discard: number, rotateKeys: (rows: Uint8Array) => Uint8Array): Promise<void> {
+    const from = keep + discard;
+    if (!Number.isInteger(keep) || !Number.isInteger(discard) || keep < 0 || discard < 1 || from > this.filled) {
+      throw new LlamitaError('E_INVALID_ARGUMENT', `cannot drop ${discard} tokens after the first ${keep} of a cache of ${this.filled}`);
+    }
+    const moved = this.filled - from;
+    if (moved > 0) {
+      for (const layer of this.layers) {
+        const rowBytes = tensorBytes(layer.k) / this.contextSize;
+        const keys = rotateKeys(await this.backend.read(sliceRows(layer.k, from, moved)));
+        const values = await this.backend.read(sliceRows(layer.v, from, moved));
+        this.backend.write(layer.k.buffer, layer.k.byteOffset + keep * rowBytes, keys);
+        this.backend.write(layer.v.buffer, layer.v.byteOffset + keep * rowBytes, values);
+      }
+    }
+    this.filled -= discard;
+  }
+
   /** Reads rows `[0, length)` of every layer. */
   async export(): Promise<KvSnapshot> {
     const rows = (t: Tensor) => this.backend.read(sliceRows(t, 0, this.filled));

@@ -3,6 +3,7 @@ import { ActivationScratch, activationBytes, plannedActivations } from './activa
 import type { LlamaConfig } from './config.js';
 import { llamaForward, type Activations, type SampleSettings } from './forward.js';
 import { KvCache, type KvType } from './kv-cache.js';
+import { rotateCachedKeys } from './rope-shift.js';
 import type { TensorSource } from './tensor-source.js';
 import { loadLlamaWeights, plannedWeightBytes, plannedWeights, releaseWeights, type LlamaWeights, type LoadProgress } from './weights.js';
 
@@ -78,6 +79,11 @@ export class LlamaModel {
     return model;
   }
 
+  /** Where the weights come from (read again by {@link LlamaModel.moveTo}). */
+  get weightsSource(): TensorSource {
+    return this.source;
+  }
+
   /** The backend holding weights and cache now. */
   get backend(): Backend {
     return this.placement.backend;
@@ -96,6 +102,38 @@ export class LlamaModel {
   /** Tokens in the cache so far. */
   get position(): number {
     return this.kv.length;
+  }
+
+  /** Most tokens evaluated in one graph; longer inputs are split into batches of this size. */
+  get maxBatch(): number {
+    return this.batchSize;
+  }
+
+  /**
+   * Context shift, as llama.cpp does it when the context fills: keeps the
+   * first `keep` cached tokens, drops the `discard` after them, and moves the
+   * rest down, rotating their cached keys by `-discard` positions (the
+   * K-shift) so that the next token continues at position `position - discard`.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` when the range is not inside the cache.
+   */
+  async shiftContext(keep: number, discard: number): Promise<void> {
+    const { headDim, ropeMode, ropeTheta } = this.config;
+    await this.kv.shift(keep, discard, (rows) => rotateCachedKeys(rows, this.kv.dtype, headDim, ropeMode, ropeTheta, -discard));
+  }
+
+  /**
+   * Appends `tokens` to the context in batches, waiting for each batch to
+   * finish before queueing the next, so that `signal` is honoured between
+   * batches. Nothing is read back but a 4-byte id per batch.
+   * @throws LlamitaError `E_ABORTED` when `signal` aborts (the batches done stay in the cache); as {@link LlamaModel.evaluate}.
+   */
+  async prefill(tokens: readonly number[], signal?: AbortSignal): Promise<void> {
+    for (let start = 0; start < tokens.length; start += this.batchSize) {
+      throwIfAborted(signal);
+      const a = this.step(tokens.slice(start, start + this.batchSize), false);
+      await this.backend.read(a.next);
+    }
+    throwIfAborted(signal);
   }
 
   /** Forgets all cached tokens (the next evaluate starts at position 0). */
@@ -167,10 +205,11 @@ export class LlamaModel {
    * host's work on one token overlaps the backend's on the one before. When
    * the iteration stops, the cache holds `tokens` and every yielded id but the
    * last (as one call per token would leave it): the step queued ahead is
-   * taken back. The iteration ends when the context has no room for another step.
+   * taken back. The iteration ends when the cache holds `limit` tokens (default:
+   * the context size) and the last id yielded has no room.
    * @throws LlamitaError as {@link LlamaModel.evaluate}.
    */
-  async *decode(tokens: readonly number[], sampling?: { readonly settings: SampleSettings; readonly draw: () => number }): AsyncGenerator<number, void, undefined> {
+  async *decode(tokens: readonly number[], sampling?: { readonly settings: SampleSettings; readonly draw: () => number }, limit = this.contextSize): AsyncGenerator<number, void, undefined> {
     if (tokens.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'decode needs at least one token');
     const draw = () => (sampling ? { settings: sampling.settings, draw: sampling.draw() } : undefined);
     let a: Activations | undefined;
@@ -184,7 +223,7 @@ export class LlamaModel {
     let ahead = false;
     try {
       while (pending) {
-        ahead = this.position < this.contextSize;
+        ahead = this.position < limit;
         if (ahead) this.step('chosen', false, draw());
         const id = asI32(await pending)[0]!;
         pending = ahead ? this.backend.read(chosen) : undefined;
@@ -303,6 +342,11 @@ export class LlamaModel {
     this.prepared.set(key, graph);
     return graph;
   }
+}
+
+/** @throws LlamitaError `E_ABORTED` when `signal` has aborted. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LlamitaError('E_ABORTED', 'aborted', signal.reason === undefined ? undefined : { reason: String(signal.reason) });
 }
 
 /** The KV cache of a model as planned tensors, for support checks. */
