@@ -18,6 +18,7 @@ const ALLOWED = {
   'backend-webgpu': ['core', 'tensor'],
   model: ['core', 'tensor', 'tokenizer', 'sampling'],
   llamita: ['core', 'model', 'tokenizer', 'sampling'],
+  server: ['core', 'llamita'],
   testkit: ['core', 'tensor', 'sampling'],
 };
 const PACKAGES = Object.keys(ALLOWED);

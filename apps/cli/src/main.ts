@@ -5,6 +5,7 @@ import { perplexityCommand, perplexityHelp, scoreCommand, scoreHelp } from './co
 import { bench, benchHelp } from './commands/bench.js';
 import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
+import { serve, serveHelp } from './commands/serve.js';
 import { tokenize, tokenizeHelp } from './commands/tokenize.js';
 import { enableRelaxedSimd } from './relaxed-simd.js';
 
@@ -22,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
   perplexity: { summary: "perplexity of a text file, as llama.cpp's tool computes it", help: perplexityHelp, action: perplexityCommand },
   score: { summary: 'teacher-forced log-probabilities of a text', help: scoreHelp, action: scoreCommand },
   bench: { summary: 'prefill and decode speed', help: benchHelp, action: bench },
-  serve: { summary: 'an HTTP server for completions' },
+  serve: { summary: 'an OpenAI-compatible HTTP server', help: serveHelp, action: serve },
   'make-model': { summary: 'write a synthetic Llama GGUF with seeded random weights', help: makeModelHelp, action: makeModel },
 };
 

@@ -21,6 +21,8 @@ export interface EngineArgs {
   readonly profile?: boolean;
   readonly contextSize?: number;
   readonly quantize?: string;
+  /** A Jinja chat template instead of the model's own. */
+  readonly chatTemplate?: string;
   /** Use the default model when `model` is absent. */
   readonly allowDefault?: boolean;
 }
@@ -37,6 +39,7 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     backend: backendOption(args.backend, args.threads, args.plainSimd, args.profile),
     ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
+    ...(args.chatTemplate !== undefined && { chatTemplate: args.chatTemplate }),
     onProgress: progressBar('loading'),
   };
   if (args.model && existsSync(args.model) && statSync(args.model).isDirectory()) {

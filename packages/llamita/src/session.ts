@@ -2,6 +2,7 @@ import { LlamitaError } from '@llamita/core';
 import type { KvSnapshot, LlamaModel, SampleSettings } from '@llamita/model';
 import { DEFAULT_ORDER, JsonConstraint, Prng, SAMPLING_DEFAULTS, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import type { SpmTokenizer } from '@llamita/tokenizer';
+import { MAX_BUSY_MS, yieldToEventLoop } from './event-loop.js';
 import type { JsonTokenMask } from './json-mask.js';
 import { logprobsOf, type TokenLogprob } from './logprobs.js';
 
@@ -304,7 +305,13 @@ export class Session {
       let token = await nextId();
       stats.prefillMs = performance.now() - start;
       start = performance.now();
+      let busySince = start;
       while (token !== undefined) {
+        // a backend whose reads resolve at once would otherwise hold the thread for the whole generation
+        if (performance.now() - busySince > MAX_BUSY_MS) {
+          await yieldToEventLoop();
+          busySince = performance.now();
+        }
         throwIfAborted(signal);
         if (stats.generatedTokens >= maxTokens) break;
         if (json && !json.complete && maxTokens - stats.generatedTokens <= mask!.spell(json.closingText()).length) {

@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { listen } from '@llamita/server';
+import { ENGINE_FLAGS, ENGINE_HELP, engineArgsFromFlags } from '../engine-flags.js';
+import { openEngine } from '../open-engine.js';
+import { intFlag, joinNegativeValues } from '../options.js';
+
+export const serveHelp = `llamita serve --model FILE|URL|hf:OWNER/REPO/FILE|DIR [options]
+
+An OpenAI-compatible HTTP server: GET /health, GET /v1/models,
+POST /v1/chat/completions, POST /v1/completions (stream: true for
+server-sent events). Sampling defaults are llama.cpp's; a request may also
+send llama.cpp's fields (top_k, min_p, repeat_penalty, ...). Requests take
+turns on the model; each reuses the prompt prefix it shares with the one before.
+  --host ADDR        address to bind (default 127.0.0.1: this machine only)
+  --port N           port (default 8080; 0 picks a free one)
+  --api-key KEY      require "Authorization: Bearer KEY" (or set LLAMITA_API_KEY)
+  --cors ORIGIN      let pages of ORIGIN (e.g. https://app.example, or *) call
+                     the server; repeatable. Other origins and hosts are refused
+  --max-queue N      requests waiting beyond the one running (default 16; 429 beyond)
+  --max-body BYTES   largest request body (default 1048576; 413 beyond)
+${ENGINE_HELP}
+
+SIGINT or SIGTERM stops accepting, gives requests in flight 5 s to finish,
+aborts the rest and exits 0.`;
+
+/** `llamita serve`. */
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: joinNegativeValues(argv),
+    options: {
+      ...ENGINE_FLAGS,
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      'api-key': { type: 'string' },
+      cors: { type: 'string', multiple: true },
+      'max-queue': { type: 'string' },
+      'max-body': { type: 'string' },
+    },
+  });
+  const port = intFlag('port', values.port, 8080, 0, 65535);
+  const maxQueue = intFlag('max-queue', values['max-queue'], 16, 0, 4096);
+  const maxBodyBytes = intFlag('max-body', values['max-body'], 1 << 20, 1024, 1 << 30);
+  const apiKey = values['api-key'] ?? process.env['LLAMITA_API_KEY'];
+  const engine = await openEngine(engineArgsFromFlags(values, true));
+  const server = await listen(engine, { host: values.host, port, maxQueue, maxBodyBytes, corsOrigins: values.cors ?? [], ...(apiKey && { apiKey }) });
+  process.stderr.write(`llamita: serving ${engine.modelName} on ${server.url} (OpenAI-compatible: ${server.url}/v1)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`llamita: ${signal}, stopping\n`);
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  engine.dispose();
+}

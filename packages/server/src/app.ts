@@ -1,0 +1,97 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import type { Engine } from 'llamita';
+import { apiError, errorFor, type ApiError } from './errors.js';
+import { guard, type GuardOptions } from './guard.js';
+
+/** Options of {@link createApp}. */
+export interface AppOptions extends Partial<GuardOptions> {
+  /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
+  readonly maxBodyBytes?: number;
+  /** Requests waiting for the model beyond the one it runs (default 16); more get 429. */
+  readonly maxQueue?: number;
+  /** Name of the model in `/v1/models` and responses (default: the engine's). */
+  readonly modelName?: string;
+}
+
+/** The app, and what a shutdown needs of it. */
+export interface LlamitaApp {
+  /** The Hono app: `app.fetch` serves a `Request`. */
+  readonly app: Hono;
+  /** Requests being served or waiting. */
+  readonly inFlight: () => number;
+  /** Aborts every generation in progress or waiting; new requests get 503. */
+  readonly abortAll: () => void;
+}
+
+/**
+ * An OpenAI-compatible API over one engine: `GET /health`, `GET /v1/models`,
+ * `POST /v1/chat/completions`, `POST /v1/completions` (both streaming as
+ * server-sent events with `stream: true`). Requests are validated and queue
+ * for the model (bounded: 429 beyond); a client that goes away aborts its
+ * generation. Errors are OpenAI-shaped bodies with a 4xx for the caller's
+ * mistakes.
+ */
+export function createApp(engine: Engine, options: AppOptions = {}): LlamitaApp {
+  const maxQueue = options.maxQueue ?? 16;
+  const model = options.modelName ?? engine.modelName;
+  const stopping = new AbortController();
+  let inFlight = 0;
+  const app = new Hono();
+  const json = (c: Context, e: ApiError) => c.json(e.body, e.status);
+
+  app.use('*', guard({ hosts: options.hosts ?? [], apiKey: options.apiKey, corsOrigins: options.corsOrigins ?? [] }));
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize: options.maxBodyBytes ?? 1 << 20, onError: (c) => json(c, apiError(413, 'invalid_request_error', `the body is over ${options.maxBodyBytes ?? 1 << 20} bytes`, 'E_BODY_TOO_LARGE')) }),
+  );
+  app.get('/health', (c) => c.json({ status: stopping.signal.aborted ? 'stopping' : 'ok', model, backend: engine.backendChoice.name, in_flight: inFlight }));
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created: 0, owned_by: 'llamita' }] }));
+
+  /** Runs one completion request: admission, parsing, then the answer as JSON or server-sent events. */
+  const complete = (create: (body: Record<string, unknown>, signal: AbortSignal) => Promise<object | AsyncIterable<object>>) => async (c: Context) => {
+    if (stopping.signal.aborted) return json(c, apiError(503, 'server_error', 'the server is shutting down', 'E_STOPPING'));
+    if (inFlight > maxQueue) return json(c, apiError(429, 'rate_limit_error', `${inFlight} requests are running or waiting; try again later`, 'E_QUEUE_FULL'));
+    inFlight++;
+    const signal = AbortSignal.any([c.req.raw.signal, stopping.signal]);
+    let streaming = false;
+    try {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return json(c, apiError(400, 'invalid_request_error', 'the body is not JSON', 'E_BAD_JSON'));
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return json(c, apiError(400, 'invalid_request_error', 'the body must be a JSON object', 'E_BAD_JSON'));
+      const result = await create({ ...body, ...(!('model' in body) && { model }) }, signal);
+      if (!(Symbol.asyncIterator in result)) return c.json(result);
+      streaming = true;
+      return streamSSE(c, async (stream) => {
+        try {
+          for await (const chunk of result) await stream.writeSSE({ data: JSON.stringify(chunk) });
+          await stream.writeSSE({ data: '[DONE]' });
+        } catch (e) {
+          if (!signal.aborted) await stream.writeSSE({ data: JSON.stringify(errorFor(e).body) });
+        } finally {
+          inFlight--;
+        }
+      });
+    } catch (e) {
+      return json(c, errorFor(e));
+    } finally {
+      if (!streaming) inFlight--;
+    }
+  };
+  app.post(
+    '/v1/chat/completions',
+    complete((body, signal) => engine.chat.completions.create(body as never, { signal })),
+  );
+  app.post(
+    '/v1/completions',
+    complete((body, signal) => engine.completions.create(body as never, { signal })),
+  );
+  app.notFound((c) => json(c, apiError(404, 'invalid_request_error', `no route ${c.req.method} ${c.req.path}`, 'E_NOT_FOUND')));
+  app.onError((e, c) => json(c, errorFor(e)));
+  return { app, inFlight: () => inFlight, abortAll: () => stopping.abort(new Error('the server is shutting down')) };
+}
