@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,71 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(s.top1).toHaveLength(19);
   });
 
+  it("run --ctx 64: greedy past the context by context shift gives llama.cpp's ids (llama-cli -c 64 -n 200 --temp 0)", () => {
+    const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../../../packages/llamita/src/goldens/llama-cpp-context-shift.json', import.meta.url)), 'utf8'));
+    const base = ['run', '--model', stories, '--prompt', golden.prompt_text, '--ctx', '64', '--max-tokens', '200', '--temperature', '0', '--backend', 'wasm', '--json'];
+    const shifted = JSON.parse(llamita(...base).stdout);
+    expect(shifted.tokens).toEqual(golden.gen);
+    expect(shifted).toMatchObject({ finish_reason: 'length', context_shifts: golden.shifts.length });
+    const r = llamita(...base.slice(0, -1), '--no-context-shift');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/finish: length \(the context is full\)/);
+    const stopped = JSON.parse(llamita(...base, '--no-context-shift').stdout);
+    expect(stopped.tokens).toEqual(golden.gen.slice(0, 64 - golden.prompt.length));
+    expect(stopped.finish_reason).toBe('length');
+  });
+
+  it('chat from a script: one JSON object per reply; the second turn reuses the cache; /save then /load in a new process goes on identically', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llamita-chat-'));
+    const saved = join(dir, 'chat.json');
+    const chat = (input: string) =>
+      spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--temperature', '0', '--max-tokens', '16', '--json'], { input, encoding: 'utf8' });
+    const a = chat(`Hello there\nTell me a story\n/save ${saved}\nWhat next?\n`);
+    expect(a.status).toBe(0);
+    const replies = a.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(replies).toHaveLength(3);
+    expect(replies[0]).toMatchObject({ backend: 'js', usage: { cached_tokens: 0, completion_tokens: 16 } });
+    expect(replies[1].usage.cached_tokens).toBeGreaterThanOrEqual(replies[0].usage.prompt_tokens);
+    expect(a.stderr).toMatch(/saved 4 messages/);
+    const b = chat(`/load ${saved}\nWhat next?\n`);
+    expect(b.status).toBe(0);
+    const resumed = JSON.parse(b.stdout.trim());
+    expect(resumed.content).toBe(replies[2].content);
+    expect(resumed.usage).toEqual(replies[2].usage);
+  });
+
+  it('chat /backend moves the conversation: replies as if it had stayed', () => {
+    const chat = (input: string) =>
+      spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--temperature', '0', '--max-tokens', '12', '--json'], { input, encoding: 'utf8' });
+    const stayed = chat('Hi\nA story please\nAnd then?\nThe end?\n').stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const moved = chat('Hi\nA story please\n/backend wasm\nAnd then?\n/backend js\nThe end?\n');
+    expect(moved.stderr).toMatch(/moved to wasm/);
+    const replies = moved.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(replies.map((r) => r.backend)).toEqual(['js', 'js', 'wasm', 'js']);
+    expect(replies.map((r) => r.content)).toEqual(stayed.map((r) => r.content));
+  });
+
+  it('serve: answers on 127.0.0.1 and exits 0 on SIGTERM while a stream is in flight', async () => {
+    const child = spawn(process.execPath, [main, 'serve', '--model', stories, '--backend', 'js', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    expect((await (await fetch(`${url}/health`)).json()).status).toBe('ok');
+    const response = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Once', max_tokens: 2000, stream: true }) });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stderr).toMatch(/SIGTERM, stopping/);
+  });
+
   it('run: negative numbers need no "=" and --seed -1 draws a seed it prints', () => {
     const r = llamita('run', '--model', stories, '--prompt', 'Once', '--max-tokens', '8', '--presence-penalty', '-0.5', '--logit-bias', '13=-2', '--seed', '-1', '--json');
     expect(r.status).toBe(0);
@@ -117,9 +182,10 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
       /error \[E_NETWORK\]: cannot reach http:\/\/127.0.0.1:9\/model.gguf .*give --model PATH of a local file, or put the file at \/nonexistent-cache\//,
     ],
     [['run', '--model', fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf')], 1, /metadata general.architecture is missing|tensor token_embd.weight is missing/],
-    [['run', '--model', stories, '--ctx', '8', '--max-tokens', '20', '--temperature', '0'], 1, /context is full.*context size 8/],
+    [['run', '--model', stories, '--ctx', '4', '--prompt', 'Once upon a time', '--temperature', '0'], 1, /E_CONTEXT_FULL.*the prompt has 5 tokens; the context holds at most 3/],
     [['run', '--model', stories, '--temperature', 'hot'], 2, /--temperature must be a number/],
-    [['chat'], 2, /not implemented yet/],
+    [['chat', '--model', stories, '--chat-template', 'missing.jinja'], 2, /--chat-template missing.jinja: file not found/],
+    [['serve', '--model', stories, '--port', '70000'], 2, /--port must be/],
     [['bench', '--model', stories, '--backend', 'js', '--threads', '2'], 2, /the js backend is single-threaded: --threads must be 1/],
     [['bench', '--model', stories, '--backend', 'wasm', '--threads', '65'], 2, /--threads must be/],
     [['run', '--model', stories, '--grammar', 'yaml'], 2, /--grammar takes "json"/],

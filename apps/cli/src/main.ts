@@ -3,6 +3,7 @@ import { LlamitaError } from '@llamita/core';
 import { UsageError } from './cli-error.js';
 import { perplexityCommand, perplexityHelp, scoreCommand, scoreHelp } from './commands/perplexity.js';
 import { bench, benchHelp } from './commands/bench.js';
+import { chat, chatHelp } from './commands/chat.js';
 import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
 import { serve, serveHelp } from './commands/serve.js';
@@ -18,7 +19,7 @@ interface Command {
 /** Every command the CLI will have; those without an action are not built yet. */
 const COMMANDS: Record<string, Command> = {
   run: { summary: 'generate text from a prompt', help: runHelp, action: run },
-  chat: { summary: 'interactive chat with a chat template' },
+  chat: { summary: "interactive chat in the model's chat template", help: chatHelp, action: chat },
   tokenize: { summary: 'print the token ids of a text', help: tokenizeHelp, action: tokenize },
   perplexity: { summary: "perplexity of a text file, as llama.cpp's tool computes it", help: perplexityHelp, action: perplexityCommand },
   score: { summary: 'teacher-forced log-probabilities of a text', help: scoreHelp, action: scoreCommand },

@@ -229,19 +229,21 @@ export class Engine {
   }
 
   /**
-   * Moves the model, with the active session's KV cache, to `backend` (the
-   * caller's: the engine will not dispose it); every session continues on it.
-   * A backend the engine had created itself is disposed after the move. Waits
-   * for a generation in progress to end.
+   * Moves the model, with the active session's KV cache, to `backend`; every
+   * session continues on it. The backend stays the caller's unless `adopt` is
+   * true (then the engine disposes it when it moves off it or is disposed).
+   * A backend the engine owned is disposed after the move. Waits for a
+   * generation in progress to end.
+   * @throws LlamitaError as `LlamaModel.moveTo`; the model then stays where it was.
    */
-  async moveTo(backend: Backend): Promise<void> {
+  async moveTo(backend: Backend, options: { readonly adopt?: boolean } = {}): Promise<void> {
     const release = await this.acquire();
     try {
       const old = this.model.backend;
       if (backend === old) return;
       await this.model.moveTo(backend);
       if (this.ownsBackend) old.dispose();
-      this.ownsBackend = false;
+      this.ownsBackend = options.adopt ?? false;
       this.choice = { name: backend.info.name, description: backend.info.description, skipped: [] };
     } finally {
       release();
