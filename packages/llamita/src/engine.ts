@@ -36,6 +36,8 @@ export interface LoadModelOptions {
   readonly backend: BackendOption;
   /** KV cache size in tokens (default: the model's context, capped at 4096). */
   readonly contextSize?: number;
+  /** Most tokens evaluated in one graph; longer prompts go in batches of this size, with abort checks between (default 512). */
+  readonly batchSize?: number;
   /** KV cache element type (default f16, as llama.cpp). */
   readonly kvType?: 'f16' | 'f32';
   /** Re-encode float weight matrices to this type while loading (e.g. `q8_0`). */
@@ -53,6 +55,7 @@ export interface LoadModelOptions {
 function modelOptions(options: LoadModelOptions) {
   return {
     ...(options.contextSize !== undefined && { contextSize: options.contextSize }),
+    ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.kvType !== undefined && { kvType: options.kvType }),
     ...(options.quantize !== undefined && { quantize: options.quantize }),
     ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
