@@ -37,3 +37,19 @@ describe.skipIf(!have)(`TinyLlama-Chat's template${have ? '' : ' (skipped: ../sh
     expect(() => renderChatTemplate('{% for %}', messages)).toThrow(expect.objectContaining({ code: 'E_BAD_FILE' }));
   });
 });
+
+/** Python Jinja2's renderings (tools/jinja-reference/render.py), as transformers' apply_chat_template renders. */
+interface Jinja2Goldens {
+  readonly templates: Record<string, string>;
+  readonly conversations: Record<string, { role: string; content: string }[]>;
+  readonly cases: { template: string; conversation: string; add_generation_prompt: boolean; rendered?: string; error?: string }[];
+}
+const jinja2 = JSON.parse(readFileSync(new URL('./goldens/jinja2-chat-templates.json', import.meta.url), 'utf8')) as Jinja2Goldens;
+
+describe("chat templates render as Python's Jinja2 does", () => {
+  it.each(jinja2.cases.map((c) => [c.template, c.conversation, c.add_generation_prompt, c] as const))('%s, %s, generation prompt %s', (_t, _c, _g, c) => {
+    const render = () => renderChatTemplate(jinja2.templates[c.template]!, jinja2.conversations[c.conversation]!, { addGenerationPrompt: c.add_generation_prompt });
+    if (c.error !== undefined) expect(render).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT', message: expect.stringContaining(c.error) }));
+    else expect(render()).toBe(c.rendered);
+  });
+});

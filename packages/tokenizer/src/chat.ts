@@ -24,7 +24,7 @@ export interface ChatTemplateOptions {
  * GGUF key `tokenizer.chat_template`) as Hugging Face transformers'
  * `apply_chat_template` does (trimmed blocks). Tokenize the result with special
  * tokens recognized (the default of `encode`).
- * @throws LlamitaError `E_BAD_FILE` when the template does not parse or render.
+ * @throws LlamitaError `E_BAD_FILE` when the template does not parse; `E_INVALID_ARGUMENT` when it fails on these messages (its `raise_exception`, e.g. roles that do not alternate).
  */
 export function renderChatTemplate(template: string, messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
   const { addGenerationPrompt = true, bosToken = '<s>', eosToken = '</s>' } = options;
@@ -35,8 +35,14 @@ export function renderChatTemplate(template: string, messages: readonly ChatMess
     throw new LlamitaError('E_BAD_FILE', `chat template does not parse: ${(e as Error).message}`);
   }
   try {
-    return compiled.render({ messages: messages.map((m) => ({ ...m })), add_generation_prompt: addGenerationPrompt, bos_token: bosToken, eos_token: eosToken });
+    return compiled.render({
+      messages: messages.map((m) => ({ ...m })),
+      add_generation_prompt: addGenerationPrompt,
+      bos_token: bosToken,
+      eos_token: eosToken,
+    });
   } catch (e) {
-    throw new LlamitaError('E_BAD_FILE', `chat template failed to render: ${(e as Error).message}`);
+    // a template that parses fails on its input, mostly by its own raise_exception (roles out of order, a system message it does not take)
+    throw new LlamitaError('E_INVALID_ARGUMENT', `the chat template cannot render these messages: ${(e as Error).message}`);
   }
 }
