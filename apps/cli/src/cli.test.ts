@@ -111,7 +111,10 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
       spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--temperature', '0', '--max-tokens', '16', '--json'], { input, encoding: 'utf8' });
     const a = chat(`Hello there\nTell me a story\n/save ${saved}\nWhat next?\n`);
     expect(a.status).toBe(0);
-    const replies = a.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const replies = a.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(replies).toHaveLength(3);
     expect(replies[0]).toMatchObject({ backend: 'js', usage: { cached_tokens: 0, completion_tokens: 16 } });
     expect(replies[1].usage.cached_tokens).toBeGreaterThanOrEqual(replies[0].usage.prompt_tokens);
@@ -126,10 +129,16 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
   it('chat /backend moves the conversation: replies as if it had stayed', () => {
     const chat = (input: string) =>
       spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--temperature', '0', '--max-tokens', '12', '--json'], { input, encoding: 'utf8' });
-    const stayed = chat('Hi\nA story please\nAnd then?\nThe end?\n').stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const stayed = chat('Hi\nA story please\nAnd then?\nThe end?\n')
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const moved = chat('Hi\nA story please\n/backend wasm\nAnd then?\n/backend js\nThe end?\n');
     expect(moved.stderr).toMatch(/moved to wasm/);
-    const replies = moved.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const replies = moved.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(replies.map((r) => r.backend)).toEqual(['js', 'js', 'wasm', 'js']);
     expect(replies.map((r) => r.content)).toEqual(stayed.map((r) => r.content));
   });
@@ -146,7 +155,11 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
       child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
     });
     expect((await (await fetch(`${url}/health`)).json()).status).toBe('ok');
-    const response = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Once', max_tokens: 2000, stream: true }) });
+    const response = await fetch(`${url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Once', max_tokens: 2000, stream: true }),
+    });
     const reader = response.body!.getReader();
     await reader.read();
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

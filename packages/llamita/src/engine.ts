@@ -93,6 +93,12 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
   }
 }
 
+/** `engine.chat`, shaped as the `openai` client's `chat`. */
+export interface ChatApi {
+  /** Chat completions: `create({ messages })`. */
+  readonly completions: ChatCompletions;
+}
+
 /** How an {@link Engine} came to be: whether it created its backend, why that one, and its chat template. */
 export interface EnginePlacement extends Pick<Placed<unknown>, 'owned' | 'choice'> {
   /** The Jinja chat template (undefined: {@link FALLBACK_CHAT_TEMPLATE}). */
@@ -124,7 +130,7 @@ export class Engine {
   readonly chatFormat: ChatFormat;
 
   /** The OpenAI-shaped chat API: `engine.chat.completions.create({ messages })`. */
-  readonly chat: { readonly completions: ChatCompletions };
+  readonly chat: ChatApi;
 
   /** The OpenAI-shaped text completion API: `engine.completions.create({ prompt })`. */
   readonly completions: Completions;

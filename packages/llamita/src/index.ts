@@ -9,17 +9,37 @@
  * ```
  * @packageDocumentation
  */
-export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type EnginePlacement } from './engine.js';
-export { Session, type GenerateOptions, type GeneratedToken, type GenerationStats, type FinishReason, type SessionHost } from './session.js';
+export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type EnginePlacement, type ChatApi } from './engine.js';
+export { Session, type SessionSnapshot, type GenerateOptions, type GeneratedToken, type GenerationStats, type FinishReason, type SessionHost } from './session.js';
 export { type TokenLogprob } from './logprobs.js';
 export { ChatFormat, FALLBACK_CHAT_TEMPLATE } from './chat-format.js';
 export { ChatCompletions, Completions, type RequestOptions } from './openai/api.js';
-export { chatCompletionRequest, completionRequest, parseRequest, REQUEST_LIMITS, type ChatCompletionRequest, type CompletionRequest } from './openai/requests.js';
+export { REQUEST_LIMITS } from './openai/requests.js';
+export type {
+  ChatCompletionRequest,
+  CompletionRequest,
+  ChatCompletionMessageParam,
+  TextContentPart,
+  ResponseFormat,
+  TextFormat,
+  JsonObjectFormat,
+  JsonSchemaFormat,
+  JsonSchemaSpec,
+  StreamOptions,
+  SamplingParams,
+} from './openai/request-types.js';
 export type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionTokenLogprob,
   ChatChoiceLogprobs,
+  ChatCompletionChoice,
+  ChatCompletionMessage,
+  ChatCompletionChunkChoice,
+  ChatCompletionDelta,
+  CompletionChoice,
+  CompletionChunkChoice,
+  PromptTokensDetails,
   Completion,
   CompletionChunk,
   CompletionLogprobs,

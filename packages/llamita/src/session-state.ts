@@ -87,7 +87,8 @@ export async function decodeSessionState(bytes: Uint8Array): Promise<SessionStat
     typeof header.sha256 === 'string';
   if (!wellFormed) throw bad('its header lacks a field or has one of the wrong type');
   const body = bytes.subarray(bodyStart);
-  if (header.layerBytes.reduce((a, b) => a + b, 0) !== body.byteLength) throw bad(`its rows take ${body.byteLength} bytes, the header says ${header.layerBytes.reduce((a, b) => a + b, 0)} (truncated?)`);
+  if (header.layerBytes.reduce((a, b) => a + b, 0) !== body.byteLength)
+    throw bad(`its rows take ${body.byteLength} bytes, the header says ${header.layerBytes.reduce((a, b) => a + b, 0)} (truncated?)`);
   if ((await sha256(body)) !== header.sha256) throw bad('its cache rows do not match their checksum (the blob was altered)');
   const k: Uint8Array[] = [];
   const v: Uint8Array[] = [];

@@ -81,6 +81,14 @@ export interface GenerationStats {
   finishReason: FinishReason;
 }
 
+/** A session's tokens and cache rows on the host. */
+export interface SessionSnapshot {
+  /** The tokens, one per cache row. */
+  readonly tokens: readonly number[];
+  /** The cache rows. */
+  readonly kv: KvSnapshot;
+}
+
 /** What a {@link Session} needs of its engine. */
 export interface SessionHost {
   /** The model whose cache the active session holds. */
@@ -164,7 +172,7 @@ export class Session {
    * The session's tokens and cache rows, read back to the host (the model's
    * numerics and dtype as they are).
    */
-  async snapshot(): Promise<{ readonly tokens: readonly number[]; readonly kv: KvSnapshot }> {
+  async snapshot(): Promise<SessionSnapshot> {
     this.checkLive();
     const release = await this.host.acquire();
     try {
@@ -268,8 +276,7 @@ export class Session {
         tokens = [token];
       }
     };
-    const open = (tokens: readonly number[]) =>
-      sampling ? model.decode(tokens, sampling.settings && { settings: sampling.settings, draw: () => draws.nextU32() }, capacity) : hostSampled(tokens);
+    const open = (tokens: readonly number[]) => (sampling ? model.decode(tokens, sampling.settings && { settings: sampling.settings, draw: () => draws.nextU32() }, capacity) : hostSampled(tokens));
 
     // the longest cached prefix is kept; at least one token is evaluated, for its logits
     let common = 0;

@@ -44,7 +44,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): LlamitaApp 
   app.use('*', guard({ hosts: options.hosts ?? [], apiKey: options.apiKey, corsOrigins: options.corsOrigins ?? [] }));
   app.use(
     '/v1/*',
-    bodyLimit({ maxSize: options.maxBodyBytes ?? 1 << 20, onError: (c) => json(c, apiError(413, 'invalid_request_error', `the body is over ${options.maxBodyBytes ?? 1 << 20} bytes`, 'E_BODY_TOO_LARGE')) }),
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1 << 20,
+      onError: (c) => json(c, apiError(413, 'invalid_request_error', `the body is over ${options.maxBodyBytes ?? 1 << 20} bytes`, 'E_BODY_TOO_LARGE')),
+    }),
   );
   app.get('/health', (c) => c.json({ status: stopping.signal.aborted ? 'stopping' : 'ok', model, backend: engine.backendChoice.name, in_flight: inFlight }));
   app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created: 0, owned_by: 'llamita' }] }));

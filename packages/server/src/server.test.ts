@@ -103,7 +103,7 @@ describe.skipIf(!have)(`llamita's OpenAI-compatible server, driven by the offici
     let chunks = 0;
     // the openai client ends the iteration quietly or with an abort error, by version
     await (async () => {
-      for await (const _ of stream) if (++chunks === 3) controller.abort();
+      for await (const chunk of stream) if (chunk && ++chunks === 3) controller.abort();
     })().catch((e: unknown) => expect(String(e)).toMatch(/abort/i));
     for (let i = 0; i < 100 && (await (await fetch(`${server.url}/health`)).json()).in_flight > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect((await (await fetch(`${server.url}/health`)).json()).in_flight).toBe(0);

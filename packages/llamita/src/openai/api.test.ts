@@ -1,10 +1,22 @@
 import { readFileSync } from 'node:fs';
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import { jsBackend } from '@llamita/backend-js';
 import { fileSource } from '@llamita/model/node';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { loadModel, type Engine } from '../engine.js';
+import type { ChatCompletionRequest, CompletionRequest } from './request-types.js';
+import type { chatCompletionRequest, completionRequest } from './requests.js';
+
+describe('request types', () => {
+  it('every body the documented types allow has the shape the run-time schemas take', () => {
+    expectTypeOf<ChatCompletionRequest>().toExtend<z.input<typeof chatCompletionRequest>>();
+    expectTypeOf<CompletionRequest>().toExtend<z.input<typeof completionRequest>>();
+    expectTypeOf<z.output<typeof chatCompletionRequest>>().toExtend<ChatCompletionRequest>();
+    expectTypeOf<z.output<typeof completionRequest>>().toExtend<CompletionRequest>();
+  });
+});
 
 const have = fixturesAvailable();
 const messages = [{ role: 'user' as const, content: 'Tell me a story about a dog.' }];

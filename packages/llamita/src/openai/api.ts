@@ -3,7 +3,8 @@ import { SAMPLING_DEFAULTS, type JsonSchema } from '@llamita/sampling';
 import type { ChatMessage } from '@llamita/tokenizer';
 import type { Engine } from '../engine.js';
 import type { GenerateOptions, GeneratedToken, GenerationStats } from '../session.js';
-import { chatCompletionRequest, completionRequest, parseRequest, type ChatCompletionRequest, type CompletionRequest } from './requests.js';
+import type { ChatCompletionRequest, CompletionRequest } from './request-types.js';
+import { chatCompletionRequest, completionRequest, parseRequest, type ParsedChatRequest, type ParsedCompletionRequest } from './requests.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionTokenLogprob, Completion, CompletionChunk, CompletionLogprobs, CompletionUsage } from './responses.js';
 
 /** Per-call options, as the `openai` client's second argument. */
@@ -12,7 +13,7 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
-type Shared = ChatCompletionRequest | CompletionRequest;
+type Shared = ParsedChatRequest | ParsedCompletionRequest;
 
 /** One generation of the engine's shared session, with the token texts for log-probabilities. */
 interface Run {
@@ -69,7 +70,8 @@ function randomSeed(): number {
 }
 
 function checkedId(engine: Engine, id: number): number {
-  if (id >= engine.model.config.vocabSize) throw new LlamitaError('E_INVALID_ARGUMENT', `logit_bias: token id ${id} is outside the vocabulary [0, ${engine.model.config.vocabSize})`, { param: 'logit_bias' });
+  if (id >= engine.model.config.vocabSize)
+    throw new LlamitaError('E_INVALID_ARGUMENT', `logit_bias: token id ${id} is outside the vocabulary [0, ${engine.model.config.vocabSize})`, { param: 'logit_bias' });
   return id;
 }
 
@@ -80,7 +82,7 @@ function jsonOf(format: Shared['response_format']): JsonSchema | true | undefine
 }
 
 /** The messages as the template takes them: `developer` is `system`, text parts joined. */
-function templateMessages(r: ChatCompletionRequest): ChatMessage[] {
+function templateMessages(r: ParsedChatRequest): ChatMessage[] {
   return r.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
     content: m.content === null ? '' : typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
@@ -157,7 +159,12 @@ export class ChatCompletions {
   }
 
   private async *stream(run: Run, head: Pick<ChatCompletionChunk, 'id' | 'created' | 'model' | 'system_fingerprint'>, includeUsage: boolean, logprobs: boolean): AsyncGenerator<ChatCompletionChunk> {
-    const chunk = (choices: ChatCompletionChunk['choices'], usage?: CompletionUsage): ChatCompletionChunk => ({ ...head, object: 'chat.completion.chunk', choices, ...(includeUsage && { usage: usage ?? null }) });
+    const chunk = (choices: ChatCompletionChunk['choices'], usage?: CompletionUsage): ChatCompletionChunk => ({
+      ...head,
+      object: 'chat.completion.chunk',
+      choices,
+      ...(includeUsage && { usage: usage ?? null }),
+    });
     yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
     for await (const t of run.tokens) {
       if (!t.text && !(logprobs && t.id >= 0)) continue;

@@ -34,9 +34,7 @@ const stop = z.union([z.string().min(1).max(REQUEST_LIMITS.stopLength), z.array(
 const logitBias = z
   .record(z.string().regex(/^\d+$/, 'logit_bias keys are token ids'), z.number().min(-100).max(100))
   .refine((r) => Object.keys(r).length <= REQUEST_LIMITS.logitBias, `logit_bias takes at most ${REQUEST_LIMITS.logitBias} entries`);
-const jsonSchema = z
-  .record(z.string(), z.unknown())
-  .refine((s) => JSON.stringify(s).length <= REQUEST_LIMITS.schemaLength, `the JSON schema is longer than ${REQUEST_LIMITS.schemaLength} characters`);
+const jsonSchema = z.record(z.string(), z.unknown()).refine((s) => JSON.stringify(s).length <= REQUEST_LIMITS.schemaLength, `the JSON schema is longer than ${REQUEST_LIMITS.schemaLength} characters`);
 const responseFormat = z.union([
   z.object({ type: z.literal('text') }).strict(),
   z.object({ type: z.literal('json_object') }).strict(),
@@ -47,7 +45,11 @@ const responseFormat = z.union([
     })
     .strict(),
 ]);
-const tokenCount = z.number().int().min(0).max(1 << 20);
+const tokenCount = z
+  .number()
+  .int()
+  .min(0)
+  .max(1 << 20);
 
 /** Sampling fields shared by both endpoints: OpenAI's, and llama.cpp server's extras under its names. */
 const sampling = {
@@ -65,26 +67,56 @@ const sampling = {
   stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullable().optional(),
   user: z.string().max(256).optional(),
   // llama.cpp server's extra sampling fields
-  top_k: z.number().int().min(0).max(1 << 20).optional(),
+  top_k: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 20)
+    .optional(),
   min_p: z.number().min(0).max(1).optional(),
   typical_p: z.number().min(0).max(1).optional(),
   repeat_penalty: z.number().min(0).max(10).optional(),
-  repeat_last_n: z.number().int().min(-1).max(1 << 20).optional(),
+  repeat_last_n: z
+    .number()
+    .int()
+    .min(-1)
+    .max(1 << 20)
+    .optional(),
   dry_multiplier: z.number().min(0).max(100).optional(),
   dry_base: z.number().min(1).max(100).optional(),
-  dry_allowed_length: z.number().int().min(0).max(1 << 20).optional(),
-  dry_penalty_last_n: z.number().int().min(-1).max(1 << 20).optional(),
+  dry_allowed_length: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 20)
+    .optional(),
+  dry_penalty_last_n: z
+    .number()
+    .int()
+    .min(-1)
+    .max(1 << 20)
+    .optional(),
   xtc_probability: z.number().min(0).max(1).optional(),
   xtc_threshold: z.number().min(0).max(1).optional(),
   mirostat: z.union([z.literal(0), z.literal(2)]).optional(),
   mirostat_tau: z.number().min(0).max(100).optional(),
   mirostat_eta: z.number().min(0).max(1).optional(),
-  n_predict: z.number().int().min(-1).max(1 << 20).optional(),
-  n_keep: z.number().int().min(-1).max(1 << 20).optional(),
+  n_predict: z
+    .number()
+    .int()
+    .min(-1)
+    .max(1 << 20)
+    .optional(),
+  n_keep: z
+    .number()
+    .int()
+    .min(-1)
+    .max(1 << 20)
+    .optional(),
   ignore_eos: z.boolean().optional(),
 };
 
-/** The body of a chat completion request: OpenAI's fields, and llama.cpp server's sampling extras (`top_k`, `min_p`, `repeat_penalty`, ...). */
+/** Checks a `ChatCompletionRequest` body at run time (unknown fields are refused). */
 export const chatCompletionRequest = z
   .object({
     ...sampling,
@@ -96,7 +128,7 @@ export const chatCompletionRequest = z
   })
   .strict();
 
-/** The body of a text completion request: OpenAI's legacy fields, and llama.cpp server's extras. */
+/** Checks a `CompletionRequest` body at run time (unknown fields are refused). */
 export const completionRequest = z
   .object({
     ...sampling,
@@ -109,10 +141,10 @@ export const completionRequest = z
   })
   .strict();
 
-/** A validated chat completion request. */
-export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
-/** A validated text completion request. */
-export type CompletionRequest = z.infer<typeof completionRequest>;
+/** A chat completion request as the schema checked it. */
+export type ParsedChatRequest = z.infer<typeof chatCompletionRequest>;
+/** A text completion request as the schema checked it. */
+export type ParsedCompletionRequest = z.infer<typeof completionRequest>;
 
 /**
  * Checks a request body against `schema`.

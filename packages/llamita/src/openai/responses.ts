@@ -9,8 +9,14 @@ export interface CompletionUsage {
   completion_tokens: number;
   /** Both. */
   total_tokens: number;
-  /** Of the prompt, the tokens found in the session's cache (not evaluated again). */
-  prompt_tokens_details: { cached_tokens: number };
+  /** Details of the prompt's tokens. */
+  prompt_tokens_details: PromptTokensDetails;
+}
+
+/** Details of a prompt's tokens. */
+export interface PromptTokensDetails {
+  /** Tokens found in the session's cache (not evaluated again). */
+  cached_tokens: number;
 }
 
 /** Why a choice ended. */
@@ -51,12 +57,7 @@ export interface ChatCompletion {
   /** The model's name. */
   model: string;
   /** The one choice. */
-  choices: {
-    index: number;
-    message: { role: 'assistant'; content: string | null; refusal: string | null };
-    finish_reason: ApiFinishReason;
-    logprobs: ChatChoiceLogprobs | null;
-  }[];
+  choices: ChatCompletionChoice[];
   /** Token counts. */
   usage?: CompletionUsage;
   /** The backend and its numerics, e.g. `llamita-wasm-llama.cpp-x86`. */
@@ -74,12 +75,7 @@ export interface ChatCompletionChunk {
   /** The model's name. */
   model: string;
   /** Empty in the last chunk when usage is included. */
-  choices: {
-    index: number;
-    delta: { role?: 'assistant'; content?: string | null };
-    finish_reason: ApiFinishReason | null;
-    logprobs?: ChatChoiceLogprobs | null;
-  }[];
+  choices: ChatCompletionChunkChoice[];
   /** Token counts: in the last chunk with `stream_options.include_usage`, null in the others. */
   usage?: CompletionUsage | null;
   /** As in {@link ChatCompletion}. */
@@ -109,7 +105,7 @@ export interface Completion {
   /** The model's name. */
   model: string;
   /** The one choice. */
-  choices: { index: number; text: string; finish_reason: ApiFinishReason; logprobs: CompletionLogprobs | null }[];
+  choices: CompletionChoice[];
   /** Token counts. */
   usage?: CompletionUsage;
   /** As in {@link ChatCompletion}. */
@@ -119,5 +115,65 @@ export interface Completion {
 /** One streamed piece of a text completion: `finish_reason` null until the last. */
 export interface CompletionChunk extends Omit<Completion, 'choices'> {
   /** The one choice (empty in the last piece when usage is included). */
-  choices: { index: number; text: string; finish_reason: ApiFinishReason | null; logprobs: CompletionLogprobs | null }[];
+  choices: CompletionChunkChoice[];
+}
+
+/** The reply of a {@link ChatCompletion}. */
+export interface ChatCompletionChoice {
+  /** Always 0. */
+  index: number;
+  /** The assistant's message. */
+  message: ChatCompletionMessage;
+  /** Why it ended. */
+  finish_reason: ApiFinishReason;
+  /** With `logprobs: true`. */
+  logprobs: ChatChoiceLogprobs | null;
+}
+
+/** A message the model wrote. */
+export interface ChatCompletionMessage {
+  /** Always `assistant`. */
+  role: 'assistant';
+  /** The text. */
+  content: string | null;
+  /** Always null. */
+  refusal: string | null;
+}
+
+/** A piece of a streamed reply. */
+export interface ChatCompletionChunkChoice {
+  /** Always 0. */
+  index: number;
+  /** The role in the first chunk, then the text that came. */
+  delta: ChatCompletionDelta;
+  /** Null until the last piece. */
+  finish_reason: ApiFinishReason | null;
+  /** With `logprobs: true`: the tokens of this piece. */
+  logprobs?: ChatChoiceLogprobs | null;
+}
+
+/** What a chunk adds to the message. */
+export interface ChatCompletionDelta {
+  /** In the first chunk. */
+  role?: 'assistant';
+  /** Text that came. */
+  content?: string | null;
+}
+
+/** The text of a {@link Completion}. */
+export interface CompletionChoice {
+  /** Always 0. */
+  index: number;
+  /** The continuation. */
+  text: string;
+  /** Why it ended. */
+  finish_reason: ApiFinishReason;
+  /** With `logprobs`. */
+  logprobs: CompletionLogprobs | null;
+}
+
+/** A piece of a streamed {@link Completion}. */
+export interface CompletionChunkChoice extends Omit<CompletionChoice, 'finish_reason'> {
+  /** Null until the last piece. */
+  finish_reason: ApiFinishReason | null;
 }
