@@ -10,6 +10,7 @@ const alias = packageDirs.flatMap((dir) => {
   return [
     { find: new RegExp(`^${name}/node$`), replacement: `${root}packages/${dir}/src/node.ts` },
     { find: new RegExp(`^${name}/synthetic$`), replacement: `${root}packages/${dir}/src/synthetic.ts` },
+    { find: new RegExp(`^${name}/worker$`), replacement: `${root}packages/${dir}/src/worker.ts` },
     { find: new RegExp(`^${name}$`), replacement: `${root}packages/${dir}/src/index.ts` },
   ];
 });

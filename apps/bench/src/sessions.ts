@@ -48,7 +48,8 @@ async function modelDecode(): Promise<number> {
 /** ms per token after the first, through a session (from an empty cache). */
 async function sessionDecode(): Promise<number> {
   const session = engine.createSession();
-  for await (const _ of session.generate(prompt, { temperature: 0, maxTokens: tokens, stopAtEos: false }));
+  const generation = session.generate(prompt, { temperature: 0, maxTokens: tokens, stopAtEos: false });
+  while (!(await generation.next()).done);
   const ms = session.stats.decodeMs / (tokens - 1);
   session.dispose();
   return ms;

@@ -70,6 +70,31 @@ describe.skipIf(missing !== '')(`web demo in headless Chromium${missing ? ` (ski
     expect(greedy().startsWith(text)).toBe(true);
   });
 
+  it('Stop aborts the generation in the worker: the error code crosses the boundary, and the next generation is exact', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.selectOption('#backend', 'js');
+      await page.setInputFiles('#model', fixturePath('stories260K/stories260K.gguf'));
+      await page.waitForFunction(() => /^Loaded/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      await page.fill('#prompt', '');
+      await page.fill('#max-tokens', '2000');
+      await page.click('#generate');
+      await page.waitForFunction(() => (document.getElementById('output')?.textContent ?? '').length > 20, undefined, { timeout: 60_000 });
+      await page.click('#stop');
+      await page.waitForFunction(() => /^(Stopped|Done|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      expect(await page.textContent('#status')).toMatch(/^Stopped \[E_ABORTED\]/);
+      await page.fill('#max-tokens', '48');
+      await page.click('#generate');
+      await page.waitForFunction(() => /^(Done|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      expect(greedy().startsWith((await page.textContent('#output')) ?? '-')).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('generates the same greedy text on WebGPU (SwiftShader, the software Vulkan driver Chromium ships)', async () => {
     const { loaded, text } = await generateIn(['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'], 'webgpu');
     expect(loaded).toMatch(/on the webgpu backend: WebGPU /);

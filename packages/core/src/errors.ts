@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'E_OUT_OF_MEMORY' // the model, cache and scratch would not fit the backend's memory
   | 'E_INVALID_ARGUMENT' // a caller passed a value outside the documented range
   | 'E_NOT_IMPLEMENTED' // a documented feature not built yet
-  | 'E_ABORTED'; // the caller's AbortSignal stopped the work
+  | 'E_ABORTED' // the caller's AbortSignal stopped the work
+  | 'E_INTERNAL'; // an unexpected failure (a bug): the message says what failed
 
 /** The plain-object form of a {@link LlamitaError}, safe to post across a worker boundary. */
 export interface SerializedError {

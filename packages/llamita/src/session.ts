@@ -6,7 +6,7 @@ import { MAX_BUSY_MS, yieldToEventLoop } from './event-loop.js';
 import type { JsonTokenMask } from './json-mask.js';
 import { logprobsOf, type TokenLogprob } from './logprobs.js';
 
-/** Options of {@link Session.generate} and {@link Engine.generate}. */
+/** Options of `Session.generate` and `Engine.generate`. */
 export interface GenerateOptions extends SamplingOptions {
   /** Most tokens to generate (default 256). */
   readonly maxTokens?: number;
