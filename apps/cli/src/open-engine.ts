@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DType } from '@llamita/core';
 import { openHfCheckpoint } from '@llamita/model/node';
 import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
-import { loadCheckpoint, loadModel, type Engine } from 'llamita';
+import { loadCheckpoint, loadModel, type Engine, type FailoverEvent } from 'llamita';
 import { backendOption } from './backends.js';
 import { UsageError } from './cli-error.js';
 import { progressBar } from './progress.js';
@@ -41,6 +41,7 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
     ...(args.chatTemplate !== undefined && { chatTemplate: args.chatTemplate }),
     onProgress: progressBar('loading'),
+    onFailover: (e: FailoverEvent) => process.stderr.write(`llamita: the ${e.from} backend failed (${e.reason}); moved to ${e.to}, evaluating the conversation again there\n`),
   };
   if (args.model && existsSync(args.model) && statSync(args.model).isDirectory()) {
     const tokenizerPath = join(args.model, 'tokenizer.json');

@@ -232,7 +232,16 @@ export class WebGpuBackend implements Backend {
       staging.destroy();
       throw e;
     }
-    await mapped;
+    try {
+      await mapped;
+    } catch (e) {
+      staging.destroy();
+      // a device destroyed or lost while the copy was queued aborts the mapping before `lost` is known
+      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
+      throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the WebGPU device was lost${this.lost ? ` (${this.lost.reason}): ${this.lost.message}` : ''}: reading back failed (${(e as Error).name})`, {
+        reason: this.lost?.reason ?? 'unknown',
+      });
+    }
     const copy = new Uint8Array(staging.getMappedRange()).slice(tensor.byteOffset - start, tensor.byteOffset - start + bytes);
     staging.unmap();
     staging.destroy();

@@ -31,6 +31,8 @@ export interface Placed<T> {
   readonly owned: boolean;
   /** Which backend, and the candidates passed over. */
   readonly choice: BackendChoice;
+  /** The candidates after the one taken, in order: where to go if it fails later. */
+  readonly fallbacks: readonly BackendFactory[];
 }
 
 const isFactory = (b: Backend | BackendFactory): b is BackendFactory => typeof (b as BackendFactory).create === 'function';
@@ -45,12 +47,12 @@ const isFactory = (b: Backend | BackendFactory): b is BackendFactory => typeof (
 export async function placeOnBackend<T>(option: BackendOption, load: (backend: Backend) => Promise<T>): Promise<Placed<T>> {
   if (!Array.isArray(option) && !isFactory(option as Backend | BackendFactory)) {
     const backend = option as Backend;
-    return { value: await load(backend), backend, owned: false, choice: { name: backend.info.name, description: backend.info.description, skipped: [] } };
+    return { value: await load(backend), backend, owned: false, choice: { name: backend.info.name, description: backend.info.description, skipped: [] }, fallbacks: [] };
   }
   const candidates = (Array.isArray(option) ? option : [option]) as readonly BackendFactory[];
   if (candidates.length === 0) throw new LlamitaError('E_INVALID_ARGUMENT', 'no backend given: pass a backend, a factory, or factories in order of preference');
   const skipped: SkippedBackend[] = [];
-  for (const factory of candidates) {
+  for (const [index, factory] of candidates.entries()) {
     const probe = await factory.probe();
     if (!probe.ok) {
       skipped.push({ name: factory.name, reason: probe.reason });
@@ -67,7 +69,7 @@ export async function placeOnBackend<T>(option: BackendOption, load: (backend: B
     }
     try {
       const value = await load(backend);
-      return { value, backend, owned: true, choice: { name: backend.info.name, description: backend.info.description, skipped } };
+      return { value, backend, owned: true, choice: { name: backend.info.name, description: backend.info.description, skipped }, fallbacks: candidates.slice(index + 1) };
     } catch (e) {
       backend.dispose();
       // refused before upload: another backend may take it

@@ -1,4 +1,4 @@
-import { LlamitaError, type Backend } from '@llamita/core';
+import { LlamitaError, type Backend, type BackendFactory } from '@llamita/core';
 import {
   LlamaModel,
   blobSource,
@@ -50,6 +50,22 @@ export interface LoadModelOptions {
    * tokenizer_config.json). A model with neither gets {@link FALLBACK_CHAT_TEMPLATE}.
    */
   readonly chatTemplate?: string;
+  /**
+   * Told when the backend failed mid-generation (a lost WebGPU device) and the
+   * engine moved the model to the next backend of `backend`'s list that probes
+   * well, replaying the session's tokens there.
+   */
+  readonly onFailover?: (event: FailoverEvent) => void;
+}
+
+/** A move away from a backend that failed. */
+export interface FailoverEvent {
+  /** The backend that failed. */
+  readonly from: string;
+  /** The backend the model runs on now. */
+  readonly to: string;
+  /** What failed. */
+  readonly reason: string;
 }
 
 function modelOptions(options: LoadModelOptions) {
@@ -69,7 +85,7 @@ function modelOptions(options: LoadModelOptions) {
  */
 export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, vocab: SpmVocab, options: LoadModelOptions): Promise<Engine> {
   const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.load(tensors, config, backend, modelOptions(options)));
-  return new Engine(placed.value, new SpmTokenizer(vocab), { ...placed, chatTemplate: options.chatTemplate });
+  return new Engine(placed.value, new SpmTokenizer(vocab), { ...placed, chatTemplate: options.chatTemplate, onFailover: options.onFailover });
 }
 
 /**
@@ -84,7 +100,7 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
     const file = await readGguf(bytes);
     const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
     const placed = await placeOnBackend(options.backend, (backend) => loadGgufLlama(file, backend, modelOptions(options)));
-    const engine = new Engine(placed.value, tokenizer, { ...placed, chatTemplate: options.chatTemplate ?? chatTemplateFromGguf(file) });
+    const engine = new Engine(placed.value, tokenizer, { ...placed, chatTemplate: options.chatTemplate ?? chatTemplateFromGguf(file), onFailover: options.onFailover });
     engine.closeWith(() => bytes.close());
     return engine;
   } catch (e) {
@@ -103,6 +119,10 @@ export interface ChatApi {
 export interface EnginePlacement extends Pick<Placed<unknown>, 'owned' | 'choice'> {
   /** The Jinja chat template (undefined: {@link FALLBACK_CHAT_TEMPLATE}). */
   readonly chatTemplate?: string | undefined;
+  /** Backends to move to if this one fails mid-generation, in order. */
+  readonly fallbacks?: readonly BackendFactory[];
+  /** As {@link LoadModelOptions.onFailover}. */
+  readonly onFailover?: ((event: FailoverEvent) => void) | undefined;
 }
 
 /**
@@ -122,9 +142,11 @@ export class Engine {
   private fingerprint: Promise<string> | undefined;
   private readonly host: SessionHost;
   private defaultSession: Session | undefined;
+  private readonly fallbacks: BackendFactory[];
+  private readonly onFailover: ((event: FailoverEvent) => void) | undefined;
 
   /** Stats of the last {@link Engine.generate} run. */
-  readonly stats: GenerationStats = { promptTokens: 0, cachedTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, finishReason: 'length' };
+  readonly stats: GenerationStats = { promptTokens: 0, cachedTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, failovers: 0, finishReason: 'length' };
 
   /** How conversations become tokens: the chat template and the tokens that end a turn. */
   readonly chatFormat: ChatFormat;
@@ -148,6 +170,8 @@ export class Engine {
     placement?: EnginePlacement,
   ) {
     this.ownsBackend = placement?.owned ?? false;
+    this.fallbacks = [...(placement?.fallbacks ?? [])];
+    this.onFailover = placement?.onFailover;
     this.choice = placement?.choice ?? { name: model.backend.info.name, description: model.backend.info.description, skipped: [] };
     const template = placement?.chatTemplate;
     this.chatFormat = new ChatFormat(tokenizer, template ?? FALLBACK_CHAT_TEMPLATE, template === undefined);
@@ -164,6 +188,7 @@ export class Engine {
       leave: (session) => {
         if (this.active?.session === session) this.active = undefined;
       },
+      failover: (error) => this.failover(error),
       jsonMask: () => (this.jsonMaskCache ??= new JsonTokenMask(tokenizer)),
       dryBreakers: () => this.dryBreakers(),
     };
@@ -279,6 +304,34 @@ export class Engine {
       Object.assign(this.stats, session.stats);
       session.dispose();
     }
+  }
+
+  /**
+   * After the backend failed (the caller holds the queue): moves the model,
+   * without its cache, to the next fallback that probes well and takes it.
+   * False when none is left.
+   */
+  private async failover(error: LlamitaError): Promise<boolean> {
+    const failed = this.model.backend;
+    for (let factory = this.fallbacks.shift(); factory; factory = this.fallbacks.shift()) {
+      if (!(await factory.probe()).ok) continue;
+      let backend: Backend;
+      try {
+        backend = await factory.create();
+        await this.model.moveTo(backend, { dropCache: true }).catch((e: unknown) => {
+          backend.dispose();
+          throw e;
+        });
+      } catch {
+        continue;
+      }
+      if (this.ownsBackend) failed.dispose();
+      this.ownsBackend = true;
+      this.choice = { name: backend.info.name, description: backend.info.description, skipped: [{ name: failed.info.name, reason: `failed: ${error.message}` }] };
+      this.onFailover?.({ from: failed.info.name, to: backend.info.name, reason: error.message });
+      return true;
+    }
+    return false;
   }
 
   /** DRY's default sequence breakers (llama.cpp's: newline, colon, quote, asterisk), by token text. */

@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type EnginePlacement, type ChatApi } from './engine.js';
+export { loadModel, loadCheckpoint, Engine, type LoadModelOptions, type EnginePlacement, type ChatApi, type FailoverEvent } from './engine.js';
 export { Session, type SessionSnapshot, type GenerateOptions, type GeneratedToken, type GenerationStats, type FinishReason, type SessionHost } from './session.js';
 export { type TokenLogprob } from './logprobs.js';
 export { ChatFormat, FALLBACK_CHAT_TEMPLATE } from './chat-format.js';

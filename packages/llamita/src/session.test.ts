@@ -3,7 +3,7 @@ import { JsBackend, jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
 import { createWebGpuBackendFactory } from '@llamita/backend-webgpu';
 import { dawnGpu } from '@llamita/backend-webgpu/node';
-import type { Tensor } from '@llamita/core';
+import { LlamitaError, type BackendFactory, type Tensor } from '@llamita/core';
 import { fileSource } from '@llamita/model/node';
 import { fixturePath, fixturesAvailable, quantExpectations, useSwiftShaderUnlessConfigured } from '@llamita/testkit';
 import { loadModel, type Engine } from './engine.js';
@@ -171,5 +171,48 @@ describe.skipIf(!have)(`sessions${have ? '' : ' (skipped: ../shared/fixtures not
     onGpu.forEach((lp, i) => expect(Math.abs(lp - onJs[i]!)).toBeLessThanOrEqual(tolerance));
     move.dispose();
     stay.dispose();
+  });
+
+  it("a backend that fails mid-generation: the engine moves to the next backend, replays the tokens, and the ids stay llama.cpp's", async () => {
+    const { prompt, gen } = f32!.greedy;
+    let reads = 0;
+    // a js backend whose device is lost at its 6th read back
+    class LosingBackend extends JsBackend {
+      override readonly info = { ...new JsBackend().info, name: 'losing' };
+      override read(t: Tensor) {
+        if (++reads >= 6) return Promise.reject(new LlamitaError('E_BACKEND_UNAVAILABLE', 'the device was lost (test)'));
+        return super.read(t);
+      }
+    }
+    const losing: BackendFactory = { name: 'losing', probe: async () => ({ ok: true, description: 'loses its device' }), create: async () => new LosingBackend() };
+    const events: unknown[] = [];
+    const engine = await loadModel(await fileSource(fixturePath('quant/q-F32.gguf')), { backend: [losing, jsBackend], contextSize: 64, onFailover: (e) => events.push(e) });
+    expect(engine.backendChoice.name).toBe('losing');
+    const session = engine.createSession();
+    expect(await ids(session, prompt, { ...greedy, maxTokens: 16 })).toEqual(gen.slice(0, 16));
+    expect(session.stats.failovers).toBe(1);
+    expect(events).toEqual([{ from: 'losing', to: 'js', reason: 'the device was lost (test)' }]);
+    expect(engine.backendChoice).toMatchObject({ name: 'js', skipped: [{ name: 'losing', reason: expect.stringMatching(/failed: the device was lost/) }] });
+    // the session goes on on js with its cache rebuilt
+    expect(await ids(session, [...prompt, ...gen.slice(0, 16)], { ...greedy, maxTokens: 8 })).toEqual(gen.slice(16, 24));
+    expect(session.stats.cachedTokens).toBe(prompt.length + 15);
+    engine.dispose();
+  });
+
+  it.skipIf(!webgpuHere)('a WebGPU device lost mid-generation (destroyed): the reply goes on on the next backend with the same ids', async () => {
+    const { prompt, gen } = f32!.greedy;
+    const events: { from: string; to: string }[] = [];
+    const engine = await loadModel(await fileSource(fixturePath('quant/q-F32.gguf')), { backend: [webgpu, jsBackend], contextSize: 64, onFailover: (e) => events.push(e) });
+    expect(engine.backendChoice.name).toBe('webgpu');
+    const session = engine.createSession();
+    const out: number[] = [];
+    for await (const { id } of session.generate(prompt, { ...greedy, maxTokens: 12 })) {
+      out.push(id);
+      if (out.length === 4) (engine.model.backend as unknown as { device: GPUDevice }).device.destroy();
+    }
+    expect(out).toEqual(gen.slice(0, 12));
+    expect(events).toMatchObject([{ from: 'webgpu', to: 'js' }]);
+    expect(session.stats.failovers).toBe(1);
+    engine.dispose();
   });
 });

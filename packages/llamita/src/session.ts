@@ -77,6 +77,8 @@ export interface GenerationStats {
   decodeMs: number;
   /** Context shifts made. */
   contextShifts: number;
+  /** Moves to a fallback backend after the backend failed (the tokens replayed there). */
+  failovers: number;
   /** Why it ended (`length` until it has). */
   finishReason: FinishReason;
 }
@@ -105,6 +107,8 @@ export interface SessionHost {
   enter(session: Session, park: () => Promise<void>): Promise<boolean>;
   /** Forgets `session` (disposed). */
   leave(session: Session): void;
+  /** After the backend failed: moves the model, its cache dropped, to a fallback backend; false when there is none. */
+  failover(error: LlamitaError): Promise<boolean>;
   /** The JSON token mask (built once per engine). */
   jsonMask(): JsonTokenMask;
   /** DRY's sequence breakers by token. */
@@ -125,7 +129,7 @@ export class Session {
   private disposed = false;
 
   /** What the last generation did. */
-  readonly stats: GenerationStats = { promptTokens: 0, cachedTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, finishReason: 'length' };
+  readonly stats: GenerationStats = { promptTokens: 0, cachedTokens: 0, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, failovers: 0, finishReason: 'length' };
 
   /** @param host The engine's side of the session. */
   constructor(private readonly host: SessionHost) {}
@@ -283,22 +287,52 @@ export class Session {
     while (common < this.cached.length && common < prompt.length - 1 && this.cached[common] === prompt[common]) common++;
     model.kv.truncate(common);
     const seq = [...prompt]; // seq[i] is the token in cache row i for every i < model.position
-    const stats = Object.assign(this.stats, { promptTokens: prompt.length, cachedTokens: common, generatedTokens: 0, prefillMs: 0, decodeMs: 0, contextShifts: 0, finishReason: 'length' });
+    const stats = Object.assign(this.stats, {
+      promptTokens: prompt.length,
+      cachedTokens: common,
+      generatedTokens: 0,
+      prefillMs: 0,
+      decodeMs: 0,
+      contextShifts: 0,
+      failovers: 0,
+      finishReason: 'length',
+    });
     const stopTokens = new Set(options.stopTokens ?? []);
     if (stopAtEos) stopTokens.add(tokenizer.vocab.eos);
     const decoder = tokenizer.createStreamDecoder();
     const stops = new StopStringFilter(options.stop ?? []);
     let start = performance.now();
     let source: AsyncGenerator<number, void, undefined> | undefined;
+    /**
+     * When the backend failed (a lost device), the engine moves the model to a
+     * fallback with an empty cache: every token but the last chosen is
+     * evaluated again there, and decoding goes on from that one.
+     */
+    const recover = async (error: unknown) => {
+      if (!(LlamitaError.is(error) && error.code === 'E_BACKEND_UNAVAILABLE') || !(await this.host.failover(error))) throw error;
+      stats.failovers++;
+      await model.prefill(seq.slice(0, -1), signal);
+      source = open(seq.slice(-1));
+    };
     try {
       const rest = prompt.slice(common);
       const lastBatch = ((rest.length - 1) % model.maxBatch) + 1;
-      await model.prefill(rest.slice(0, rest.length - lastBatch), signal);
-      source = open(rest.slice(rest.length - lastBatch));
+      try {
+        await model.prefill(rest.slice(0, rest.length - lastBatch), signal);
+        source = open(rest.slice(rest.length - lastBatch));
+      } catch (e) {
+        await recover(e);
+      }
       /** The next chosen id; shifts the context when it is full, or gives undefined when it may not. */
       const nextId = async (): Promise<number | undefined> => {
         for (;;) {
-          const step = await source!.next();
+          let step: IteratorResult<number, void>;
+          try {
+            step = await source!.next();
+          } catch (e) {
+            await recover(e);
+            continue;
+          }
           if (!step.done) return step.value;
           if (!contextShift) return undefined;
           const discard = Math.floor((model.position - keep) / 2);

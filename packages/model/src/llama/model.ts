@@ -146,13 +146,15 @@ export class LlamaModel {
    * their source, the cache rows `[0, position)` are copied (converted when the
    * cache dtypes differ), and everything on the old backend is released (the
    * old backend itself stays the caller's). The next evaluation continues the sequence.
+   * With `dropCache` the cache is not read (its backend failed: a lost
+   * device) and the model arrives empty, at position 0.
    * @throws LlamitaError as {@link LlamaModel.load}; the model stays where it was.
    */
-  async moveTo(backend: Backend): Promise<void> {
+  async moveTo(backend: Backend, options: { readonly dropCache?: boolean } = {}): Promise<void> {
     if (backend === this.backend) return;
-    const snapshot = await this.kv.export();
+    const snapshot = options.dropCache ? undefined : await this.kv.export();
     const next = await this.place(backend);
-    next.kv.import(snapshot);
+    if (snapshot) next.kv.import(snapshot);
     this.releasePlacement();
     this.placement = next;
   }
@@ -219,14 +221,14 @@ export class LlamaModel {
     }
     const chosen = sampling ? a!.sampled : a!.next;
     // read before the next step is queued: a read sees the work queued before it
-    let pending: Promise<Uint8Array> | undefined = this.backend.read(chosen);
+    let pending: Promise<Uint8Array> | undefined = quiet(this.backend.read(chosen));
     let ahead = false;
     try {
       while (pending) {
         ahead = this.position < limit;
         if (ahead) this.step('chosen', false, draw());
         const id = asI32(await pending)[0]!;
-        pending = ahead ? this.backend.read(chosen) : undefined;
+        pending = ahead ? quiet(this.backend.read(chosen)) : undefined;
         yield id;
       }
       ahead = false;
@@ -342,6 +344,16 @@ export class LlamaModel {
     this.prepared.set(key, graph);
     return graph;
   }
+}
+
+/**
+ * `read`, marked as handled: a read queued ahead may fail (a lost device)
+ * while the consumer holds a yielded id, before anything awaits it; the await
+ * that comes later still throws.
+ */
+function quiet(read: Promise<Uint8Array>): Promise<Uint8Array> {
+  read.catch(() => undefined);
+  return read;
 }
 
 /** @throws LlamitaError `E_ABORTED` when `signal` has aborted. */
