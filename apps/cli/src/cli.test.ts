@@ -126,6 +126,19 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(resumed.usage).toEqual(replies[2].usage);
   });
 
+  it('chat: a conversation that outgrows the context drops its oldest exchanges and goes on', () => {
+    const input = Array.from({ length: 8 }, (_, i) => `Tell me part ${i + 1} of the story`).join('\n');
+    const r = spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--ctx', '128', '--temperature', '0', '--max-tokens', '24', '--json'], { input, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const replies = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(replies).toHaveLength(8);
+    expect(r.stderr).toMatch(/the conversation outgrew the context: its \d+ oldest messages were dropped/);
+    for (const reply of replies) expect(reply.usage.prompt_tokens).toBeLessThan(128);
+  });
+
   it('chat /backend moves the conversation: replies as if it had stayed', () => {
     const chat = (input: string) =>
       spawnSync(process.execPath, [main, 'chat', '--model', stories, '--backend', 'js', '--temperature', '0', '--max-tokens', '12', '--json'], { input, encoding: 'utf8' });

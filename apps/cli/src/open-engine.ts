@@ -47,7 +47,11 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     const tokenizerPath = join(args.model, 'tokenizer.json');
     if (!existsSync(tokenizerPath)) throw new UsageError(`${args.model} has no tokenizer.json`);
     const checkpoint = await openHfCheckpoint(args.model);
-    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), options).catch(async (e: unknown) => {
+    const chatTemplate = args.chatTemplate ?? chatTemplateOfFolder(args.model);
+    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), {
+      ...options,
+      ...(chatTemplate !== undefined && { chatTemplate }),
+    }).catch(async (e: unknown) => {
       await checkpoint.close();
       throw e;
     });
@@ -55,6 +59,21 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     return reportBackend(engine);
   }
   return reportBackend(await loadModel(await openModel(args.model, args.allowDefault), options));
+}
+
+/** The `chat_template` of a Hugging Face folder's tokenizer_config.json, if it has one. */
+function chatTemplateOfFolder(dir: string): string | undefined {
+  const path = join(dir, 'tokenizer_config.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const template = (JSON.parse(readFileSync(path, 'utf8')) as { chat_template?: unknown }).chat_template;
+    if (typeof template === 'string') return template;
+    // newer configs list named templates; the one named "default" is the chat's
+    if (Array.isArray(template)) return (template as { name?: unknown; template?: unknown }[]).find((t) => t.name === 'default' && typeof t.template === 'string')?.template as string | undefined;
+    return undefined;
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Says on stderr which backend runs the model, and why the better ones did not. */

@@ -54,10 +54,28 @@ class Conversation {
     this.session = engine.createSession();
   }
 
-  /** Generates the reply to `text`, streaming pieces to `write`; aborted replies keep what was said. */
-  async reply(text: string, options: GenerateOptions, write: (piece: string) => void): Promise<string> {
+  /** The prompt of the conversation with its system prompt. */
+  private prompt(): number[] {
+    return this.engine.chatTokens([...(this.system ? [{ role: 'system', content: this.system }] : []), ...this.messages]);
+  }
+
+  /**
+   * Generates the reply to `text`, streaming pieces to `write`; aborted
+   * replies keep what was said. When the conversation no longer leaves room
+   * for a reply (a quarter of the context, at most 256 tokens), its oldest
+   * exchanges are dropped (the system prompt stays) and `dropped` says how many messages.
+   */
+  async reply(text: string, options: GenerateOptions, write: (piece: string) => void, dropped: (count: number) => void = () => undefined): Promise<string> {
     this.messages.push({ role: 'user', content: text });
-    const prompt = this.engine.chatTokens([...(this.system ? [{ role: 'system', content: this.system }] : []), ...this.messages]);
+    const room = Math.min(256, Math.floor(this.engine.model.contextSize / 4));
+    let prompt = this.prompt();
+    let count = 0;
+    while (prompt.length > this.engine.model.contextSize - 1 - room && this.messages.length > 1) {
+      this.messages.splice(0, 2);
+      count += 2;
+      prompt = this.prompt();
+    }
+    if (count) dropped(count);
     let content = '';
     try {
       for await (const step of this.session.generate(prompt, { ...options, stopTokens: this.engine.chatFormat.stopTokens })) {
@@ -152,9 +170,14 @@ export async function chat(argv: string[]): Promise<void> {
         } else {
           replying = new AbortController();
           const start = performance.now();
-          const content = await conversation.reply(text, options(replying.signal), (piece) => {
-            if (interactive) process.stdout.write(piece);
-          });
+          const content = await conversation.reply(
+            text,
+            options(replying.signal),
+            (piece) => {
+              if (interactive) process.stdout.write(piece);
+            },
+            (count) => process.stderr.write(`llamita: the conversation outgrew the context: its ${count} oldest messages were dropped\n`),
+          );
           const stats = conversation.session.stats;
           if (values.json) {
             const usage = { prompt_tokens: stats.promptTokens, cached_tokens: stats.cachedTokens, completion_tokens: stats.generatedTokens };

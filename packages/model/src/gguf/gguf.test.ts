@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatBytes } from '@llamita/core';
 import { Prng } from '@llamita/sampling';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { fileSource } from './node-source.js';
@@ -11,15 +12,7 @@ import type { GgufValue } from './types.js';
 import { serializeGguf, type GgufTensorToWrite } from './writer.js';
 
 const have = fixturesAvailable();
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = concatBytes;
 
 /** A small valid GGUF: two tensors, a few metadata types. */
 function smallGguf(): Uint8Array {
