@@ -19,6 +19,7 @@ const ALLOWED = {
   model: ['core', 'tensor', 'tokenizer', 'sampling'],
   llamita: ['core', 'model', 'tokenizer', 'sampling'],
   server: ['core', 'llamita'],
+  eval: ['core', 'llamita'],
   testkit: ['core', 'tensor', 'sampling'],
 };
 const PACKAGES = Object.keys(ALLOWED);

@@ -181,6 +181,32 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(stderr).toMatch(/SIGTERM, stopping/);
   });
 
+  it("eval: lm-eval's per-item acc on WinoGrande's first 40 items, a table, --json, --output samples; a malformed line named", () => {
+    const data = fixturePath('eval/winogrande.jsonl');
+    const reference = readFileSync(fixturePath('eval/reference/winogrande.lm-eval.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 40)
+      .map((l) => JSON.parse(l));
+    const dir = mkdtempSync(join(tmpdir(), 'llamita-eval-'));
+    const r = llamita('eval', '--task', 'winogrande', '--data', data, '--limit', '40', '--model', stories, '--backend', 'wasm', '--output', dir, '--compare', 'paper');
+    expect(r.status).toBe(0);
+    const acc = reference.reduce((n: number, x: { acc: number }) => n + x.acc, 0) / 40;
+    expect(r.stdout).toMatch(new RegExp(`\\| winogrande \\| acc +\\| ${(100 * acc).toFixed(2)} \\| [\\d.]+ +\\| 40 \\| 59.12 +\\|`));
+    const samples = readFileSync(join(dir, 'samples_winogrande.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(samples.map((x) => x.acc)).toEqual(reference.map((x: { acc: number }) => x.acc));
+    const json = JSON.parse(llamita('eval', '--task', 'winogrande', '--data', data, '--limit', '40', '--model', stories, '--backend', 'wasm', '--json').stdout);
+    expect(json).toMatchObject({ task: 'winogrande', scoring: 'lm-eval', n: 40, metrics: { acc: { value: acc } } });
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"sentence": "A _ b", "option1": "x", "option2": "y", "answer": "1"}\n{"sentence": "no options"}\n');
+    const refused = llamita('eval', '--task', 'winogrande', '--data', bad, '--model', stories);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/E_BAD_FILE.*bad\.jsonl:2: field "sentence" has no _/);
+  });
+
   it('run: negative numbers need no "=" and --seed -1 draws a seed it prints', () => {
     const r = llamita('run', '--model', stories, '--prompt', 'Once', '--max-tokens', '8', '--presence-penalty', '-0.5', '--logit-bias', '13=-2', '--seed', '-1', '--json');
     expect(r.status).toBe(0);

@@ -4,6 +4,7 @@ import { UsageError } from './cli-error.js';
 import { perplexityCommand, perplexityHelp, scoreCommand, scoreHelp } from './commands/perplexity.js';
 import { bench, benchHelp } from './commands/bench.js';
 import { chat, chatHelp } from './commands/chat.js';
+import { evalCommand, evalHelp } from './commands/eval.js';
 import { makeModel, makeModelHelp } from './commands/make-model.js';
 import { run, runHelp } from './commands/run.js';
 import { serve, serveHelp } from './commands/serve.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   perplexity: { summary: "perplexity of a text file, as llama.cpp's tool computes it", help: perplexityHelp, action: perplexityCommand },
   score: { summary: 'teacher-forced log-probabilities of a text', help: scoreHelp, action: scoreCommand },
   bench: { summary: 'prefill and decode speed', help: benchHelp, action: bench },
+  eval: { summary: 'commonsense benchmarks scored as lm-evaluation-harness scores them', help: evalHelp, action: evalCommand },
   serve: { summary: 'an OpenAI-compatible HTTP server', help: serveHelp, action: serve },
   'make-model': { summary: 'write a synthetic Llama GGUF with seeded random weights', help: makeModelHelp, action: makeModel },
 };

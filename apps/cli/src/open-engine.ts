@@ -23,6 +23,8 @@ export interface EngineArgs {
   readonly quantize?: string;
   /** A Jinja chat template instead of the model's own. */
   readonly chatTemplate?: string;
+  /** KV cache element type (default f16). */
+  readonly kvType?: 'f16' | 'f32';
   /** Use the default model when `model` is absent. */
   readonly allowDefault?: boolean;
 }
@@ -40,6 +42,7 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
     ...(args.chatTemplate !== undefined && { chatTemplate: args.chatTemplate }),
+    ...(args.kvType !== undefined && { kvType: args.kvType }),
     onProgress: progressBar('loading'),
     onFailover: (e: FailoverEvent) => process.stderr.write(`llamita: the ${e.from} backend failed (${e.reason}); moved to ${e.to}, evaluating the conversation again there\n`),
   };
