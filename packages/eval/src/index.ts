@@ -15,7 +15,7 @@
 export { TASKS, taskByName } from './tasks/index.js';
 export { type EvalTask, type MetricName, type TaskFiles } from './tasks/task.js';
 export { hellaswagPreprocess } from './tasks/hellaswag.js';
-export { type EvalItem, type EvalRequest } from './item.js';
+export { type EvalItem, type EvalRequest, type FilledSentences } from './item.js';
 export { parseJsonl, Fields, type JsonlRecord } from './jsonl.js';
 export { scoreAlternatives, type ScoredSequence, type TokenScores } from './loglik.js';
 export { scoreItem, type ScoredItem, type Scoring } from './scoring.js';

@@ -24,5 +24,13 @@ export interface EvalItem {
    * WinoGrande only: each option's whole sentence (the blank filled in) and
    * its part up to the option, as llama.cpp's `--winogrande` scores them.
    */
-  readonly filled?: { readonly sentences: readonly string[]; readonly upToOption: readonly string[] };
+  readonly filled?: FilledSentences;
+}
+
+/** WinoGrande's sentences with each option in the blank, as llama.cpp reads them. */
+export interface FilledSentences {
+  /** The whole sentence per option. */
+  readonly sentences: readonly string[];
+  /** The sentence up to and including the option, per option. */
+  readonly upToOption: readonly string[];
 }
