@@ -17,7 +17,7 @@ export { type EvalTask, type MetricName, type TaskFiles } from './tasks/task.js'
 export { hellaswagPreprocess } from './tasks/hellaswag.js';
 export { type EvalItem, type EvalRequest, type FilledSentences } from './item.js';
 export { parseJsonl, Fields, type JsonlRecord } from './jsonl.js';
-export { scoreAlternatives, type ScoredSequence, type TokenScores } from './loglik.js';
+export { scoreAlternatives, type ScoredSequence, type TokenScores, type AlternativeScores } from './loglik.js';
 export { scoreItem, type ScoredItem, type Scoring } from './scoring.js';
 export { argmax, itemMetrics, meanWithStderr, type MetricValue } from './metrics.js';
 export { evaluateTask, type EvaluateOptions, type EvalProgress, type ItemRecord, type TaskResult } from './evaluate.js';

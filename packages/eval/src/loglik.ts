@@ -9,6 +9,14 @@ export interface TokenScores {
   readonly greedy: readonly boolean[];
 }
 
+/** The scores of an item's alternatives, and how many tokens the model evaluated for them. */
+export interface AlternativeScores {
+  /** One entry per sequence, in order. */
+  readonly scores: readonly TokenScores[];
+  /** Tokens evaluated: the shared prefix once, then each sequence's rest. */
+  readonly evaluated: number;
+}
+
 /** One token sequence and the positions in it to score (`from` inclusive to `to` exclusive). */
 export interface ScoredSequence {
   /** Token ids, BOS first where the model takes one. */
@@ -26,7 +34,7 @@ export interface ScoredSequence {
  * Sequences longer than the context are cut on the left, as lm-eval does.
  * @throws LlamitaError `E_INVALID_ARGUMENT` for a sequence that scores nothing.
  */
-export async function scoreAlternatives(engine: Engine, sequences: readonly ScoredSequence[]): Promise<TokenScores[]> {
+export async function scoreAlternatives(engine: Engine, sequences: readonly ScoredSequence[]): Promise<AlternativeScores> {
   const { model } = engine;
   // the model sees at most contextSize tokens: the last token is only predicted, never evaluated
   const cut = sequences.map((s) => {
@@ -45,7 +53,9 @@ export async function scoreAlternatives(engine: Engine, sequences: readonly Scor
   if (shared > 0) await model.prefill(cut[0]!.tokens.slice(0, shared));
   const vocab = model.config.vocabSize;
   const scores: TokenScores[] = [];
+  let evaluated = shared;
   for (const s of cut) {
+    evaluated += s.to - 1 - shared;
     model.kv.truncate(shared);
     // rows for positions shared .. to-2: row r predicts the token at shared + r + 1
     const logits = await model.evaluate(s.tokens.slice(shared, s.to - 1), 'all');
@@ -59,7 +69,7 @@ export async function scoreAlternatives(engine: Engine, sequences: readonly Scor
     }
     scores.push({ logprobs, greedy });
   }
-  return scores;
+  return { scores, evaluated };
 }
 
 /** log softmax(row)[id], in float64, and whether `id` is the row's argmax. */

@@ -18,7 +18,7 @@ export interface ScoredItem {
   readonly greedy: readonly boolean[];
   /** Each choice's text length in characters (Unicode code points), for acc_norm. */
   readonly lengths: readonly number[];
-  /** Tokens evaluated for the item. */
+  /** Tokens the model evaluated for the item (the shared prefix once). */
   readonly tokens: number;
 }
 
@@ -36,14 +36,14 @@ function lmEvalSequence(engine: Engine, context: string, continuation: string): 
 /** lm-eval: each choice's continuation log-likelihood summed. */
 async function scoreLmEval(engine: Engine, item: EvalItem): Promise<ScoredItem> {
   const sequences = item.requests.map((r) => lmEvalSequence(engine, r.context, r.continuation));
-  const scored = await scoreAlternatives(engine, sequences);
+  const { scores: scored, evaluated } = await scoreAlternatives(engine, sequences);
   return {
     index: item.index,
     gold: item.gold,
     scores: scored.map((s) => s.logprobs.reduce((a, b) => a + b, 0)),
     greedy: scored.map((s) => s.greedy.every(Boolean)),
     lengths: item.choiceTexts.map((t) => [...t].length),
-    tokens: sequences.reduce((n, s) => n + s.tokens.length, 0),
+    tokens: evaluated,
   };
 }
 
@@ -85,14 +85,14 @@ async function scoreLlamaCpp(engine: Engine, item: EvalItem, task: string): Prom
   } else {
     throw new LlamitaError('E_INVALID_ARGUMENT', `llama.cpp scores only hellaswag and winogrande, not ${task}`);
   }
-  const scored = await scoreAlternatives(engine, sequences);
+  const { scores: scored, evaluated } = await scoreAlternatives(engine, sequences);
   return {
     index: item.index,
     gold: item.gold,
     scores: scored.map((s) => s.logprobs.reduce((a, b) => a + b, 0) / s.logprobs.length),
     greedy: scored.map((s) => s.greedy.every(Boolean)),
     lengths: item.choiceTexts.map((t) => [...t].length),
-    tokens: sequences.reduce((n, s) => n + s.tokens.length, 0),
+    tokens: evaluated,
   };
 }
 

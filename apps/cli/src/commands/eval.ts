@@ -20,9 +20,10 @@ ${[...TASKS.values()].map((t) => `  ${t.name.padEnd(16)}${t.description}`).join(
   --compare paper    print the TinyLlama paper's score beside ours
   --output DIR       write results.json and samples_TASK.jsonl (per-item scores, like lm-eval's --log_samples)
   --json             print the results as one JSON object
+  --kv-type f16|f32  the KV cache's type (default: f32 for lm-eval scoring, f16 for llama.cpp's;
+                     f16 runs the wasm backend's fast attention, at a small cost in exactness)
 ${ENGINE_HELP}
-The model runs with an f32 KV cache for lm-eval scoring (lm-eval keeps the cache in
-the model's dtype) and an f16 one for llama.cpp scoring (llama.cpp's default).`;
+lm-eval keeps the KV cache in the model's dtype and llama.cpp in f16: the defaults of --kv-type.`;
 
 /** `llamita eval`. */
 export async function evalCommand(argv: string[]): Promise<void> {
@@ -38,6 +39,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       compare: { type: 'string' },
       output: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'kv-type': { type: 'string' },
     },
   });
   if (!values.task) throw new UsageError(`--task is required (${[...TASKS.keys()].join(', ')})`);
@@ -55,7 +57,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const limit = values.limit === undefined ? undefined : intFlag('limit', values.limit, 0, 1);
 
   // lm-eval keeps the cache in the model's dtype (f32 here); llama.cpp's tools keep it in f16
-  const engine = await openEngine({ ...engineArgsFromFlags(values, true), kvType: values.scoring === 'llama.cpp' ? 'f16' : 'f32' });
+  const kvType = values['kv-type'] ?? (values.scoring === 'llama.cpp' ? 'f16' : 'f32');
+  if (kvType !== 'f16' && kvType !== 'f32') throw new UsageError('--kv-type takes f16 or f32');
+  const engine = await openEngine({ ...engineArgsFromFlags(values, true), kvType });
   const result = await evaluateTask(engine, task, items, {
     scoring: values.scoring as Scoring,
     ...(limit !== undefined && { limit }),
