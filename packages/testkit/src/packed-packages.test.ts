@@ -52,6 +52,7 @@ describe.skipIf(missing !== '')(`the packed packages, installed outside the mono
       'llamita',
       'llamita/worker',
       '@llamita/server',
+      '@llamita/eval',
       '@llamita/core',
       '@llamita/tensor',
       '@llamita/tokenizer',
