@@ -1,7 +1,7 @@
 import { LlamitaError } from '@llamita/core';
 import type { Engine } from 'llamita';
 import type { EvalItem } from './item.js';
-import { scoreAlternatives, type ScoredSequence } from './loglik.js';
+import { scoreAlternatives, type AlternativeScores, type ScoredSequence } from './loglik.js';
 
 /** How choices are scored: `lm-eval` (0.4: summed log-likelihood of the continuation) or `llama.cpp` (`llama-perplexity --hellaswag`/`--winogrande`: a mean per token). */
 export type Scoring = 'lm-eval' | 'llama.cpp';
@@ -36,12 +36,21 @@ function lmEvalSequence(engine: Engine, context: string, continuation: string): 
 /** lm-eval: each choice's continuation log-likelihood summed. */
 async function scoreLmEval(engine: Engine, item: EvalItem): Promise<ScoredItem> {
   const sequences = item.requests.map((r) => lmEvalSequence(engine, r.context, r.continuation));
-  const { scores: scored, evaluated } = await scoreAlternatives(engine, sequences);
+  return scoredItem(item, await scoreAlternatives(engine, sequences), (sum) => sum);
+}
+
+/** The item's record from its choices' token scores; `combine` turns a choice's summed log-probability and token count into its score. */
+function scoredItem(item: EvalItem, { scores, evaluated }: AlternativeScores, combine: (sum: number, count: number) => number): ScoredItem {
   return {
     index: item.index,
     gold: item.gold,
-    scores: scored.map((s) => s.logprobs.reduce((a, b) => a + b, 0)),
-    greedy: scored.map((s) => s.greedy.every(Boolean)),
+    scores: scores.map((s) =>
+      combine(
+        s.logprobs.reduce((a, b) => a + b, 0),
+        s.logprobs.length,
+      ),
+    ),
+    greedy: scores.map((s) => s.greedy.every(Boolean)),
     lengths: item.choiceTexts.map((t) => [...t].length),
     tokens: evaluated,
   };
@@ -85,15 +94,7 @@ async function scoreLlamaCpp(engine: Engine, item: EvalItem, task: string): Prom
   } else {
     throw new LlamitaError('E_INVALID_ARGUMENT', `llama.cpp scores only hellaswag and winogrande, not ${task}`);
   }
-  const { scores: scored, evaluated } = await scoreAlternatives(engine, sequences);
-  return {
-    index: item.index,
-    gold: item.gold,
-    scores: scored.map((s) => s.logprobs.reduce((a, b) => a + b, 0) / s.logprobs.length),
-    greedy: scored.map((s) => s.greedy.every(Boolean)),
-    lengths: item.choiceTexts.map((t) => [...t].length),
-    tokens: evaluated,
-  };
+  return scoredItem(item, await scoreAlternatives(engine, sequences), (sum, count) => sum / count);
 }
 
 /** Scores one item the way `scoring` says. */
