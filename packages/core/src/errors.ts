@@ -71,3 +71,11 @@ export class LlamitaError extends Error {
     );
   }
 }
+
+/**
+ * Throws when `signal` has aborted: `LlamitaError` `E_ABORTED`, with the
+ * signal's reason in its details.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LlamitaError('E_ABORTED', 'aborted', signal.reason === undefined ? undefined : { reason: String(signal.reason) });
+}

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { type DType, type DTypeInfo, DTYPE_INFO, ALL_DTYPES, WEIGHT_DTYPES, byteSize } from './dtype.js';
-export { type ErrorCode, type SerializedError, LlamitaError } from './errors.js';
+export { type ErrorCode, type SerializedError, LlamitaError, throwIfAborted } from './errors.js';
 export { type BufferHandle, type Tensor, numel, tensorBytes, tensorOn, reshape, sliceRows, plannedTensor, allocateTensor, PLANNED_BUFFER_BACKEND } from './tensor.js';
 export {
   type Op,

@@ -1,4 +1,4 @@
-import { LlamitaError } from '@llamita/core';
+import { LlamitaError, throwIfAborted } from '@llamita/core';
 import type { KvSnapshot, LlamaModel, SampleSettings } from '@llamita/model';
 import { DEFAULT_ORDER, JsonConstraint, Prng, SAMPLING_DEFAULTS, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
 import type { SpmTokenizer } from '@llamita/tokenizer';
@@ -161,30 +161,19 @@ export class Session {
   }
 
   /** Forgets every token (the next generation evaluates its whole prompt). */
-  async reset(): Promise<void> {
-    const release = await this.host.acquire();
-    try {
-      await this.enterModel();
+  reset(): Promise<void> {
+    return this.withModel(async () => {
       this.host.model.reset();
       this.cached = [];
-    } finally {
-      release();
-    }
+    });
   }
 
   /**
    * The session's tokens and cache rows, read back to the host (the model's
    * numerics and dtype as they are).
    */
-  async snapshot(): Promise<SessionSnapshot> {
-    this.checkLive();
-    const release = await this.host.acquire();
-    try {
-      await this.enterModel();
-      return { tokens: [...this.cached], kv: await this.host.model.kv.export() };
-    } finally {
-      release();
-    }
+  snapshot(): Promise<SessionSnapshot> {
+    return this.withModel(async () => ({ tokens: [...this.cached], kv: await this.host.model.kv.export() }));
   }
 
   /**
@@ -196,11 +185,20 @@ export class Session {
   async load(tokens: readonly number[], kv: KvSnapshot): Promise<void> {
     this.checkLive();
     if (tokens.length !== kv.length) throw new LlamitaError('E_INVALID_ARGUMENT', `${tokens.length} tokens for ${kv.length} cache rows`);
-    const release = await this.host.acquire();
-    try {
-      await this.enterModel();
+    await this.withModel(async () => {
       this.host.model.kv.import(kv);
       this.cached = [...tokens];
+    });
+  }
+
+  /** Runs `work` with the model to itself and this session's rows in its cache. */
+  private async withModel<T>(work: () => Promise<T>): Promise<T> {
+    this.checkLive();
+    const release = await this.host.acquire();
+    try {
+      this.checkLive();
+      await this.enterModel();
+      return await work();
     } finally {
       release();
     }
@@ -391,11 +389,6 @@ export class Session {
     const tail = stops.stopped ? '' : stops.push(decoder.flush()) + stops.flush();
     if (tail) yield { id: -1, text: tail };
   }
-}
-
-/** @throws LlamitaError `E_ABORTED` when `signal` has aborted. */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LlamitaError('E_ABORTED', 'aborted', signal.reason === undefined ? undefined : { reason: String(signal.reason) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LlamitaError, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
+import { LlamitaError, throwIfAborted, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
 import { ActivationScratch, activationBytes, plannedActivations } from './activations.js';
 import type { LlamaConfig } from './config.js';
 import { llamaForward, type Activations, type SampleSettings } from './forward.js';
@@ -354,11 +354,6 @@ export class LlamaModel {
 function quiet(read: Promise<Uint8Array>): Promise<Uint8Array> {
   read.catch(() => undefined);
   return read;
-}
-
-/** @throws LlamitaError `E_ABORTED` when `signal` has aborted. */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LlamitaError('E_ABORTED', 'aborted', signal.reason === undefined ? undefined : { reason: String(signal.reason) });
 }
 
 /** The KV cache of a model as planned tensors, for support checks. */
