@@ -3,7 +3,7 @@
 // after the 10th prompt and after the last. Each prompt is a fresh generation
 // (a seeded random length of prompt ids, then a few greedy tokens).
 // Run: pnpm --filter @llamita/bench engine-memory MODEL.gguf [--backend js|wasm] [--prompts 300] [--max-prompt 200] [--gen 4] [--ctx 256]
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { jsBackend } from '@llamita/backend-js';
@@ -39,8 +39,11 @@ const sample = () => {
   (globalThis as { gc?: () => void }).gc?.();
   return measure();
 };
+/** V8's young generation: it grows (to twice its semi-space maximum) under allocation churn, and resident memory with it. */
+const newSpaceMb = () => +(getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!.space_size / 1e6).toFixed(2);
 const measure = () => ({
   rss_mb: +(process.memoryUsage().rss / 1e6).toFixed(2),
+  new_space_mb: newSpaceMb(),
   heap_used_mb: +(process.memoryUsage().heapUsed / 1e6).toFixed(2),
   array_buffers_mb: +(process.memoryUsage().arrayBuffers / 1e6).toFixed(2),
   ...(wasm && { wasm_memory_mb: +(wasm.memoryBytes / 1e6).toFixed(2), wasm_live_mb: +(wasm.liveBytes / 1e6).toFixed(2) }),

@@ -1,10 +1,14 @@
 /**
- * The op set in plain f32 TypeScript, written to be read: the executable spec
- * every other backend is checked against. Each kernel takes typed-array views
- * and sizes; the backend class resolves tensors to views.
+ * The op set in plain TypeScript, written to be read, rounded where llama.cpp's
+ * x86 CPU kernels round (the `llama-cpp-x86/` layer, ADR 0006): the js
+ * backend, and the fallback kernels of the wasm backend. The ops' definition
+ * is their math, whose executable spec is the float64 references in
+ * @llamita/testkit that every backend is checked against (ADR 0008). Each
+ * kernel takes typed-array views and sizes; the backend class resolves
+ * tensors to views.
  */
 import type { DType } from '@llamita/core';
-import { f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
+import { Scratch, f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
 import { checkPosition, f32, ggmlVectorExp, hsum8, reduceAdd16 } from './llama-cpp-x86/index.js';
 export { attentionF16Cache } from './llama-cpp-x86/index.js';
 
@@ -62,21 +66,33 @@ export function accumulationFor(dtype: DType, rows: number, k: number): Accumula
   return dtype === 'q8_0' || dtype === 'q5_0' ? 'lanes8' : 'exact';
 }
 
+// Temporaries reused from call to call (each kernel takes its own, and none calls another).
+const CONVERTED_ROWS = new Scratch((n) => new Float32Array(n));
+const WEIGHT_ROW = new Scratch((n) => new Float32Array(n));
+const ROPE_COS = new Scratch((n) => new Float64Array(n));
+const ROPE_SIN = new Scratch((n) => new Float64Array(n));
+const SCORES = new Scratch((n) => new Float64Array(n));
 const LANES8 = new Float64Array(8);
 const LANES16 = new Float64Array(16);
 
-/** One output: Σ x[t]·w[t] over k (a multiple of 32 for the block orders, of 16 for `lanes16`), summed as `accumulation` says. Products are exact in f64. */
-function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulation: Accumulation): number {
+/**
+ * One output: out[o] = Σ x[t]·w[t] over k (a multiple of 32 for the block orders, of 16 for `lanes16`), summed as `accumulation` says.
+ * Products are exact in f64. It stores rather than returns its sum: a double returned from a call V8 does not inline is boxed, one
+ * heap number per output of every matmul.
+ */
+function dotInto(out: Float32Array, o: number, x: Float32Array, xo: number, w: Float32Array, k: number, accumulation: Accumulation): void {
   if (accumulation === 'exact') {
     let acc = 0;
     for (let t = 0; t < k; t++) acc += x[xo + t]! * w[t]!;
-    return acc;
+    out[o] = acc;
+    return;
   }
   if (accumulation === 'lanes16') {
     const lanes = LANES16.fill(0);
     // the product is exact in f64, so each step rounds once, as the fused multiply-add does
     for (let t = 0; t < k; t++) lanes[t & 15] = f32(lanes[t & 15]! + x[xo + t]! * w[t]!);
-    return reduceAdd16(lanes, 0);
+    out[o] = reduceAdd16(lanes, 0);
+    return;
   }
   if (accumulation === 'blocks') {
     let acc = 0;
@@ -85,7 +101,8 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
       for (let t = b; t < b + 32; t++) block += x[xo + t]! * w[t]!;
       acc = f32(acc + block);
     }
-    return acc;
+    out[o] = acc;
+    return;
   }
   const lanes = LANES8.fill(0);
   for (let b = 0; b < k; b += 32) {
@@ -95,7 +112,7 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
       lanes[l] = f32(lanes[l]! + share);
     }
   }
-  return hsum8(lanes);
+  out[o] = hsum8(lanes);
 }
 
 /**
@@ -103,12 +120,13 @@ function dot(x: Float32Array, xo: number, w: Float32Array, k: number, accumulati
  * Each x row first goes through the activation conversion llama.cpp applies for this weight type.
  */
 export function matmul(x: Float32Array, readRow: RowReader, activation: ActivationType, accumulation: Accumulation, m: number, k: number, n: number, out: Float32Array): void {
-  const xq = new Float32Array(x.subarray(0, m * k));
-  for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activation);
-  const wRow = new Float32Array(k);
+  const xq = CONVERTED_ROWS.take(m * k);
+  xq.set(x.subarray(0, m * k));
+  if (activation !== 'f32') for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activation);
+  const wRow = WEIGHT_ROW.take(k);
   for (let j = 0; j < n; j++) {
     readRow(j, wRow);
-    for (let i = 0; i < m; i++) out[i * n + j] = dot(xq, i * k, wRow, k, accumulation);
+    for (let i = 0; i < m; i++) dotInto(out, i * n + j, xq, i * k, wRow, k, accumulation);
   }
 }
 
@@ -121,8 +139,8 @@ export function matmul(x: Float32Array, readRow: RowReader, activation: Activati
 export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array): void {
   const halfDim = headDim / 2;
   // the angles depend on the position and pair only: computed once per token, shared by its heads
-  const cos = new Float64Array(halfDim);
-  const sin = new Float64Array(halfDim);
+  const cos = ROPE_COS.take(halfDim);
+  const sin = ROPE_SIN.take(halfDim);
   for (let t = 0; t < m; t++) {
     ropeCosSin(positions[t]!, theta, headDim, cos, sin);
     for (let h = 0; h < heads; h++) {
@@ -160,7 +178,7 @@ export function attention(
   const group = nHead / nKv;
   for (let t = 0; t < m; t++) {
     const last = checkPosition(positions[t]!, ctx);
-    const scores = new Float64Array(last + 1);
+    const scores = SCORES.take(last + 1);
     for (let h = 0; h < nHead; h++) {
       const qo = (t * nHead + h) * hd;
       const kvh = Math.floor(h / group);

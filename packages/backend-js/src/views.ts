@@ -44,7 +44,10 @@ export class TensorViews {
     const rowBytes = byteSize(t.dtype, [cols]);
     if (t.dtype === 'f32' && t.byteOffset % 4 === 0) {
       const all = this.f32(t);
-      return (row, out) => out.set(all.subarray(row * cols, (row + 1) * cols));
+      // copied element by element: a subarray per row would allocate once per weight row of every matmul
+      return (row, out) => {
+        for (let c = 0, o = row * cols; c < cols; c++) out[c] = all[o + c]!;
+      };
     }
     return (row, out) => dequantize(t.dtype, bytes, t.byteOffset + row * rowBytes, cols, out, 0);
   }

@@ -1,5 +1,6 @@
 import type { DType } from '@llamita/core';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, fround } from './half.js';
+import { Scratch } from './scratch.js';
 
 /** Rounds to nearest, ties to even: what llama.cpp's SIMD quantizers and `nearest_int` do. */
 export function roundHalfEven(x: number): number {
@@ -52,10 +53,14 @@ export function quantizeRowQ8_0(row: Float32Array, qs: Int8Array, ds: Float32Arr
   }
 }
 
+/** The round trips' quants and scales, reused from row to row. */
+const QUANTS = new Scratch((n) => new Int8Array(n));
+const SCALES = new Scratch((n) => new Float32Array(n));
+
 /** Q8_0 (and Q8_1, whose quants and scale are the same) in place: values become `d * q`. */
 function roundTripQ8Row(x: Float32Array): void {
-  const qs = new Int8Array(x.length);
-  const ds = new Float32Array(x.length / 32);
+  const qs = QUANTS.take(x.length);
+  const ds = SCALES.take(x.length / 32);
   quantizeRowQ8_0(x, qs, ds);
   for (let i = 0; i < x.length; i++) x[i] = qs[i]! * ds[i >> 5]!;
 }
@@ -90,8 +95,8 @@ export function quantizeRowQ8K(row: Float32Array, qs: Int8Array, ds: Float32Arra
 
 /** Q8_K in place: values become `d * q`. */
 function roundTripQ8KRow(x: Float32Array): void {
-  const qs = new Int8Array(x.length);
-  const ds = new Float32Array(x.length / 256);
+  const qs = QUANTS.take(x.length);
+  const ds = SCALES.take(x.length / 256);
   quantizeRowQ8K(x, qs, ds);
   for (let i = 0; i < x.length; i++) x[i] = qs[i]! * ds[i >> 8]!;
 }

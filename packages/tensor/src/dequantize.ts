@@ -1,5 +1,6 @@
 import { DTYPE_INFO, LlamitaError, type DType } from '@llamita/core';
 import { bf16ToF32, f16ToF32 } from './half.js';
+import { dataViewOf } from './data-view.js';
 
 /**
  * Decodes one block of a GGUF block type into `out` at `o`.
@@ -217,7 +218,7 @@ export function dequantize(dtype: DType, bytes: Uint8Array, byteOffset: number, 
   if (byteOffset + blocks * blockBytes > bytes.byteLength || outOffset + count > out.length) {
     throw new LlamitaError('E_OUT_OF_BOUNDS', `dequantizing ${count} ${dtype} elements at byte ${byteOffset} runs past the data`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dv = dataViewOf(bytes);
   for (let i = 0; i < blocks; i++) decode(bytes, dv, byteOffset + i * blockBytes, out, outOffset + i * blockSize);
 }
 

@@ -1,5 +1,6 @@
 import { LlamitaError } from '@llamita/core';
 import { scaleMinK4 } from './dequantize.js';
+import { dataViewOf } from './data-view.js';
 import { f16ToF32 } from './half.js';
 
 /** The k-quant types {@link decodeKQuantIntegers} reads. */
@@ -34,7 +35,7 @@ export const KQUANT_BLOCK_BYTES: Readonly<Record<KQuantIntegerType, number>> = {
 /** Decodes the block of `type` at `b[p]` into `out`. */
 export function decodeKQuantIntegers(type: KQuantIntegerType, b: Uint8Array, p: number, out: KQuantIntegers): void {
   if (p < 0 || p + KQUANT_BLOCK_BYTES[type] > b.length) throw new LlamitaError('E_INVALID_ARGUMENT', `${type} block at byte ${p} runs past the ${b.length}-byte buffer`);
-  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const dv = dataViewOf(b);
   const { q } = out;
   if (type === 'q6_k') {
     // ql[128] low 4 bits | qh[64] high 2 bits | scales[16] int8 | d f16

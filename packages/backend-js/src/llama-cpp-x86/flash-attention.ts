@@ -7,6 +7,7 @@
  * Shapes: q `[m, nHead, hd]` f32; k/v `[ctx, nKv, hd]` f16 bits; positions `[m]`; out `[m, nHead·hd]`.
  * Query t attends to cache rows 0..positions[t]; head h reads KV head h / (nHead/nKv).
  */
+import { Scratch } from '@llamita/tensor';
 import { expF32, F16_VALUES, f32, fmaF32, ggmlVectorExp, reduceAdd16, toF16 } from './ggml-float.js';
 
 /** `pos` if it lies in the cache [0, ctx); a RangeError otherwise. */
@@ -34,29 +35,31 @@ export function attentionF16Cache(
 ): void {
   const group = nHead / nKv;
   const tiled = m >= TILE && hd % 16 === 0;
+  // one row description, re-aimed per (token, head): an object per head would be churn
+  const row: Row = { q, qo: 0, k, v, kvStride: nKv * hd, kvo: 0, hd, last: 0, scale: f32(scale) };
   for (let t = 0; t < m; t++) {
-    const last = checkPosition(positions[t]!, ctx);
+    row.last = checkPosition(positions[t]!, ctx);
     for (let h = 0; h < nHead; h++) {
-      const row = { q, qo: (t * nHead + h) * hd, k, v, kvStride: nKv * hd, kvo: Math.floor(h / group) * hd, hd, last, scale: f32(scale) };
-      const o = out.subarray((t * nHead + h) * hd, (t * nHead + h + 1) * hd);
-      if (tiled) tiledRow(row, o);
-      else oneByOneRow(row, o);
+      row.qo = (t * nHead + h) * hd;
+      row.kvo = Math.floor(h / group) * hd;
+      if (tiled) tiledRow(row, out, row.qo);
+      else oneByOneRow(row, out, row.qo);
     }
   }
 }
 
-/** One query row's view of the cache. */
+/** One query row's view of the cache; each kernel below writes the row's `hd` outputs at `out[oo]`. */
 interface Row {
   readonly q: Float32Array;
-  readonly qo: number;
+  qo: number;
   readonly k: Uint16Array;
   readonly v: Uint16Array;
   /** Elements between cache rows, and this KV head's offset in a row. */
   readonly kvStride: number;
-  readonly kvo: number;
+  kvo: number;
   readonly hd: number;
   /** Last visible cache row. */
-  readonly last: number;
+  last: number;
   readonly scale: number;
 }
 
@@ -65,10 +68,10 @@ interface Row {
  * score by ggml_vec_dot_f16, an online softmax with a running max, the
  * weighted sum of V in an f16 accumulator.
  */
-function oneByOneRow(r: Row, out: Float32Array): void {
-  const q16 = new Float32Array(r.hd);
+function oneByOneRow(r: Row, out: Float32Array, oo: number): void {
+  const q16 = QUERY_F16.take(r.hd);
   for (let i = 0; i < r.hd; i++) q16[i] = toF16(r.q[r.qo + i]!);
-  const acc = new Float32Array(r.hd); // values always representable in f16
+  const acc = ACCUMULATOR.take(r.hd).fill(0); // values always representable in f16
   let sum = 0; // S: softmax denominator so far
   let max = -Infinity; // M: running max score
   for (let p = 0; p <= r.last; p++) {
@@ -89,7 +92,7 @@ function oneByOneRow(r: Row, out: Float32Array): void {
     sum = fmaF32(sum, rescale, weight);
   }
   const inv = f32(1 / sum);
-  for (let i = 0; i < r.hd; i++) out[i] = acc[i]! * inv;
+  for (let i = 0; i < r.hd; i++) out[oo + i] = acc[i]! * inv;
 }
 
 /**
@@ -100,9 +103,9 @@ function oneByOneRow(r: Row, out: Float32Array): void {
  * exp, summed 16 at a time in f64 (ggml_vec_soft_max_f32); V is added as one
  * fused-multiply-add chain over the tile per element. Rows past `last` score −∞.
  */
-function tiledRow(r: Row, out: Float32Array): void {
-  const acc = new Float32Array(r.hd);
-  const weights = new Float64Array(TILE);
+function tiledRow(r: Row, out: Float32Array, oo: number): void {
+  const acc = ACCUMULATOR.take(r.hd).fill(0);
+  const weights = TILE_WEIGHTS;
   let sum = 0;
   let max = -Infinity;
   for (let start = 0; start <= r.last; start += TILE) {
@@ -137,7 +140,7 @@ function tiledRow(r: Row, out: Float32Array): void {
     }
   }
   const inv = sum === 0 ? 0 : f32(1 / sum);
-  for (let i = 0; i < r.hd; i++) out[i] = f32(acc[i]! * inv);
+  for (let i = 0; i < r.hd; i++) out[oo + i] = f32(acc[i]! * inv);
 }
 
 /**
@@ -160,3 +163,7 @@ function ggmlDotF16(q16: Float32Array, k: Uint16Array, ko: number, n: number): n
   return f32(sum);
 }
 const DOT_LANES = new Float64Array(64);
+// Temporaries of one query row, reused from row to row.
+const QUERY_F16 = new Scratch((n) => new Float32Array(n));
+const ACCUMULATOR = new Scratch((n) => new Float32Array(n));
+const TILE_WEIGHTS = new Float64Array(TILE);

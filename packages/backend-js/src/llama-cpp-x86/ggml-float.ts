@@ -39,9 +39,12 @@ export function hsum8(lanes: ArrayLike<number>): number {
   return f32(f32(r0 + r2) + f32(r1 + r3));
 }
 
+/** The halves of one reduction, reused from call to call (one per output of some matmuls: an array each would be churn). */
+const REDUCE_HALVES = new Float64Array(8);
+
 /** _mm512_reduce_add_ps (as GCC expands it) of the 16 values at `v[o]`: halves added lane by lane down to one, each step rounded. */
 export function reduceAdd16(v: ArrayLike<number>, o: number): number {
-  const t = new Array<number>(8);
+  const t = REDUCE_HALVES;
   for (let l = 0; l < 8; l++) t[l] = f32(v[o + l]! + v[o + l + 8]!);
   for (let l = 0; l < 4; l++) t[l] = f32(t[l]! + t[l + 4]!);
   return f32(f32(t[0]! + t[2]!) + f32(t[1]! + t[3]!));

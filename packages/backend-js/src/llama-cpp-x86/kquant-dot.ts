@@ -7,7 +7,7 @@
  * dequantized weights in f64 instead (the obvious reference) differs by an
  * ulp often enough to flip the 8-bit rounding of the next matmul's input.
  */
-import { decodeKQuantIntegers, kQuantIntegers, KQUANT_BLOCK_BYTES, quantizeRowQ8K, type KQuantIntegers, type KQuantIntegerType } from '@llamita/tensor';
+import { Scratch, decodeKQuantIntegers, kQuantIntegers, KQUANT_BLOCK_BYTES, quantizeRowQ8K, type KQuantIntegers, type KQuantIntegerType } from '@llamita/tensor';
 import { f32, fmaF32, hsum8 } from './ggml-float.js';
 
 /** One activation row quantized to Q8_K: quants, a scale per 256 and the sum of each 16 quants. */
@@ -17,14 +17,21 @@ interface Q8KRow {
   readonly bsums: Int32Array;
 }
 
-function quantizeQ8K(x: Float32Array): Q8KRow {
-  const q = new Int8Array(x.length);
-  const d = new Float32Array(x.length / 256);
-  quantizeRowQ8K(x, q, d);
-  const bsums = new Int32Array(x.length / 16);
-  for (let e = 0; e < x.length; e++) bsums[e >> 4]! += q[e]!;
+/** Row `i` of x `[m, k]` quantized into the shared scratch: views of it, valid until the next matmul. */
+function quantizeQ8K(x: Float32Array, i: number, k: number, m: number): Q8KRow {
+  const q = Q8K_QUANTS.take(m * k).subarray(i * k, (i + 1) * k);
+  const d = Q8K_SCALES.take((m * k) / 256).subarray((i * k) / 256, ((i + 1) * k) / 256);
+  quantizeRowQ8K(x.subarray(i * k, (i + 1) * k), q, d);
+  const bsums = Q8K_SUMS.take((m * k) / 16).subarray((i * k) / 16, ((i + 1) * k) / 16).fill(0);
+  for (let e = 0; e < k; e++) bsums[e >> 4]! += q[e]!;
   return { q, d, bsums };
 }
+// The activation rows of the current matmul, reused from call to call.
+const Q8K_QUANTS = new Scratch((n) => new Int8Array(n));
+const Q8K_SCALES = new Scratch((n) => new Float32Array(n));
+const Q8K_SUMS = new Scratch((n) => new Int32Array(n));
+/** The i32 lanes of one super-block (one dot at a time). */
+const LANES = new Int32Array(8);
 
 /** Σ q[e]·a[e] over e in [from, from + count) of block-relative elements, `a` offset by `ao`. */
 function intDot(q: Uint8Array, a: Int8Array, ao: number, from: number, count: number): number {
@@ -81,7 +88,7 @@ function dotQ45KLanes(type: 'q4_k' | 'q5_k', blocks: readonly KQuantIntegers[], 
   const acc = [0, 0, 0, 0, 0, 0, 0, 0];
   const accMin = [0, 0, 0, 0];
   let summs = 0;
-  const lanes = new Int32Array(8);
+  const lanes = LANES;
   blocks.forEach((w, b) => {
     const d = f32(x.d[b]! * w.d);
     const dmin = f32(-x.d[b]! * w.dmin);
@@ -100,7 +107,7 @@ function dotQ45KLanes(type: 'q4_k' | 'q5_k', blocks: readonly KQuantIntegers[], 
 /** ggml_vec_dot_q6_K_q8_K (AVX2): unsigned quants in eight scaled lanes, less 32 · Σ scale · activation sum. */
 function dotQ6K(blocks: readonly KQuantIntegers[], x: Q8KRow): number {
   const acc = [0, 0, 0, 0, 0, 0, 0, 0];
-  const lanes = new Int32Array(8);
+  const lanes = LANES;
   blocks.forEach((w, b) => {
     const d = f32(x.d[b]! * w.d);
     laneSums(w, x.q, b * 256, (g, l) => w.scales[2 * g + (l >> 2)]!, lanes);
@@ -118,7 +125,7 @@ function dotQ6K(blocks: readonly KQuantIntegers[], x: Q8KRow): number {
  */
 export function matmulKQuant(x: Float32Array, type: KQuantIntegerType, bytes: Uint8Array, offset: number, m: number, k: number, n: number, out: Float32Array): void {
   const blocksPerRow = k / 256;
-  const rows = Array.from({ length: m }, (_, i) => quantizeQ8K(x.subarray(i * k, (i + 1) * k)));
+  const rows = Array.from({ length: m }, (_, i) => quantizeQ8K(x, i, k, m));
   const blocks = Array.from({ length: blocksPerRow }, kQuantIntegers);
   const repacked = type === 'q4_k' && n % 8 === 0;
   for (let j = 0; j < n; j++) {
