@@ -171,6 +171,11 @@ export class WorkerEngine {
     return this.current.backendChoice;
   }
 
+  /** Tokens that end an assistant's turn in the model's chat format: `stopTokens` for chat replies. */
+  get chatStopTokens(): readonly number[] {
+    return this.current.chatStopTokens;
+  }
+
   /** A new session in the worker. */
   async createSession(): Promise<WorkerSession> {
     return new WorkerSession(this.channel, await this.channel.call('createSession', []));

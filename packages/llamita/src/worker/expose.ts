@@ -44,7 +44,7 @@ export function exposeEngine(endpoint: Endpoint, options: ExposeOptions): void {
     if (!factory) throw new LlamitaError('E_INVALID_ARGUMENT', `the worker offers no backend "${name}" (it has ${Object.keys(options.backends).join(', ')})`);
     return factory;
   };
-  const info = (e: Engine): WorkerEngineInfo => ({ modelName: e.modelName, contextSize: e.model.contextSize, backendChoice: e.backendChoice });
+  const info = (e: Engine): WorkerEngineInfo => ({ modelName: e.modelName, contextSize: e.model.contextSize, backendChoice: e.backendChoice, chatStopTokens: e.chatFormat.stopTokens });
   const adopt = (s: Session) => {
     const id = nextSession++;
     sessions.set(id, s);

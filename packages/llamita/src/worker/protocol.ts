@@ -28,6 +28,8 @@ export interface WorkerEngineInfo {
   readonly contextSize: number;
   /** The backend that runs the model and the ones passed over. */
   readonly backendChoice: BackendChoice;
+  /** Tokens that end an assistant's turn in the model's chat format (end of sequence, end of turn): pass them as `stopTokens` when generating a chat reply. */
+  readonly chatStopTokens: readonly number[];
 }
 
 /** Generation options that cross a worker boundary: no functions, the abort signal stays on the page. */

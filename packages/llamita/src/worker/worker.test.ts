@@ -26,6 +26,8 @@ describe.skipIf(missing !== '')(`an engine in a Node worker thread${missing ? ` 
   it("loads with progress and generates llama2.c's greedy text, streamed back", async () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(engine.backendChoice.name).toBe('js');
+    // stories260K's vocabulary has no chat tokens: its end of sequence (id 2, as in the GGUF) ends a turn
+    expect(engine.chatStopTokens).toEqual([2]);
     const session = await engine.createSession();
     let text = '';
     for await (const step of session.generate('', { temperature: 0, maxTokens: 64 })) text += step.text;
