@@ -1,7 +1,7 @@
 import { WasmBackend } from '@llamita/backend-wasm';
 import { LlamitaError } from '@llamita/core';
 import { benchmark, loadModel } from 'llamita';
-import type { BenchReply, BenchRequest } from './protocol.js';
+import type { BenchReply, BenchRequest } from './bench-protocol.js';
 
 const reply = (message: BenchReply) => postMessage(message);
 

@@ -1,4 +1,4 @@
-import type { BenchReply, BenchRequest } from './protocol.js';
+import type { BenchReply, BenchRequest } from './bench-protocol.js';
 
 const status = document.getElementById('status')!;
 const result = document.getElementById('result')!;

@@ -1,8 +1,5 @@
 import type { SerializedError } from '@llamita/core';
 
-/** The backends the demo offers: `auto` takes WebGPU on a hardware adapter, else WebAssembly, else the reference backend. */
-export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'js';
-
 /** The benchmark page's request to its worker. */
 export interface BenchRequest {
   readonly type: 'bench';

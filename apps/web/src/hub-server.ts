@@ -1,0 +1,75 @@
+/**
+ * A local stand-in for the Hugging Face hub, for the browser tests: another
+ * origin than the app's, serving one model file as the hub does (a redirect
+ * from `resolve/` to the file, range requests, CORS with the headers the app
+ * needs), plus the failures a user meets: a download cut off half-way (once),
+ * a server without CORS, a missing file. Every request is logged.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the hub saw. */
+export interface HubRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly range: string | undefined;
+}
+
+/** The running hub: its base URL, its log, and `close`. */
+export interface Hub {
+  readonly base: string;
+  readonly requests: HubRequest[];
+  close(): Promise<void>;
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Range',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges, ETag',
+};
+
+/** Serves `bytes` (all, or the range asked for) with `headers`; `cutAt` ends the connection after that many bytes. */
+function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, headers: Record<string, string>, cutAt?: number): void {
+  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const start = range ? Number(range[1]) : 0;
+  if (start >= bytes.length) return void res.writeHead(416, { ...headers, 'Content-Range': `bytes */${bytes.length}` }).end();
+  const body = bytes.subarray(start);
+  res.writeHead(range ? 206 : 200, {
+    ...headers,
+    'Accept-Ranges': 'bytes',
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(body.length),
+    ...(range && { 'Content-Range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` }),
+  });
+  if (cutAt === undefined) return void res.end(body);
+  res.write(body.subarray(0, cutAt), () => res.destroy());
+}
+
+/** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf`. */
+export async function startHub(file: string): Promise<Hub> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const requests: HubRequest[] = [];
+  let flakyServed = false;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    requests.push({ method: req.method ?? 'GET', path, range: req.headers.range });
+    if (req.method === 'OPTIONS') return void res.writeHead(204, { ...CORS, 'Access-Control-Allow-Methods': 'GET, HEAD' }).end();
+    if (path === '/org/repo/resolve/main/stories260K.gguf') return void res.writeHead(302, { ...CORS, Location: '/cdn/stories260K.gguf' }).end();
+    if (path === '/cdn/stories260K.gguf') return sendFile(req, res, bytes, CORS);
+    // the first download of this one stops after a third of the file; later ones are whole
+    if (path === '/flaky/stories260K.gguf') {
+      const cut = flakyServed ? undefined : Math.floor(bytes.length / 3);
+      flakyServed = true;
+      return sendFile(req, res, bytes, CORS, cut);
+    }
+    if (path === '/no-cors/stories260K.gguf') return sendFile(req, res, bytes, {});
+    res.writeHead(404, CORS).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
