@@ -7,9 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -18,6 +16,8 @@ import { bytesSource } from '@llamita/model';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { loadModel, type Engine } from 'llamita';
 import { startHub, type Hub } from './hub-server.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+import { chat, clearStatus, MAX_TOKENS, setGreedy, status, storedMessages, waitForModel } from './chat-page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
@@ -30,12 +30,8 @@ const missing = !existsSync(CHROMIUM)
       ? '../shared/fixtures not found'
       : '';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
-// served cross-origin isolated, as vite.config.ts and public/_headers do, so the wasm backend can start threads
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const WEBGPU_SWIFTSHADER = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 const STORIES = 'stories260K/stories260K.gguf';
-const MAX_TOKENS = 40;
 
 /** The reply llamita's engine gives in Node (js backend) to a conversation, greedy, as the app asks for it. */
 async function expectedReply(engine: Engine, messages: { role: 'user' | 'assistant'; content: string }[]): Promise<string> {
@@ -47,59 +43,23 @@ async function expectedReply(engine: Engine, messages: { role: 'user' | 'assista
 }
 
 describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let app: Server;
+  let app: StaticServer;
   let appUrl: string;
   let hub: Hub;
   let reference: Engine;
   beforeAll(async () => {
-    app = createServer((req, res) => {
-      const path = normalize(join(dist, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').split('?')[0]!));
-      if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
-      res.writeHead(200, { ...ISOLATION, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-    });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
+    app = await serveStatic(dist);
+    appUrl = app.url;
     hub = await startHub(fixturePath(STORIES));
     reference = await loadModel(bytesSource(new Uint8Array(readFileSync(fixturePath(STORIES)))), { backend: jsBackend, contextSize: 2048 });
     mkdirSync(artifacts, { recursive: true });
   });
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
   afterAll(async () => {
     reference?.dispose();
     await hub?.close();
-    await new Promise<void>((resolve) => app?.close(() => resolve()));
+    await app?.close();
   });
-
-  /** Forgets the status line, so the next `waitForModel` waits for what comes after. */
-  const clearStatus = (page: Page) => page.evaluate(() => void (document.getElementById('model-status')!.textContent = ''));
-  const status = (page: Page) => page.textContent('#model-status').then((t) => t ?? '');
-  const waitForModel = (page: Page) => page.waitForFunction(() => /^(Loaded|Moved|Could not|Cannot)/.test(document.getElementById('model-status')?.textContent ?? ''), undefined, { timeout: 90_000 });
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const setGreedy = async (page: Page, maxTokens = MAX_TOKENS) => {
-    await page.$eval('#settings-panel', (d) => ((d as HTMLDetailsElement).open = true));
-    await page.fill('#temperature', '0');
-    await page.dispatchEvent('#temperature', 'change');
-    await page.fill('#max-tokens', String(maxTokens));
-    await page.dispatchEvent('#max-tokens', 'change');
-  };
-  /** The current conversation's messages as the app kept them in IndexedDB (the raw text; the page shows it rendered). */
-  const storedMessages = (page: Page) =>
-    page.evaluate(async () => {
-      const request = indexedDB.open('llamita-chat', 1);
-      const db = await new Promise<IDBDatabase>((resolve) => (request.onsuccess = () => resolve(request.result)));
-      const get = db.transaction('conversations').objectStore('conversations').get(localStorage.getItem('llamita.conversation')!);
-      const conversation = await new Promise<{ messages: { role: string; content: string }[] }>((resolve) => (get.onsuccess = () => resolve(get.result)));
-      db.close();
-      return conversation.messages;
-    });
-  /** Sends a message with Enter and waits for the reply's figures; returns the reply's text and them. */
-  const chat = async (page: Page, text: string) => {
-    const before = await page.locator('#messages li.assistant').count();
-    await page.fill('#prompt', text);
-    await page.press('#prompt', 'Enter');
-    await page.waitForFunction((n) => document.querySelectorAll('#messages li.assistant:not(.streaming)').length > n && !(document.getElementById('stop') as HTMLButtonElement).disabled === false, before, { timeout: 120_000 });
-    const stats = await page.evaluate(() => ({ ...document.getElementById('stats')!.dataset }));
-    return { reply: (await storedMessages(page)).at(-1)!.content, stats };
-  };
 
   it('downloads from the hub (resuming a cut-off download), chats on wasm, moves to WebGPU and back, stops, and after a reload restores the model, the conversation and its state offline', async () => {
     const { chromium } = await import('playwright-core');
@@ -146,6 +106,17 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
       expect(second.stats.backend).toBe('wasm');
       await shot(page, '3-two-turns');
 
+      // 3b. Regenerate replaces the last reply (greedy: the same text again, with the next seed); Edit takes the last message back
+      await page.click('#messages li.assistant:last-child button.regenerate');
+      await page.waitForFunction(() => (document.getElementById('seed') as HTMLInputElement).value === '1' && (document.getElementById('stop') as HTMLButtonElement).disabled);
+      expect(await page.locator('#messages li').count()).toBe(4);
+      expect((await storedMessages(page)).at(-1)!.content).toBe(second.reply);
+      await page.click('#messages li.user:nth-last-child(2) button.edit');
+      expect(await page.inputValue('#prompt')).toBe('Tell me about the cat.');
+      expect(await page.locator('#messages li').count()).toBe(2);
+      const resent = await chat(page, 'Tell me about the cat.');
+      expect(resent.reply).toBe(second.reply);
+
       // 4. to WebGPU (SwiftShader) mid-conversation and back: the conversation continues, its cache moved with it
       await clearStatus(page);
       await page.selectOption('#backend', 'webgpu');
@@ -185,7 +156,26 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
       // everything before the new message was in the restored cache: only the new turn was read
       expect(Number(afterReload.stats.cachedTokens)).toBeGreaterThan(Number(onGpu.stats.promptTokens));
       await shot(page, '6-after-reload');
-      console.log(`time to first token: ${second.stats.ttftMs} ms before the reload (turn 2), ${afterReload.stats.ttftMs} ms after it (${afterReload.stats.cachedTokens} of ${afterReload.stats.promptTokens} tokens restored)`);
+
+      // 6b. offline: the page (from its service worker's copy), the model, the conversation all load without a network
+      await page.context().setOffline(true);
+      await page.reload();
+      await waitForModel(page);
+      expect(await status(page)).toMatch(/^Loaded stories260K\.gguf/);
+      expect(await page.locator('#messages li').count()).toBe(messagesBefore + 2);
+      await shot(page, '6b-offline');
+      await page.context().setOffline(false);
+      console.log(
+        `time to first token: ${second.stats.ttftMs} ms before the reload (turn 2), ${afterReload.stats.ttftMs} ms after it (${afterReload.stats.cachedTokens} of ${afterReload.stats.promptTokens} tokens restored)`,
+      );
+
+      // 6c. a new chat is listed beside the first; the first opens again as it was
+      await page.click('#new-chat');
+      expect(await page.locator('#messages li').count()).toBe(0);
+      await chat(page, 'Hello');
+      expect(await page.locator('#conversations li').count()).toBe(2);
+      await page.click('#conversations li:nth-child(2) button.open');
+      expect(await page.locator('#messages li').count()).toBe(messagesBefore + 2);
 
       // 7. the models panel lists the kept models; an address without CORS and a missing file give clear errors
       await page.click('#models-panel summary');
@@ -221,7 +211,7 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
     }
   }, 600_000);
 
-  it('renders the model\'s Markdown sanitized: formatting kept, HTML that could run or load anything dropped', async () => {
+  it("renders the model's Markdown sanitized: formatting kept, HTML that could run or load anything dropped", async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--no-first-run', '--disable-gpu'] });
     try {
@@ -234,7 +224,17 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
         request.onupgradeneeded = () => request.result.createObjectStore('conversations', { keyPath: 'id' });
         const db = await new Promise<IDBDatabase>((resolve) => (request.onsuccess = () => resolve(request.result)));
         const settings = { temperature: 0.8, topP: 0.95, topK: 40, minP: 0.05, repeatPenalty: 1, seed: 0, maxTokens: 512 };
-        const conversation = { id: 'md', title: 'Markdown', system: '', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: text }], settings, updatedAt: Date.now() };
+        const conversation = {
+          id: 'md',
+          title: 'Markdown',
+          system: '',
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: text },
+          ],
+          settings,
+          updatedAt: Date.now(),
+        };
         await new Promise((resolve) => (db.transaction('conversations', 'readwrite').objectStore('conversations').put(conversation).onsuccess = resolve));
         localStorage.setItem('llamita.conversation', 'md');
       }, hostile);

@@ -46,7 +46,7 @@ function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, 
   res.write(body.subarray(0, cutAt), () => res.destroy());
 }
 
-/** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf`. */
+/** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf` (the paths the tests use, whatever the file). */
 export async function startHub(file: string): Promise<Hub> {
   const bytes = new Uint8Array(readFileSync(file));
   const requests: HubRequest[] = [];

@@ -151,9 +151,7 @@ async function startEngine(model: Blob, label: string): Promise<void> {
   await chat?.dispose();
   chat = undefined;
   setModelStatus(`Loading ${label}…`);
-  chat = await ChatEngine.load(model, BACKEND_CHOICES[ui.backend.value as BackendChoiceName], (p) =>
-    setModelStatus(`Loading ${label}: ${Math.round((100 * p.loaded) / Math.max(1, p.total))}%`),
-  );
+  chat = await ChatEngine.load(model, BACKEND_CHOICES[ui.backend.value as BackendChoiceName], (p) => setModelStatus(`Loading ${label}: ${Math.round((100 * p.loaded) / Math.max(1, p.total))}%`));
   setModelStatus(`Loaded ${label}. ${backendLine()}`);
 }
 
@@ -319,6 +317,8 @@ function wire(): void {
 }
 
 async function start(): Promise<void> {
+  // the app's files for offline visits (not in development, where Vite serves changing sources)
+  if (import.meta.env.PROD && 'serviceWorker' in navigator) void navigator.serviceWorker.register('./sw.js').catch(() => undefined);
   wire();
   conversations = await listConversations();
   current = conversations.find((c) => c.id === localStorage.getItem(LAST_CONVERSATION)) ?? conversations[0] ?? current;

@@ -5,7 +5,11 @@ import { renderMarkdown } from './markdown.js';
 import type { StoredModel } from './model-store.js';
 
 /** An element with attributes and children. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const { dataset, ...rest } = props;
   const node = Object.assign(document.createElement(tag), rest);
   if (dataset) Object.assign(node.dataset, dataset);
@@ -38,7 +42,13 @@ export function renderMessages(list: HTMLOListElement, conversation: Conversatio
         buttons.push(el('button', { type: 'button', className: 'regenerate', textContent: 'Regenerate', onclick: () => actions.regenerate() }));
       }
       if (idle && index === lastUser) buttons.push(el('button', { type: 'button', className: 'edit', textContent: 'Edit', onclick: () => actions.editLast() }));
-      return el('li', { className: message.role }, el('div', { className: 'role', textContent: message.role === 'user' ? 'You' : 'Assistant' }), content, el('div', { className: 'actions' }, ...buttons));
+      return el(
+        'li',
+        { className: message.role },
+        el('div', { className: 'role', textContent: message.role === 'user' ? 'You' : 'Assistant' }),
+        content,
+        el('div', { className: 'actions' }, ...buttons),
+      );
     }),
   );
 }
@@ -100,7 +110,12 @@ export function renderStoredModels(list: HTMLUListElement, models: readonly Stor
       ? [el('li', { textContent: 'No models kept yet.' })]
       : models.map((m) => {
           const what = m.info ? `${m.info.name}: ${formatBytes(m.info.size)}` : `${m.key}: ${formatBytes(m.partialBytes ?? 0)} downloaded, resumes when loaded again`;
-          return el('li', { className: 'stored-model' }, `${what} `, el('button', { type: 'button', textContent: 'Delete', ariaLabel: `Delete ${m.info?.name ?? m.key}`, onclick: () => remove(m.key) }));
+          return el(
+            'li',
+            { className: 'stored-model' },
+            `${what} `,
+            el('button', { type: 'button', textContent: 'Delete', ariaLabel: `Delete ${m.info?.name ?? m.key}`, onclick: () => remove(m.key) }),
+          );
         })),
   );
 }
