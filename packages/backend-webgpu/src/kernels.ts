@@ -22,6 +22,7 @@ import bytes from './shaders/lib/bytes.wgsl';
 import half from './shaders/lib/half.wgsl';
 import kquantScales from './shaders/lib/kquant-scales.wgsl';
 import matmul from './shaders/matmul.wgsl';
+import matmulTiled from './shaders/matmul_tiled.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
 import prologueNorm from './shaders/prologue/rms-norm.wgsl';
 import rmsNorm from './shaders/rms_norm.wgsl';
@@ -83,11 +84,14 @@ const ACTIVATIONS: Readonly<Record<WgslWeightType, readonly string[]>> = {
   q6_k: [actQ8K, actNoSums],
 };
 
+/** Weight types whose activations carry block sums (Q8_1): the tiled matmul does not take them. */
+export const SUMMED_ACTIVATIONS: ReadonlySet<WgslWeightType> = new Set(['q4_1', 'q5_1']);
+
 /** A compute kernel and, for the kernels that have them, its variant (weight type, cache type). */
 export type KernelId =
   | {
-      /** A kernel that reads a weight tensor. */
-      readonly kernel: 'matmul' | 'embedding';
+      /** A kernel that reads a weight tensor: `matmul_tiled` is the matmul for batches (prefill). */
+      readonly kernel: 'matmul' | 'matmul_tiled' | 'embedding';
       /** The weight dtype its decoder reads. */
       readonly weights: WgslWeightType;
       /** Matmul only: it normalizes x (RMSNorm) as it stages it (prologue/rms-norm.wgsl). */
@@ -122,6 +126,8 @@ export function kernelSource(id: KernelId): string {
   switch (id.kernel) {
     case 'matmul':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmul].join('\n');
+    case 'matmul_tiled':
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.residual ? epilogueResidual : epiloguePlain, matmulTiled].join('\n');
     case 'embedding':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'attention':

@@ -1,6 +1,6 @@
 import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
 import type { FusedMatmul, PlannedOp } from './fuse.js';
-import type { KernelId, WgslWeightType } from './kernels.js';
+import { SUMMED_ACTIVATIONS, type KernelId, type WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
 /** Largest workgroup count per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */
@@ -25,6 +25,11 @@ const MATMUL_STAGED = 2048;
 const nextPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 const prevPow2 = (x: number): number => 2 ** Math.floor(Math.log2(Math.max(1, x)));
 
+/** Batch rows from which a matmul runs tiled (matmul_tiled.wgsl): below, the matrix-vector kernel with up to 8 rows a workgroup wastes less of its tile. */
+const MATMUL_TILED_MIN_M = 32;
+/** matmul_tiled.wgsl's tile: MT x rows by NT outputs a workgroup. */
+const MATMUL_TILE_M = 32;
+const MATMUL_TILE_N = 64;
 /** A matmul workgroup's tile: `tm` x rows by `rows` outputs, `threads` threads per output. */
 export interface MatmulShape {
   /** Outputs (weight rows) per workgroup: matmul.wgsl's ROWS. */
@@ -184,15 +189,16 @@ function planMatmul(fused: FusedMatmul, bind: Bind): Omit<Dispatch, 'key'> | und
     res && { binding: 6, resource: res.resource },
     sum && { binding: 7, resource: sum.resource },
   ];
+  const weights = op.w.dtype as WgslWeightType;
+  const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
+  if (m >= MATMUL_TILED_MIN_M && !norm && !SUMMED_ACTIVATIONS.has(weights)) {
+    const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined }, params, [x, w, out], [Math.ceil(n / MATMUL_TILE_N), Math.ceil(m / MATMUL_TILE_M), 1]);
+    return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
+  }
   const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const kernel: KernelId = { kernel: 'matmul', weights: op.w.dtype as WgslWeightType, norm: norm !== undefined, residual: residual !== undefined };
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, residual: residual !== undefined };
   const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / rows), Math.ceil(m / tm), 1]);
-  return {
-    ...planned,
-    bindings: [...planned.bindings, ...extra.filter((e) => e !== undefined)],
-    paramsBinding: 3,
-    overrides: { WG: rows * threads, ROWS: rows, TM: tm },
-  };
+  return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
 }
 
 /** Attention in two dispatches: per-chunk partials into `part`, then their merge into the output. */

@@ -127,12 +127,12 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
-    describe.each(WEIGHT_DTYPES.filter((d) => d !== 'f32').map((d) => [d]))('matmul with %s weights', (dtype) => {
+    // a few rows, and a batch of a prefill's size (tiles of 32 rows by 64 outputs on a GPU, cut through on both sides here)
+    describe.each(WEIGHT_DTYPES.flatMap((d): [typeof d, number, number][] => (d === 'f32' ? [[d, 37, 70]] : [[d, 3, 13], [d, 37, 70]])))('matmul with %s weights, m=%i n=%i', (dtype, m, n) => {
       const block = DTYPE_INFO[dtype].blockSize;
       const k = block === 1 ? 67 : block === 32 ? 96 : 512;
-      cases('matmul', dtype)(`m=3 k=${k} n=13: as llama.cpp (activation converted first)`, async () => {
-        const rng = new Prng(seed + k);
-        const [m, n] = [3, 13];
+      cases('matmul', dtype)(`k=${k}: as llama.cpp (activation converted first)`, async () => {
+        const rng = new Prng(seed + k + m);
         const x = randomF32(rng, m * k);
         const w = randomWeight(rng, dtype, n, k);
         const xq = new Float32Array(x);
@@ -300,6 +300,8 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       ['q8_0', 3, 96, 10],
       ['q4_k', 1, 512, 7],
       ['f32', 9, 300, 5],
+      // a prefill-sized batch over a long row: a GPU runs it tiled, with the norm separate and the add fused
+      ['q4_k', 40, 512, 70],
     ] as const)('rms_norm, matmuls and a residual add in one graph: %s weights m=%i k=%i n=%i', (dtype, m, k, n) => {
       cases('matmul', dtype)('every tensor the graph writes matches the op-by-op reference', async () => {
         const rng = new Prng(seed + k + n);
