@@ -5,6 +5,8 @@
 # (prefill 512, decode 128, median of REPEATS), as JSON under $OUT.
 #
 #   MODELS="q4_0 q4_k_m f16" REPEATS=3 bash .gpu/gpu-bench.sh
+# BUNDLES="llamita llamita-base" benches each bundle in .gpu/ in turn, model by
+# model (a build of the previous landing beside this one: the baseline in the same run).
 set -euo pipefail
 out=${OUT:-/tmp/llamita-gpu-out}
 work=/tmp/llamita-models
@@ -21,7 +23,9 @@ for d in $models; do
 done
 for d in $models; do
   [ -z "${maker[$d]:-}" ] || wait "${maker[$d]}"
-  start=$(date +%s)
-  node .gpu/llamita.mjs bench --model "$work/tiny-$d.gguf" --backend webgpu --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" ${PROFILE:+--profile} --json > "$out/bench-$d.json" 2> "$out/bench-$d.log" || echo "bench $d failed" >&2
-  echo "== $d ($(( $(date +%s) - start )) s)"; tail -3 "$out/bench-$d.log"; head -c 600 "$out/bench-$d.json"; echo
+  for b in ${BUNDLES:-llamita}; do
+    start=$(date +%s)
+    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" ${PROFILE:+--profile} --json > "$out/bench-$d-$b.json" 2> "$out/bench-$d-$b.log" || echo "bench $d $b failed" >&2
+    echo "== $d $b ($(( $(date +%s) - start )) s)"; tail -3 "$out/bench-$d-$b.log"; head -c 400 "$out/bench-$d-$b.json"; echo
+  done
 done

@@ -3,14 +3,30 @@
 # one ESM bundle (WGSL inlined, `webgpu` left external), node, Dawn and the
 # Vulkan loader (../shared/gpu/pack.sh), and gpu-bench.sh. Then, with the
 # device tool: carry [".gpu"], command `bash .gpu/enter.sh .gpu bash .gpu/gpu-bench.sh`.
+# With BASE=REV, a second bundle .gpu/llamita-base.mjs is built from the
+# packages as they were at REV (their dist rebuilt, then this tree's again),
+# for `BUNDLES="llamita llamita-base"`.
 #
-#   bash apps/bench/scripts/gpu-pack.sh
+#   [BASE=HEAD~1] bash apps/bench/scripts/gpu-pack.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 mkdir -p .gpu
-npx esbuild apps/cli/src/main.ts --bundle --platform=node --format=esm --external:webgpu --loader:.wgsl=text \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
-  --outfile=.gpu/llamita.mjs --log-level=warning
+bundle() {
+  npx esbuild apps/cli/src/main.ts --bundle --platform=node --format=esm --external:webgpu --loader:.wgsl=text \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+    --outfile="$1" --log-level=warning
+}
+if [ -n "${BASE:-}" ]; then
+  git diff --quiet HEAD -- packages || { echo "packages/ has uncommitted changes: commit them first" >&2; exit 1; }
+  trap 'git checkout HEAD -- packages' EXIT
+  git checkout "$BASE" -- packages
+  pnpm --filter "@llamita/cli..." build > /dev/null
+  bundle .gpu/llamita-base.mjs
+  git checkout HEAD -- packages
+  trap - EXIT
+  pnpm --filter "@llamita/cli..." build > /dev/null
+fi
+bundle .gpu/llamita.mjs
 cp apps/bench/scripts/gpu-bench.sh .gpu/
 # the vocabulary the synthetic models take (tokenizer metadata only)
 cp ../shared/fixtures/llama-spm-vocab/*.gguf .gpu/vocab.gguf
