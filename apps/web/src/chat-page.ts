@@ -34,14 +34,23 @@ export const storedMessages = (page: Page) =>
     return conversation.messages;
   });
 
-/** Sends a message with Enter and waits until the reply is done; returns its text as kept and the figures the page shows (`#stats`'s data). */
+/**
+ * Sends a message with Enter and waits until the reply is done; returns its text as kept and the figures the page shows (`#stats`'s data).
+ * @throws Error with the page's message when the reply failed.
+ */
 export const chat = async (page: Page, text: string, timeout = 120_000) => {
   const before = await page.locator('#messages li.assistant').count();
   await page.fill('#prompt', text);
   await page.press('#prompt', 'Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('#messages li.assistant:not(.streaming)').length > n && (document.getElementById('stop') as HTMLButtonElement).disabled, before, {
-    timeout,
-  });
+  await page.waitForFunction(
+    (n) =>
+      (document.querySelectorAll('#messages li.assistant:not(.streaming)').length > n || /^The reply failed/.test(document.getElementById('stats')?.textContent ?? '')) &&
+      (document.getElementById('stop') as HTMLButtonElement).disabled,
+    before,
+    { timeout },
+  );
+  const failed = (await page.textContent('#stats')) ?? '';
+  if (failed.startsWith('The reply failed')) throw new Error(failed);
   const stats = await page.evaluate(() => ({ ...document.getElementById('stats')!.dataset }));
   return { reply: (await storedMessages(page)).at(-1)!.content, stats };
 };

@@ -174,6 +174,12 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
       expect(await page.locator('#messages li').count()).toBe(0);
       await chat(page, 'Hello');
       expect(await page.locator('#conversations li').count()).toBe(2);
+      // a conversation that outgrows the context (2048 tokens) goes on: its oldest exchanges leave the model's view
+      const long = 'the little dog ran to the park and saw a big red ball. '.repeat(30);
+      await chat(page, long);
+      const overflowing = await chat(page, long);
+      expect(overflowing.reply.length).toBeGreaterThan(0);
+      expect(await page.textContent('#stats')).toMatch(/the \d+ oldest messages no longer fit the model's context/);
       await page.click('#conversations li:nth-child(2) button.open');
       expect(await page.locator('#messages li').count()).toBe(messagesBefore + 2);
 
@@ -210,6 +216,21 @@ describe.skipIf(missing !== '')(`chat app in headless Chromium${missing ? ` (ski
       await browser.close();
     }
   }, 600_000);
+
+  it('the bench page still measures a model given by address', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--no-first-run', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${appUrl}bench.html?model=${encodeURIComponent(`${hub.base}/cdn/stories260K.gguf`)}&prompt=16&gen=8&repeats=1&threads=1`);
+      await page.waitForFunction(() => /^(Done|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      expect(await page.textContent('#status')).toBe('Done.');
+      const result = JSON.parse((await page.textContent('#result')) ?? '{}') as Record<string, unknown>;
+      expect(result).toMatchObject({ prompt_tokens: 16, gen_tokens: 8 });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it("renders the model's Markdown sanitized: formatting kept, HTML that could run or load anything dropped", async () => {
     const { chromium } = await import('playwright-core');

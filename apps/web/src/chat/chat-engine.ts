@@ -35,6 +35,8 @@ export interface ReplyStats {
   readonly tokensPerSecond: number;
   /** Whether this reply's session came from kept state (after a reload). */
   readonly restored: boolean;
+  /** Oldest messages left out of the model's view because the conversation outgrew the context. */
+  readonly droppedMessages: number;
 }
 
 export class ChatEngine {
@@ -74,9 +76,8 @@ export class ChatEngine {
     let firstTokenAt: number | undefined;
     const session = await this.sessionFor(conversation.id);
     const restored = this.restored.delete(conversation.id);
-    const messages = [...(conversation.system.trim() ? [{ role: 'system' as const, content: conversation.system }] : []), ...conversation.messages];
-    const prompt = await this.engine.chatTokens(messages);
     const { maxTokens, seed, temperature, topK, topP, minP, repeatPenalty } = conversation.settings;
+    const { prompt, droppedMessages } = await this.promptThatFits(conversation, Math.min(maxTokens, this.engine.contextSize / 4));
     const options = { maxTokens, seed, temperature, topK, topP, minP, repeatPenalty, stopTokens: this.engine.chatStopTokens, signal };
     for await (const step of session.generate(prompt, options)) {
       firstTokenAt ??= performance.now();
@@ -93,7 +94,23 @@ export class ChatEngine {
       prefillMs: stats.prefillMs,
       tokensPerSecond: after > 0 && stats.decodeMs > 0 ? after / (stats.decodeMs / 1000) : 0,
       restored,
+      droppedMessages,
     };
+  }
+
+  /**
+   * The conversation's prompt tokens, leaving `room` tokens of the context for
+   * the reply: when it has outgrown the context, its oldest exchanges are left
+   * out of the model's view (the system prompt stays), as llama.cpp's server
+   * and `llamita chat` do; the conversation itself keeps them.
+   */
+  private async promptThatFits(conversation: Conversation, room: number): Promise<{ prompt: number[]; droppedMessages: number }> {
+    const system = conversation.system.trim() ? [{ role: 'system' as const, content: conversation.system }] : [];
+    for (let dropped = 0; ; dropped += 2) {
+      const prompt = await this.engine.chatTokens([...system, ...conversation.messages.slice(dropped)]);
+      // the last message (the user's) always stays, even when alone it does not fit: the engine then says so
+      if (prompt.length + room <= this.engine.contextSize || dropped + 2 >= conversation.messages.length) return { prompt, droppedMessages: dropped };
+    }
   }
 
   /** Keeps the session's state as it is now (after a stopped reply, so a reload resumes from it). */

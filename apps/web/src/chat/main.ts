@@ -240,7 +240,8 @@ async function reply(): Promise<void> {
 function showStats(s: ReplyStats): void {
   const { name, description } = chat!.engine.backendChoice;
   const cached = `${s.cachedTokens} of ${s.promptTokens} prompt tokens cached${s.restored ? ', restored from this device' : ''}`;
-  ui.stats.textContent = `${name} (${description}) · first token in ${Math.round(s.ttftMs)} ms (${cached}) · ${s.tokensPerSecond.toFixed(1)} tokens/s · ${s.generatedTokens} tokens`;
+  const dropped = s.droppedMessages > 0 ? ` · the ${s.droppedMessages} oldest messages no longer fit the model's context and were left out of its view` : '';
+  ui.stats.textContent = `${name} (${description}) · first token in ${Math.round(s.ttftMs)} ms (${cached}) · ${s.tokensPerSecond.toFixed(1)} tokens/s · ${s.generatedTokens} tokens${dropped}`;
   Object.assign(ui.stats.dataset, { backend: name, ttftMs: String(Math.round(s.ttftMs)), cachedTokens: String(s.cachedTokens), promptTokens: String(s.promptTokens), restored: String(s.restored) });
   void showMemory();
 }
