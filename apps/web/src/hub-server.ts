@@ -29,18 +29,19 @@ const CORS = {
   'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges, ETag',
 };
 
-/** Serves `bytes` (all, or the range asked for) with `headers`; `cutAt` ends the connection after that many bytes. */
+/** Serves `bytes` (all, or the range asked for: `bytes=A-` or `bytes=A-B`) with `headers`; `cutAt` ends the connection after that many bytes. */
 function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, headers: Record<string, string>, cutAt?: number): void {
-  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
   const start = range ? Number(range[1]) : 0;
   if (start >= bytes.length) return void res.writeHead(416, { ...headers, 'Content-Range': `bytes */${bytes.length}` }).end();
-  const body = bytes.subarray(start);
+  const end = range?.[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
+  const body = bytes.subarray(start, end + 1);
   res.writeHead(range ? 206 : 200, {
     ...headers,
     'Accept-Ranges': 'bytes',
     'Content-Type': 'application/octet-stream',
     'Content-Length': String(body.length),
-    ...(range && { 'Content-Range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` }),
+    ...(range && { 'Content-Range': `bytes ${start}-${end}/${bytes.length}` }),
   });
   if (cutAt === undefined) return void res.end(body);
   res.write(body.subarray(0, cutAt), () => res.destroy());
