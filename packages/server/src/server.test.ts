@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { fileSource } from '@llamita/model/node';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
-import { loadModel, type Engine } from 'llamita';
+import { loadModel, REQUEST_LIMITS, type Engine } from 'llamita';
 import { listen, type RunningServer } from './listen.js';
 
 const have = fixturesAvailable();
@@ -134,6 +134,10 @@ describe.skipIf(!have)(`llamita's OpenAI-compatible server, driven by the offici
     ['no messages', JSON.stringify({ messages: [] }), 400, /messages/],
     ['a prompt longer than the context', JSON.stringify({ messages: [{ role: 'user', content: 'story '.repeat(400) }] }), 400, /context/],
     ['a body over the limit', JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(70 << 10) }] }), 413, /over/],
+    ['more messages than REQUEST_LIMITS allows', JSON.stringify({ messages: Array.from({ length: REQUEST_LIMITS.messages + 1 }, () => ({ role: 'user', content: 'x' })) }), 400, /messages/],
+    ['too many stop strings', JSON.stringify({ messages, stop: Array.from({ length: REQUEST_LIMITS.stopStrings + 1 }, (_, i) => `s${i}`) }), 400, /stop/],
+    ['too many logit_bias entries', JSON.stringify({ messages, logit_bias: Object.fromEntries(Array.from({ length: REQUEST_LIMITS.logitBias + 1 }, (_, i) => [String(i), 1])) }), 400, /logit_bias/],
+    ['a max_tokens past any context', JSON.stringify({ messages, max_tokens: 1e12 }), 400, /max_tokens/],
   ])('refuses %s with %i and an OpenAI-shaped error', async (_what, body, status, message) => {
     const r = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(r.status).toBe(status);
