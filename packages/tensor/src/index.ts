@@ -8,5 +8,5 @@ export { dequantize, dequantizeToF32 } from './dequantize.js';
 export { quantize, QUANTIZABLE_DTYPES } from './quantize.js';
 export { decodeKQuantIntegers, kQuantIntegers, KQUANT_BLOCK_BYTES, type KQuantIntegers, type KQuantIntegerType } from './kquant-integers.js';
 export { ropeCosSin } from './rope.js';
-export { Scratch } from './scratch.js';
+export { Scratch, type Growable } from './scratch.js';
 export { type ActivationType, activationTypeFor, roundTripActivation, roundHalfEven, quantizeRowQ8_0, quantizeRowQ8K } from './activation.js';

@@ -1,5 +1,5 @@
 /** A typed-array type whose constructor takes a length. */
-type Growable = Float32Array | Float64Array | Int8Array | Int32Array | Uint8Array;
+export type Growable = Float32Array | Float64Array | Int8Array | Int32Array | Uint8Array;
 
 /**
  * A grow-only typed array lent to a kernel for the length of one call, so hot

@@ -128,7 +128,16 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
     });
 
     // a few rows, and a batch of a prefill's size (tiles of 32 rows by 64 outputs on a GPU, cut through on both sides here)
-    describe.each(WEIGHT_DTYPES.flatMap((d): [typeof d, number, number][] => (d === 'f32' ? [[d, 37, 70]] : [[d, 3, 13], [d, 37, 70]])))('matmul with %s weights, m=%i n=%i', (dtype, m, n) => {
+    describe.each(
+      WEIGHT_DTYPES.flatMap((d): [typeof d, number, number][] =>
+        d === 'f32'
+          ? [[d, 37, 70]]
+          : [
+              [d, 3, 13],
+              [d, 37, 70],
+            ],
+      ),
+    )('matmul with %s weights, m=%i n=%i', (dtype, m, n) => {
       const block = DTYPE_INFO[dtype].blockSize;
       const k = block === 1 ? 67 : block === 32 ? 96 : 512;
       cases('matmul', dtype)(`k=${k}: as llama.cpp (activation converted first)`, async () => {

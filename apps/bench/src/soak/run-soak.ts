@@ -142,7 +142,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           const k = 1 + int(20);
           await guarded(async () => {
             let seen = 0;
-            for await (const _step of session.generate(prompt(1 + int(60)), { ...randomSettings(), maxTokens: 64, signal: abort.signal })) if (++seen === k) abort.abort();
+            for await (const step of session.generate(prompt(1 + int(60)), { ...randomSettings(), maxTokens: 64, signal: abort.signal })) if (step.id >= 0 && ++seen === k) abort.abort();
           });
         } else {
           // from another generation's completion: a short one ends, and aborts this one, queued behind it or running
@@ -194,9 +194,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   wasm.dispose();
   js.dispose();
   const keys = ['rssMb', 'heapMb', 'wasmMemoryMb', 'wasmLiveMb'] as const;
-  const slopePerThousand = Object.fromEntries(
-    keys.filter((k) => memory[0]?.[k] !== undefined).map((k) => [k, slope(memory.map((s) => [s.generation, s[k]!] as [number, number]))]),
-  );
+  const slopePerThousand = Object.fromEntries(keys.filter((k) => memory[0]?.[k] !== undefined).map((k) => [k, slope(memory.map((s) => [s.generation, s[k]!] as [number, number]))]));
   return {
     backend: home.info.name,
     generations: options.generations,

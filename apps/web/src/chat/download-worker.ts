@@ -8,6 +8,17 @@
  */
 import type { DownloadReply, DownloadRequest } from './download-protocol.js';
 
+/** The parts of OPFS's synchronous access handle used here (typed in TypeScript's worker library only). */
+interface SyncAccessHandle {
+  getSize(): number;
+  truncate(size: number): void;
+  write(data: Uint8Array, options: { at: number }): number;
+  flush(): void;
+  close(): void;
+}
+/** A file handle as a dedicated worker sees it. */
+type WorkerFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccessHandle>; move(name: string): Promise<void> };
+
 const post = (reply: DownloadReply) => (self as unknown as Worker).postMessage(reply);
 /** Progress at most this often: a message per network chunk would flood the page. */
 const PROGRESS_EVERY_MS = 100;
@@ -21,7 +32,7 @@ self.onmessage = (event: MessageEvent<DownloadRequest>) => {
 
 async function download({ url, key }: DownloadRequest): Promise<void> {
   const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('models', { create: true });
-  const partHandle = await dir.getFileHandle(`${key}.part`, { create: true });
+  const partHandle = (await dir.getFileHandle(`${key}.part`, { create: true })) as WorkerFileHandle;
   const file = await partHandle.createSyncAccessHandle();
   try {
     let offset = file.getSize();
@@ -56,7 +67,7 @@ async function download({ url, key }: DownloadRequest): Promise<void> {
     file.close();
   }
   const size = (await partHandle.getFile()).size;
-  await (partHandle as FileSystemFileHandle & { move(name: string): Promise<void> }).move(`${key}.gguf`);
+  await partHandle.move(`${key}.gguf`);
   post({ type: 'done', size });
 }
 

@@ -22,7 +22,9 @@ function quantizeQ8K(x: Float32Array, i: number, k: number, m: number): Q8KRow {
   const q = Q8K_QUANTS.take(m * k).subarray(i * k, (i + 1) * k);
   const d = Q8K_SCALES.take((m * k) / 256).subarray((i * k) / 256, ((i + 1) * k) / 256);
   quantizeRowQ8K(x.subarray(i * k, (i + 1) * k), q, d);
-  const bsums = Q8K_SUMS.take((m * k) / 16).subarray((i * k) / 16, ((i + 1) * k) / 16).fill(0);
+  const bsums = Q8K_SUMS.take((m * k) / 16)
+    .subarray((i * k) / 16, ((i + 1) * k) / 16)
+    .fill(0);
   for (let e = 0; e < k; e++) bsums[e >> 4]! += q[e]!;
   return { q, d, bsums };
 }
