@@ -21,6 +21,7 @@ import kvF32 from './shaders/kv/f32.wgsl';
 import bytes from './shaders/lib/bytes.wgsl';
 import half from './shaders/lib/half.wgsl';
 import kquantScales from './shaders/lib/kquant-scales.wgsl';
+import matmulIo from './shaders/lib/matmul-io.wgsl';
 import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
@@ -125,9 +126,9 @@ export function kernelLabel(id: KernelId): string {
 export function kernelSource(id: KernelId): string {
   switch (id.kernel) {
     case 'matmul':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmul].join('\n');
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmul].join('\n');
     case 'matmul_tiled':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.residual ? epilogueResidual : epiloguePlain, matmulTiled].join('\n');
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmulTiled].join('\n');
     case 'embedding':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'attention':

@@ -2,19 +2,14 @@
 // from their GGUF blocks in registers as they are read (no dequantized copy
 // exists anywhere), against the activation rows converted as llama.cpp does.
 //
-// Composed with: lib/bytes.wgsl, lib/half.wgsl, weights/<type>.wgsl (SEG,
-// decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
+// Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
+// lib/half.wgsl, weights/<type>.wgsl (SEG, decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
 // staged rows through `staged`), prologue/<none|rms-norm>.wgsl (NORM,
 // norm_weight, store_normed) and epilogue/<plain|residual>.wgsl (store).
 //
-// Bindings (group 0):
-//   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
-//   1: W   u32 words of the [N, K] weight, from w_offset bytes; row n at
-//          w_offset + n * row_bytes                          (read)
-//   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
-//   3: params (uniform)
-//   4-7: the prologue's and epilogue's, when they have any
+// Bindings (group 0): lib/matmul-io.wgsl's 0-3; 4-7: the prologue's and
+// epilogue's, when they have any.
 // Dispatch: (ceil(N / ROWS), ceil(M / TM), 1) workgroups of WG threads. A
 // workgroup computes a tile of TM x rows by ROWS outputs: it stages KC / TM
 // elements of each of its x rows at a time in workgroup memory (converted:
@@ -34,26 +29,6 @@ const KC: u32 = 2048u;
 const UNROLL: u32 = 4u;
 // ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
 const ACT_DIVISOR: u32 = max(ACT_BLOCK, 1u);
-
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  x_offset: u32,
-  w_offset: u32,
-  out_offset: u32,
-  row_bytes: u32,
-  norm_offset: u32,
-  h_offset: u32,
-  eps: f32,
-  res_offset: u32,
-  sum_offset: u32,
-}
-
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<u32>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
 
 // Staged element i lives at i + i / 32: threads that read the same offset of
 // consecutive 32-element segments then hit different banks.

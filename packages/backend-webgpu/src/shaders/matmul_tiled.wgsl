@@ -5,17 +5,13 @@
 // 8 rows), stages the MT x rows' KT elements converted as llama.cpp converts
 // the activations for this weight type, and each thread adds RM x RN products.
 //
-// Composed with: lib/bytes.wgsl, lib/half.wgsl, weights/<type>.wgsl (SEG,
-// decode), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
+// Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
+// lib/half.wgsl, weights/<type>.wgsl (SEG, decode), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
 // act_quantize: they read x through `staged`) and epilogue/<plain|residual>.wgsl
 // (store). Not for weights whose activations carry block sums (Q4_1, Q5_1),
 // nor with a fused norm: plan.ts gives those to matmul.wgsl.
 //
-// Bindings (group 0), as matmul.wgsl's:
-//   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
-//   1: W   u32 words of the [N, K] weight, from w_offset bytes (read)
-//   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
-//   3: params (uniform); 6-7: the residual epilogue's
+// Bindings (group 0): lib/matmul-io.wgsl's 0-3; 6-7: the residual epilogue's.
 // Dispatch: (ceil(N / NT), ceil(M / MT), 1) workgroups of WG threads.
 
 const MT: u32 = 32u;
@@ -33,26 +29,6 @@ const TX: u32 = NT / RN;
 const STRIDE: u32 = KT + 1u;
 // ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
 const ACT_DIVISOR: u32 = max(ACT_BLOCK, 1u);
-
-struct Params {
-  M: u32,
-  K: u32,
-  N: u32,
-  x_offset: u32,
-  w_offset: u32,
-  out_offset: u32,
-  row_bytes: u32,
-  norm_offset: u32,
-  h_offset: u32,
-  eps: f32,
-  res_offset: u32,
-  sum_offset: u32,
-}
-
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<u32>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
 
 var<workgroup> xs: array<f32, MT * STRIDE>;
 var<workgroup> ws: array<f32, NT * STRIDE>;

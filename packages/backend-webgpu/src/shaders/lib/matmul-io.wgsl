@@ -1,0 +1,28 @@
+// The matmul kernels' params and bindings (matmul.wgsl, matmul_tiled.wgsl),
+// which the prologue and epilogue snippets also read.
+//   0: X   f32 [M, K], from x_offset (f32 elements)         (read)
+//   1: W   u32 words of the [N, K] weight, from w_offset bytes; row n at
+//          w_offset + n * row_bytes                          (read)
+//   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
+//   3: params (uniform): the norm's (norm_offset, h_offset, eps) and the
+//      residual's (res_offset, sum_offset) are used only with those snippets
+
+struct Params {
+  M: u32,
+  K: u32,
+  N: u32,
+  x_offset: u32,
+  w_offset: u32,
+  out_offset: u32,
+  row_bytes: u32,
+  norm_offset: u32,
+  h_offset: u32,
+  eps: f32,
+  res_offset: u32,
+  sum_offset: u32,
+}
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> W: array<u32>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
