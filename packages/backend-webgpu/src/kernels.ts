@@ -126,7 +126,9 @@ export function kernelLabel(id: KernelId): string {
 export function kernelSource(id: KernelId): string {
   switch (id.kernel) {
     case 'matmul':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmul].join('\n');
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmul].join(
+        '\n',
+      );
     case 'matmul_tiled':
       return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmulTiled].join('\n');
     case 'embedding':
