@@ -25,7 +25,9 @@ describe.skipIf(missing !== '')(`llamita serve under load${missing ? ` (skipped:
     });
     expect(report.serverErrors).toBe(0);
     expect(report.transportErrors).toEqual({});
-    expect(Object.keys(report.statuses).sort()).toEqual(['200', '400', '429']);
+    // a malformed body gets 400 when the queue has room, 429 when it is full (admission comes first)
+    for (const status of Object.keys(report.statuses)) expect(['200', '400', '429']).toContain(status);
+    expect(report.statuses['200']).toBeGreaterThan(0);
     expect(report.statuses['429']).toBeGreaterThan(0);
     expect(report.disconnects).toBeGreaterThan(0);
     expect(report.shutdown).toMatchObject({ exitCode: 0, signal: null });
