@@ -60,6 +60,13 @@ export interface WasmBackendOptions {
    * relaxed operations inside their defined range.
    */
   readonly relaxedSimd?: boolean;
+  /**
+   * Milliseconds without progress after which a task gives up a worker thread
+   * as dead or hung (default 60,000): the task throws `E_BACKEND_UNAVAILABLE`
+   * and the workers restart while later tasks run on the calling thread. Only
+   * silence counts, never a long task: a descheduled thread still progresses.
+   */
+  readonly workerStallMs?: number;
 }
 
 /**
@@ -206,7 +213,7 @@ export class WasmBackend implements Backend {
     }
     const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
     const module = await kernelModule('shared', relaxed);
-    const pool = await ThreadPool.create(module, memory, wanted, KERNEL_NAMES, canBlockHere());
+    const pool = await ThreadPool.create(module, memory, wanted, KERNEL_NAMES, canBlockHere(), options.workerStallMs);
     return new WasmBackend(memory, await instantiateKernels(module, memory), pool, `${wanted} threads`, relaxed);
   }
 

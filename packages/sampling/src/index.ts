@@ -26,4 +26,4 @@ export {
   mirostatV2Sampler,
 } from './samplers.js';
 export { StopStringFilter } from './stop.js';
-export { JsonConstraint, type JsonSchema } from './json-schema.js';
+export { JsonConstraint, JSON_SCHEMA_LIMITS, type JsonSchema } from './json-schema.js';

@@ -29,20 +29,92 @@ interface Node {
 
 const ANY: Node = { kind: 'any', nullable: true };
 
-function compile(schema: JsonSchema | true): Node {
+/**
+ * Bounds on a schema {@link JsonConstraint.fromSchema} compiles: schemas come
+ * from requests (strangers), and a schema nested thousands deep, with a
+ * million enum values or referring to itself would otherwise exhaust the stack
+ * or memory. Beyond them the schema is refused with `E_INVALID_ARGUMENT`.
+ */
+export const JSON_SCHEMA_LIMITS = {
+  /** Schemas nested inside each other (properties, items). */
+  depth: 64,
+  /** Schemas, properties, required names and enum values in all. */
+  entries: 10_000,
+  /** Characters of all enum values' JSON texts together. */
+  enumChars: 1 << 20,
+} as const;
+
+/** What compiling one schema has used of {@link JSON_SCHEMA_LIMITS}, and the schemas it is inside of (to catch a schema that contains itself). */
+interface CompileBudget {
+  entries: number;
+  enumChars: number;
+  readonly open: Set<object>;
+}
+
+function refuse(message: string): never {
+  throw new LlamitaError('E_INVALID_ARGUMENT', `JSON schema: ${message}`);
+}
+
+function spend(budget: CompileBudget, entries: number): void {
+  budget.entries += entries;
+  if (budget.entries > JSON_SCHEMA_LIMITS.entries) refuse(`more than ${JSON_SCHEMA_LIMITS.entries} schemas, properties and enum values`);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function enumTexts(values: unknown, budget: CompileBudget): string[] {
+  if (!Array.isArray(values)) refuse('"enum" is not a list');
+  spend(budget, values.length);
+  return values.map((v) => {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(v);
+    } catch {
+      refuse('an enum value is not JSON (it contains itself)');
+    }
+    if (text === undefined) refuse('an enum value is not JSON');
+    budget.enumChars += text.length;
+    if (budget.enumChars > JSON_SCHEMA_LIMITS.enumChars) refuse(`enum values over ${JSON_SCHEMA_LIMITS.enumChars} characters in all`);
+    return text;
+  });
+}
+
+function compile(schema: unknown, budget: CompileBudget, depth: number): Node {
   if (schema === true) return ANY;
-  const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type];
+  if (!isRecord(schema)) refuse('a schema must be an object or true');
+  if (depth > JSON_SCHEMA_LIMITS.depth) refuse(`schemas nested more than ${JSON_SCHEMA_LIMITS.depth} deep`);
+  if (budget.open.has(schema)) refuse('a schema contains itself');
+  if ('$ref' in schema) refuse('"$ref" is not supported');
+  spend(budget, 1);
+  budget.open.add(schema);
+  try {
+    return compileObject(schema as JsonSchema, budget, depth);
+  } finally {
+    budget.open.delete(schema);
+  }
+}
+
+function compileObject(schema: JsonSchema, budget: CompileBudget, depth: number): Node {
+  const type: unknown = schema.type;
+  if (type !== undefined && typeof type !== 'string' && !isStringList(type)) refuse('"type" must be a string or a list of strings');
+  const types = Array.isArray(type) ? type : type === undefined ? [] : [type];
   const nullable = schema.nullable === true || types.includes('null');
-  if (schema.enum) return { kind: 'enum', nullable, texts: schema.enum.map((v) => JSON.stringify(v)) };
+  if (schema.enum !== undefined) return { kind: 'enum', nullable, texts: enumTexts(schema.enum, budget) };
   const kind = types.find((t) => t !== 'null') ?? (schema.properties ? 'object' : schema.items ? 'array' : 'any');
   switch (kind) {
     case 'object': {
-      const props = new Map(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, compile(v)]));
-      for (const r of schema.required ?? []) if (!props.has(r)) throw new LlamitaError('E_INVALID_ARGUMENT', `JSON schema: required property "${r}" is not in properties`);
-      return { kind: 'object', nullable, props: schema.properties ? props : undefined, required: schema.required ?? [] } as Node;
+      if (schema.properties !== undefined && !isRecord(schema.properties)) refuse('"properties" must be an object');
+      const required: unknown = schema.required ?? [];
+      if (!isStringList(required)) refuse('"required" must be a list of strings');
+      const entries = Object.entries(schema.properties ?? {});
+      spend(budget, entries.length + required.length);
+      const props = new Map(entries.map(([k, v]) => [k, compile(v, budget, depth + 1)]));
+      for (const r of required) if (!props.has(r)) refuse(`required property "${r}" is not in properties`);
+      return { kind: 'object', nullable, props: schema.properties ? props : undefined, required } as Node;
     }
     case 'array':
-      return { kind: 'array', nullable, items: schema.items ? compile(schema.items) : ANY };
+      return { kind: 'array', nullable, items: schema.items ? compile(schema.items, budget, depth + 1) : ANY };
     case 'string':
     case 'integer':
     case 'number':
@@ -50,7 +122,7 @@ function compile(schema: JsonSchema | true): Node {
     case 'any':
       return { kind, nullable };
     default:
-      throw new LlamitaError('E_INVALID_ARGUMENT', `JSON schema: type "${kind}" is not supported`);
+      return refuse(`type "${kind}" is not supported`);
   }
 }
 
@@ -225,10 +297,10 @@ export class JsonConstraint {
 
   /**
    * A constraint at the start of a document.
-   * @throws LlamitaError `E_INVALID_ARGUMENT` for schema features outside the subset.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` for schema features outside the subset, malformed schemas and schemas beyond {@link JSON_SCHEMA_LIMITS}.
    */
   static fromSchema(schema: JsonSchema | true): JsonConstraint {
-    return new JsonConstraint([{ k: 'done' }, { k: 'value', node: compile(schema) }]);
+    return new JsonConstraint([{ k: 'done' }, { k: 'value', node: compile(schema, { entries: 0, enumChars: 0, open: new Set() }, 0) }]);
   }
 
   /** The constraint after `text`, or undefined when the document cannot continue so. */

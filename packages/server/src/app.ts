@@ -42,13 +42,9 @@ export function createApp(engine: Engine, options: AppOptions = {}): LlamitaApp 
   const json = (c: Context, e: ApiError) => c.json(e.body, e.status);
 
   app.use('*', guard({ hosts: options.hosts ?? [], apiKey: options.apiKey, corsOrigins: options.corsOrigins ?? [] }));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1 << 20,
-      onError: (c) => json(c, apiError(413, 'invalid_request_error', `the body is over ${options.maxBodyBytes ?? 1 << 20} bytes`, 'E_BODY_TOO_LARGE')),
-    }),
-  );
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const bodyTooLarge = apiError(413, 'invalid_request_error', `the body is over ${maxBodyBytes} bytes`, 'E_BODY_TOO_LARGE');
+  app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => json(c, bodyTooLarge) }));
   app.get('/health', (c) => c.json({ status: stopping.signal.aborted ? 'stopping' : 'ok', model, backend: engine.backendChoice.name, in_flight: inFlight }));
   app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: model, object: 'model', created: 0, owned_by: 'llamita' }] }));
 
@@ -63,7 +59,9 @@ export function createApp(engine: Engine, options: AppOptions = {}): LlamitaApp 
       let body: unknown;
       try {
         body = await c.req.json();
-      } catch {
+      } catch (e) {
+        // a chunked body (no Content-Length) is measured while read: bodyLimit's error arrives here, not in its own handler
+        if ((e as Error).name === 'BodyLimitError') return json(c, bodyTooLarge);
         return json(c, apiError(400, 'invalid_request_error', 'the body is not JSON', 'E_BAD_JSON'));
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) return json(c, apiError(400, 'invalid_request_error', 'the body must be a JSON object', 'E_BAD_JSON'));

@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import { LlamitaError } from '@llamita/core';
+import { renderBounded } from './chat-template-guard.js';
 
 /** One chat message. */
 export interface ChatMessage {
@@ -24,7 +25,8 @@ export interface ChatTemplateOptions {
  * GGUF key `tokenizer.chat_template`) as Hugging Face transformers'
  * `apply_chat_template` does (trimmed blocks). Tokenize the result with special
  * tokens recognized (the default of `encode`).
- * @throws LlamitaError `E_BAD_FILE` when the template does not parse; `E_INVALID_ARGUMENT` when it fails on these messages (its `raise_exception`, e.g. roles that do not alternate).
+ * Rendering is bounded ({@link CHAT_TEMPLATE_LIMITS}): templates come from model files.
+ * @throws LlamitaError `E_BAD_FILE` when the template does not parse or exceeds a bound; `E_INVALID_ARGUMENT` when it fails on these messages (its `raise_exception`, e.g. roles that do not alternate).
  */
 export function renderChatTemplate(template: string, messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
   const { addGenerationPrompt = true, bosToken = '<s>', eosToken = '</s>' } = options;
@@ -34,14 +36,13 @@ export function renderChatTemplate(template: string, messages: readonly ChatMess
   } catch (e) {
     throw new LlamitaError('E_BAD_FILE', `chat template does not parse: ${(e as Error).message}`);
   }
+  const inputChars = messages.reduce((sum, m) => sum + m.content.length + m.role.length, bosToken.length + eosToken.length);
   try {
-    return compiled.render({
-      messages: messages.map((m) => ({ ...m })),
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: bosToken,
-      eos_token: eosToken,
-    });
+    return renderBounded(compiled.parsed, { messages: messages.map((m) => ({ ...m })), add_generation_prompt: addGenerationPrompt, bos_token: bosToken, eos_token: eosToken }, inputChars);
   } catch (e) {
+    if (e instanceof LlamitaError) throw e;
+    // past the guard's depth bound a native stack can still run out (deep expressions within one evaluation): the template's fault, not the messages'
+    if (e instanceof RangeError) throw new LlamitaError('E_BAD_FILE', `chat template refused: ${e.message}`);
     // a template that parses fails on its input, mostly by its own raise_exception (roles out of order, a system message it does not take)
     throw new LlamitaError('E_INVALID_ARGUMENT', `the chat template cannot render these messages: ${(e as Error).message}`);
   }

@@ -8,3 +8,4 @@ export { SpmTokenizer, StreamDecoder, MAX_INPUT_LENGTH, type EncodeOptions } fro
 export { spmVocabFromTokenizerJson } from './hf-json.js';
 export { spmVocabFromSentencePieceModel } from './sentencepiece-model.js';
 export { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat.js';
+export { CHAT_TEMPLATE_LIMITS } from './chat-template-guard.js';

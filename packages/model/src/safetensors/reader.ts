@@ -55,12 +55,16 @@ export async function readSafetensors(source: ByteSource): Promise<SafetensorsFi
   const tensors = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(header)) {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     if (key === '__metadata__') {
+      if (!isObject || !Object.values(value).every((m) => typeof m === 'string')) throw bad(name, '__metadata__ is not an object of strings');
       metadata = value as Record<string, string>;
       continue;
     }
+    if (!isObject) throw bad(name, `tensor ${key} is not described by an object`);
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = DTYPES[String(v.dtype)];
+    // own keys only: a dtype named "constructor" must not find Object's
+    const dtype = typeof v.dtype === 'string' && Object.hasOwn(DTYPES, v.dtype) ? DTYPES[v.dtype] : undefined;
     if (!dtype) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: tensor ${key} has dtype ${String(v.dtype)}, which llamita does not support`, { tensor: key });
     const shape = v.shape;
     const offsets = v.data_offsets;
