@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_UNSUPPORTED_MODEL' // a well-formed file describing something we cannot run
   | 'E_CONTEXT_FULL' // more tokens than the KV cache holds
   | 'E_OUT_OF_MEMORY' // the model, cache and scratch would not fit the backend's memory
+  | 'E_DISK_FULL' // no room on the disk for a download or a cache file
   | 'E_INVALID_ARGUMENT' // a caller passed a value outside the documented range
   | 'E_NOT_IMPLEMENTED' // a documented feature not built yet
   | 'E_ABORTED' // the caller's AbortSignal stopped the work
