@@ -78,6 +78,8 @@ export class WebGpuBackend implements Backend {
   private readonly pipelines: PipelineCache;
   private nextId = 1;
   private disposed = false;
+  private gpuBuffersLive = 0;
+  private gpuBytesLive = 0;
   /** Errors of submitted work not yet reported: the next read throws the first. */
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lost: GPUDeviceLostInfo | undefined;
@@ -118,7 +120,7 @@ export class WebGpuBackend implements Backend {
       throw new LlamitaError('E_INVALID_ARGUMENT', `cannot allocate ${byteLength} bytes${label ? ` for ${label}` : ''} (device limit ${max})`);
     }
     const id = this.nextId++;
-    const buffer = this.device.createBuffer({
+    const buffer = this.createGpuBuffer({
       label: label ?? `llamita#${id}`,
       size: Math.max(4, (byteLength + 3) & ~3),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -150,7 +152,7 @@ export class WebGpuBackend implements Backend {
     const bind = (t: Tensor, unit: 1 | 2 | 4) => this.bind(t, unit);
     // one scratch buffer for the graph's intermediates: its ops run in order
     const scratchSize = Math.max(0, ...graph.map((op) => scratchBytes(op, this.planOptions)));
-    const scratch = scratchSize > 0 ? this.device.createBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
+    const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
     const dispatches = fuseGraph(graph, matmulNormFits).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {
@@ -168,9 +170,10 @@ export class WebGpuBackend implements Backend {
         if (recorded.length) this.submit(recorded);
       },
       dispose: () => {
+        if (disposed) return;
         disposed = true;
-        params?.destroy();
-        scratch?.destroy();
+        if (params) this.destroyGpuBuffer(params);
+        if (scratch) this.destroyGpuBuffer(scratch);
       },
     };
   }
@@ -220,7 +223,7 @@ export class WebGpuBackend implements Backend {
     // copyBufferToBuffer needs 4-byte aligned offsets and sizes: widen, then trim.
     const start = tensor.byteOffset & ~3;
     const size = Math.max(4, (tensor.byteOffset + bytes - start + 3) & ~3);
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.createGpuBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, start, staging, 0, Math.min(size, buffer.size - start));
     this.device.queue.submit([encoder.finish()]);
@@ -229,13 +232,13 @@ export class WebGpuBackend implements Backend {
       await this.throwPendingErrors();
     } catch (e) {
       await mapped.catch(() => undefined);
-      staging.destroy();
+      this.destroyGpuBuffer(staging);
       throw e;
     }
     try {
       await mapped;
     } catch (e) {
-      staging.destroy();
+      this.destroyGpuBuffer(staging);
       // a device destroyed or lost while the copy was queued aborts the mapping before `lost` is known
       await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
       throw new LlamitaError('E_BACKEND_UNAVAILABLE', `the WebGPU device was lost${this.lost ? ` (${this.lost.reason}): ${this.lost.message}` : ''}: reading back failed (${(e as Error).name})`, {
@@ -244,21 +247,46 @@ export class WebGpuBackend implements Backend {
     }
     const copy = new Uint8Array(staging.getMappedRange()).slice(tensor.byteOffset - start, tensor.byteOffset - start + bytes);
     staging.unmap();
-    staging.destroy();
+    this.destroyGpuBuffer(staging);
     return copy;
   }
 
   release(handle: BufferHandle): void {
-    this.buffers.get(handle.id)?.destroy();
+    const buffer = this.buffers.get(handle.id);
+    if (buffer) this.destroyGpuBuffer(buffer);
     this.buffers.delete(handle.id);
   }
 
   dispose(): void {
     if (this.disposed) return;
-    for (const b of this.buffers.values()) b.destroy();
+    for (const b of this.buffers.values()) this.destroyGpuBuffer(b);
     this.buffers.clear();
     this.device.destroy();
     this.disposed = true;
+  }
+
+  /** GPU buffers this backend holds now: tensors' buffers, prepared graphs' params and scratch, reads in flight. */
+  get liveBuffers(): number {
+    return this.gpuBuffersLive;
+  }
+
+  /** Bytes of the {@link WebGpuBackend.liveBuffers}. */
+  get liveBytes(): number {
+    return this.gpuBytesLive;
+  }
+
+  /** Every GPU buffer of the backend is made here and freed in {@link destroyGpuBuffer}, so the live counts are exact. */
+  private createGpuBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(descriptor);
+    this.gpuBuffersLive++;
+    this.gpuBytesLive += buffer.size;
+    return buffer;
+  }
+
+  private destroyGpuBuffer(buffer: GPUBuffer): void {
+    buffer.destroy();
+    this.gpuBuffersLive--;
+    this.gpuBytesLive -= buffer.size;
   }
 
   private checkAlive(): void {
@@ -291,7 +319,7 @@ export class WebGpuBackend implements Backend {
   /** A uniform buffer with every dispatch's params in 256-byte slots, written once. */
   private paramsFor(dispatches: readonly Dispatch[]): GPUBuffer {
     const size = dispatches.length * PARAM_SLOT;
-    const buffer = this.device.createBuffer({ label: 'llamita params', size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const buffer = this.createGpuBuffer({ label: 'llamita params', size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const words = new Uint32Array(size / 4);
     dispatches.forEach((d, i) => words.set(d.params, (i * PARAM_SLOT) / 4));
     this.device.queue.writeBuffer(buffer, 0, words);

@@ -14,7 +14,7 @@ export const CHAT_TEMPLATE_LIMITS = {
   depth: 500,
   /** Items in any list the template builds (`range` included). */
   listItems: 100_000,
-  /** Characters of any one string, at least; more when the messages are longer (see {@link stringCharsFor}). */
+  /** Characters of any one string, at least; with longer messages, 8 characters for each of theirs. */
   stringChars: 1 << 20,
   /** Wall-clock time of one rendering, a backstop for steps that are each slow. */
   milliseconds: 5_000,

@@ -9,6 +9,8 @@
  */
 import { JsBackend } from '@llamita/backend-js';
 import { WasmBackend } from '@llamita/backend-wasm';
+import { createWebGpuBackendFactory, type WebGpuBackend } from '@llamita/backend-webgpu';
+import { dawnGpu } from '@llamita/backend-webgpu/node';
 import { LlamitaError, type Backend } from '@llamita/core';
 import { fileSource } from '@llamita/model/node';
 import { Prng } from '@llamita/sampling';
@@ -18,8 +20,8 @@ import { loadModel, type Engine, type GenerateOptions, type Session } from 'llam
 export interface SoakOptions {
   /** A GGUF on disk. */
   readonly model: string;
-  /** The engine's backend; the model is moved to the other one and back every `moveEvery` generations (wasm: to js; js: to wasm). */
-  readonly backend: 'wasm' | 'js';
+  /** The engine's backend; the model is moved to another one and back every `moveEvery` generations (wasm: to js; js and webgpu: to wasm). WebGPU runs on Dawn (SwiftShader where no GPU driver is configured). */
+  readonly backend: 'wasm' | 'js' | 'webgpu';
   readonly generations: number;
   /** One in this many generations is aborted. */
   readonly abortOneIn: number;
@@ -37,6 +39,9 @@ export interface MemorySample {
   /** The wasm backend's memory and its live bytes (when the engine is on wasm). */
   readonly wasmMemoryMb?: number;
   readonly wasmLiveMb?: number;
+  /** The WebGPU backend's live GPU buffers and their size (when the engine is on webgpu). */
+  readonly gpuBuffers?: number;
+  readonly gpuMb?: number;
 }
 
 /** What the soak did and found. */
@@ -85,7 +90,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const int = (n: number) => Math.floor(rng.next() * n);
   const wasm = await WasmBackend.create({ threads: 2 });
   const js = new JsBackend();
-  const [home, away]: [Backend, Backend] = options.backend === 'wasm' ? [wasm, js] : [js, wasm];
+  const gpu = options.backend === 'webgpu' ? ((await createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: true }).create()) as WebGpuBackend) : undefined;
+  const [home, away]: [Backend, Backend] = options.backend === 'wasm' ? [wasm, js] : [gpu ?? js, wasm];
   const engine: Engine = await loadModel(await fileSource(options.model), { backend: home, contextSize: 256 });
   const vocab = engine.model.config.vocabSize;
   const prompt = (length: number) => [1, ...Array.from({ length }, () => 2 + int(vocab - 2))];
@@ -187,13 +193,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         rssMb: mb(usage.rss),
         heapMb: mb(usage.heapUsed),
         ...(home === wasm && { wasmMemoryMb: mb(wasm.memoryBytes), wasmLiveMb: mb(wasm.liveBytes) }),
+        ...(gpu && { gpuBuffers: gpu.liveBuffers, gpuMb: mb(gpu.liveBytes) }),
       });
     }
   }
   engine.dispose();
   wasm.dispose();
   js.dispose();
-  const keys = ['rssMb', 'heapMb', 'wasmMemoryMb', 'wasmLiveMb'] as const;
+  gpu?.dispose();
+  const keys = ['rssMb', 'heapMb', 'wasmMemoryMb', 'wasmLiveMb', 'gpuBuffers', 'gpuMb'] as const;
   const slopePerThousand = Object.fromEntries(keys.filter((k) => memory[0]?.[k] !== undefined).map((k) => [k, slope(memory.map((s) => [s.generation, s[k]!] as [number, number]))]));
   return {
     backend: home.info.name,
