@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
-import type { Engine } from 'llamita';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Completion, CompletionChunk, CompletionRequest, RequestOptions } from 'llamita';
 import { apiError, errorFor, type ApiError } from './errors.js';
 import { guard, type GuardOptions } from './guard.js';
 
@@ -13,6 +13,22 @@ export interface AppOptions extends Partial<GuardOptions> {
   readonly maxQueue?: number;
   /** Name of the model in `/v1/models` and responses (default: the engine's). */
   readonly modelName?: string;
+}
+
+/**
+ * What the server needs of an engine: an `Engine`, or a `WorkerEngine`
+ * (`llamita/worker`) whose model runs in another thread so that the HTTP loop
+ * never waits for it.
+ */
+export interface ServedEngine {
+  /** The model's name, as `/v1/models` lists it. */
+  readonly modelName: string;
+  /** The backend running it (its name is in `/health`). */
+  readonly backendChoice: { readonly name: string };
+  /** `engine.chat.completions.create`. */
+  readonly chat: { readonly completions: { create(body: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> } };
+  /** `engine.completions.create`. */
+  readonly completions: { create(body: CompletionRequest, options?: RequestOptions): Promise<Completion | AsyncIterable<CompletionChunk>> };
 }
 
 /** The app, and what a shutdown needs of it. */
@@ -33,7 +49,7 @@ export interface LlamitaApp {
  * generation. Errors are OpenAI-shaped bodies with a 4xx for the caller's
  * mistakes.
  */
-export function createApp(engine: Engine, options: AppOptions = {}): LlamitaApp {
+export function createApp(engine: ServedEngine, options: AppOptions = {}): LlamitaApp {
   const maxQueue = options.maxQueue ?? 16;
   const model = options.modelName ?? engine.modelName;
   const stopping = new AbortController();

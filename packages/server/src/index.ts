@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { createApp, type AppOptions, type LlamitaApp } from './app.js';
+export { createApp, type AppOptions, type LlamitaApp, type ServedEngine } from './app.js';
 export { listen, type ListenOptions, type RunningServer } from './listen.js';
 export { guard, type GuardOptions } from './guard.js';
 export { apiError, errorFor, type ApiError, type ApiErrorBody } from './errors.js';

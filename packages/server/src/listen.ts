@@ -1,6 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { Engine } from 'llamita';
-import { createApp, type AppOptions } from './app.js';
+import { createApp, type AppOptions, type ServedEngine } from './app.js';
 
 /** Options of {@link listen}. */
 export interface ListenOptions extends Omit<AppOptions, 'hosts'> {
@@ -23,7 +22,7 @@ export interface RunningServer {
 }
 
 /** Serves {@link createApp} over HTTP on Node. */
-export async function listen(engine: Engine, options: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(engine: ServedEngine, options: ListenOptions = {}): Promise<RunningServer> {
   const hostname = options.host ?? '127.0.0.1';
   const served = createApp(engine, { ...options, hosts: [hostname.includes(':') ? `[${hostname}]` : hostname] });
   const server = await new Promise<ServerType>((resolve, reject) => {

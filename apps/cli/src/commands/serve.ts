@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { LlamitaError } from '@llamita/core';
 import { listen } from '@llamita/server';
+import { connectWorkerEngine, nodeEndpoint, type WorkerEngine } from 'llamita/worker';
+import { UsageError } from '../cli-error.js';
 import { ENGINE_FLAGS, ENGINE_HELP, engineArgsFromFlags } from '../engine-flags.js';
-import { openEngine } from '../open-engine.js';
+import type { EngineArgs } from '../open-engine.js';
 import { intFlag, joinNegativeValues } from '../options.js';
 
 export const serveHelp = `llamita serve --model FILE|URL|hf:OWNER/REPO/FILE|DIR [options]
@@ -10,7 +14,7 @@ An OpenAI-compatible HTTP server: GET /health, GET /v1/models,
 POST /v1/chat/completions, POST /v1/completions (stream: true for
 server-sent events). Sampling defaults are llama.cpp's; a request may also
 send llama.cpp's fields (top_k, min_p, repeat_penalty, ...). Requests take
-turns on the model; each reuses the prompt prefix it shares with the one before.
+turns on the model, which runs in a thread of its own (the server keeps\naccepting and answering while it works); each request reuses the prompt\nprefix it shares with the one before.
   --host ADDR        address to bind (default 127.0.0.1: this machine only)
   --port N           port (default 8080; 0 picks a free one)
   --api-key KEY      require "Authorization: Bearer KEY" (or set LLAMITA_API_KEY)
@@ -41,7 +45,7 @@ export async function serve(argv: string[]): Promise<void> {
   const maxQueue = intFlag('max-queue', values['max-queue'], 16, 0, 4096);
   const maxBodyBytes = intFlag('max-body', values['max-body'], 1 << 20, 1024, 1 << 30);
   const apiKey = values['api-key'] ?? process.env['LLAMITA_API_KEY'];
-  const engine = await openEngine(engineArgsFromFlags(values, true));
+  const { engine, thread } = await openEngineThread(engineArgsFromFlags(values, true));
   const server = await listen(engine, { host: values.host, port, maxQueue, maxBodyBytes, corsOrigins: values.cors ?? [], ...(apiKey && { apiKey }) });
   process.stderr.write(`llamita: serving ${engine.modelName} on ${server.url} (OpenAI-compatible: ${server.url}/v1)\n`);
   await new Promise<void>((resolve) => {
@@ -52,5 +56,23 @@ export async function serve(argv: string[]): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  engine.dispose();
+  await engine.dispose();
+  await thread.terminate();
+}
+
+/**
+ * Opens the engine in a worker thread (serve-engine-worker.ts): generation
+ * then never holds up the HTTP loop, which keeps accepting connections and
+ * answering 429s and health checks while the model works.
+ */
+async function openEngineThread(args: EngineArgs): Promise<{ engine: WorkerEngine; thread: Worker }> {
+  const thread = new Worker(new URL('./serve-engine-worker.js', import.meta.url), { workerData: args });
+  const failed = new Promise<never>((_, reject) => thread.once('error', reject));
+  try {
+    return { engine: await Promise.race([connectWorkerEngine(nodeEndpoint(thread)), failed]), thread };
+  } catch (e) {
+    await thread.terminate();
+    if (LlamitaError.is(e) && e.details?.['usage'] === true) throw new UsageError(e.message);
+    throw e;
+  }
 }

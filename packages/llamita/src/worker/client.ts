@@ -232,3 +232,14 @@ export async function createWorkerEngine(endpoint: Endpoint, request: WorkerLoad
   const channel = new WorkerChannel(endpoint);
   return new WorkerEngine(channel, await channel.call('load', [request], { onProgress: options.onProgress }));
 }
+
+/**
+ * Connects to an engine that the worker opened itself (`exposeEngine` with
+ * `engine`), e.g. a server's model loaded in a Node worker thread so that the
+ * HTTP loop never waits for the model.
+ * @throws LlamitaError whatever opening the engine threw in the worker, its code kept.
+ */
+export async function connectWorkerEngine(endpoint: Endpoint): Promise<WorkerEngine> {
+  const channel = new WorkerChannel(endpoint);
+  return new WorkerEngine(channel, await channel.call('info', []));
+}

@@ -10,6 +10,12 @@ export interface ExposeOptions {
   readonly backends: Readonly<Record<string, BackendFactory>>;
   /** Opens a model given as a string (default: an http(s) URL read with range requests; in Node, pass `fileSource` for paths). */
   readonly open?: (model: string) => Promise<ByteSource>;
+  /**
+   * An engine the worker opened itself (or is opening), served from the start:
+   * the other side connects with `connectWorkerEngine` instead of loading.
+   * A rejection is the answer to its first call, code kept. A later `load` replaces it.
+   */
+  readonly engine?: Engine | Promise<Engine>;
 }
 
 /** What one call may use: its abort signal and a progress reporter. */
@@ -25,6 +31,14 @@ interface CallContext {
  */
 export function exposeEngine(endpoint: Endpoint, options: ExposeOptions): void {
   let engine: Engine | undefined;
+  // the preloaded engine, until it settles; its failure stays the answer of `info`
+  let opening: Promise<Engine> | undefined = options.engine === undefined ? undefined : Promise.resolve(options.engine);
+  void opening?.then(
+    (e) => {
+      engine ??= e;
+    },
+    () => undefined,
+  );
   const sessions = new Map<number, Session>();
   let nextSession = 1;
   const calls = new Map<number, AbortController>();
@@ -52,7 +66,9 @@ export function exposeEngine(endpoint: Endpoint, options: ExposeOptions): void {
   };
 
   const api = (ctx: CallContext): WorkerApi => ({
+    info: async () => info(engine ?? (opening ? await opening : loaded())),
     load: async (request) => {
+      opening = undefined;
       engine?.dispose();
       engine = undefined;
       const source = typeof request.model === 'string' ? await (options.open ?? urlSource)(request.model) : blobSource(request.model);

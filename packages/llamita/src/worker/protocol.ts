@@ -49,6 +49,8 @@ export interface WorkerSessionState {
  * its parameters; a result, a streamed item or an error answers it.
  */
 export interface WorkerApi {
+  /** What the engine in the worker is: one it opened itself (`exposeEngine`'s `engine`), or the last one loaded. */
+  info(): Promise<WorkerEngineInfo>;
   /** Loads the model (progress comes as `progress` messages). */
   load(request: WorkerLoadRequest): Promise<WorkerEngineInfo>;
   /** A new session's id. */

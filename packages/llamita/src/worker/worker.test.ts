@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
-import { createWorkerEngine, nodeEndpoint, type WorkerEngine } from '../worker.js';
+import { connectWorkerEngine, createWorkerEngine, nodeEndpoint, type WorkerEngine } from '../worker.js';
 
 const built = existsSync(fileURLToPath(new URL('../../dist/worker.js', import.meta.url)));
 const missing = !fixturesAvailable() ? '../shared/fixtures not found' : !built ? 'packages/llamita is not built (pnpm build)' : '';
@@ -75,5 +75,31 @@ describe.skipIf(missing !== '')(`an engine in a Node worker thread${missing ? ` 
     for await (const s of restored.generate(next, { temperature: 0, maxTokens: 16 })) moved += s.text;
     expect(moved).toBe(stayed);
     expect((await restored.state()).stats.cachedTokens).toBe(next.length - 1);
+  });
+});
+
+describe.skipIf(missing !== '')(`an engine the worker opened itself (as llamita serve runs its model)${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it("connects without loading; a greedy completion is llama2.c's text", async () => {
+    const worker = new Worker(new URL('./node-preloaded-worker.mjs', import.meta.url), { workerData: stories });
+    try {
+      const engine = await connectWorkerEngine(nodeEndpoint(worker));
+      expect(engine.modelName).toBe(stories);
+      expect(engine.contextSize).toBe(256);
+      const reply = await engine.completions.create({ model: 'x', prompt: '', max_tokens: 48, temperature: 0 });
+      expect(greedy256().startsWith(reply.choices[0]!.text)).toBe(true);
+      expect(reply.usage.completion_tokens).toBe(48);
+      await engine.dispose();
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it("a model the worker cannot open: connecting fails with the worker's error, code kept", async () => {
+    const worker = new Worker(new URL('./node-preloaded-worker.mjs', import.meta.url), { workerData: '/nonexistent/model.gguf' });
+    try {
+      await expect(connectWorkerEngine(nodeEndpoint(worker))).rejects.toMatchObject({ name: 'LlamitaError', code: 'E_BAD_FILE', message: expect.stringContaining('/nonexistent/model.gguf') });
+    } finally {
+      await worker.terminate();
+    }
   });
 });
