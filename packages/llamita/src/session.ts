@@ -256,7 +256,7 @@ export class Session {
     if (json && mask!.spell(json.closingText()).length > maxTokens) {
       throw new LlamitaError('E_INVALID_ARGUMENT', `maxTokens ${maxTokens} is too small for the shortest valid document (${JSON.stringify(json.closingText())})`);
     }
-    const sampling = logprobCount === undefined && !json ? onDeviceSampling(options, model.canSample) : undefined;
+    const sampling = logprobCount === undefined && !json ? onDeviceSampling(options, (settings) => model.canSampleWith(settings)) : undefined;
     const draws = new Prng(options.seed ?? 0);
     let lastLogprobs: { logprob: number; top: TokenLogprob[] } | undefined;
     const hostSampled = async function* (tokens: readonly number[]): AsyncGenerator<number, void, undefined> {
@@ -398,7 +398,7 @@ export class Session {
  * temperature only, in llama.cpp's order (that chain and the op draw the same
  * ids from the same draws). Otherwise undefined: the host samples.
  */
-function onDeviceSampling(o: GenerateOptions, canSample: boolean): { settings: SampleSettings | undefined } | undefined {
+function onDeviceSampling(o: GenerateOptions, canSample: (settings: SampleSettings) => boolean): { settings: SampleSettings | undefined } | undefined {
   const othersOff =
     !o.logitBias?.size &&
     (o.repeatPenalty ?? 1) === 1 &&
@@ -411,7 +411,7 @@ function onDeviceSampling(o: GenerateOptions, canSample: boolean): { settings: S
     (o.order === undefined || o.order.join() === DEFAULT_ORDER.join());
   if (!othersOff) return undefined;
   if (o.temperature === 0 || o.topK === 1) return { settings: undefined };
-  if (!canSample) return undefined;
   const d = SAMPLING_DEFAULTS;
-  return { settings: { topK: o.topK ?? d.topK, topP: o.topP ?? d.topP, minP: o.minP ?? d.minP, temperature: o.temperature ?? d.temperature } };
+  const settings = { topK: o.topK ?? d.topK, topP: o.topP ?? d.topP, minP: o.minP ?? d.minP, temperature: o.temperature ?? d.temperature };
+  return canSample(settings) ? { settings } : undefined;
 }

@@ -16,7 +16,17 @@
  * @packageDocumentation
  */
 export { exposeEngine, type ExposeOptions } from './worker/expose.js';
-export { createWorkerEngine, connectWorkerEngine, WorkerEngine, WorkerSession, WorkerChannel, type CallOptions, type WorkerChatApi, type WorkerChatCompletions, type WorkerCompletions } from './worker/client.js';
+export {
+  createWorkerEngine,
+  connectWorkerEngine,
+  WorkerEngine,
+  WorkerSession,
+  WorkerChannel,
+  type CallOptions,
+  type WorkerChatApi,
+  type WorkerChatCompletions,
+  type WorkerCompletions,
+} from './worker/client.js';
 export {
   nodeEndpoint,
   type Endpoint,

@@ -240,11 +240,21 @@ export class LlamaModel {
     }
   }
 
-  /** Whether the backend runs the sample op on this model's logits (then {@link LlamaModel.evaluateSampled} reads back one id). */
+  /** Whether the backend runs the sample op on this model's logits with llama.cpp's default settings (see {@link LlamaModel.canSampleWith}). */
   get canSample(): boolean {
+    return this.canSampleWith({ topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8 });
+  }
+
+  /**
+   * Whether the backend runs the sample op on this model's logits with these
+   * settings (then {@link LlamaModel.evaluateSampled} reads back one id): a
+   * backend may take only some of them (WebGPU keeps at most 64 candidates, so
+   * no top-k of 0).
+   */
+  canSampleWith(settings: SampleSettings): boolean {
     const logits = plannedTensor('f32', [1, this.config.vocabSize]);
     const ids = plannedTensor('i32', [1]);
-    return this.backend.supports({ op: 'sample', logits, random: ids, topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8, out: plannedTensor('i32', [1]) }).ok;
+    return this.backend.supports({ op: 'sample', logits, random: ids, ...settings, out: plannedTensor('i32', [1]) }).ok;
   }
 
   /**
