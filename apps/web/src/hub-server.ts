@@ -47,8 +47,8 @@ function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, 
   res.write(body.subarray(0, cutAt), () => res.destroy());
 }
 
-/** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf` (the paths the tests use, whatever the file). */
-export async function startHub(file: string): Promise<Hub> {
+/** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf` (the paths the tests use, whatever the file), and each of `dataFiles` (name to local path) as `/data/NAME`. */
+export async function startHub(file: string, dataFiles: Readonly<Record<string, string>> = {}): Promise<Hub> {
   const bytes = new Uint8Array(readFileSync(file));
   const requests: HubRequest[] = [];
   let flakyServed = false;
@@ -65,6 +65,8 @@ export async function startHub(file: string): Promise<Hub> {
       return sendFile(req, res, bytes, CORS, cut);
     }
     if (path === '/no-cors/stories260K.gguf') return sendFile(req, res, bytes, {});
+    const data = dataFiles[path.replace(/^\/data\//, '')];
+    if (path.startsWith('/data/') && data !== undefined) return sendFile(req, res, new Uint8Array(readFileSync(data)), CORS);
     res.writeHead(404, CORS).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

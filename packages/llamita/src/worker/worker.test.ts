@@ -87,7 +87,7 @@ describe.skipIf(missing !== '')(`an engine the worker opened itself (as llamita 
       expect(engine.contextSize).toBe(256);
       const reply = await engine.completions.create({ model: 'x', prompt: '', max_tokens: 48, temperature: 0 });
       expect(greedy256().startsWith(reply.choices[0]!.text)).toBe(true);
-      expect(reply.usage.completion_tokens).toBe(48);
+      expect(reply.usage?.completion_tokens).toBe(48);
       await engine.dispose();
     } finally {
       await worker.terminate();
