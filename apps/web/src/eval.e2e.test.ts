@@ -5,12 +5,12 @@
  * per-item log-likelihoods are checked against lm-evaluation-harness's own
  * (../shared/fixtures/eval/reference), as the Node test checks the package.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResult } from '@llamita/eval';
-import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { compareWithLmEval, fixturePath, fixturesAvailable, lmEvalReference, lmEvalSummary } from '@llamita/testkit';
 import { startHub, type Hub } from './hub-server.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
@@ -23,14 +23,6 @@ const missing = !existsSync(CHROMIUM)
     : !fixturesAvailable()
       ? '../shared/fixtures not found'
       : '';
-
-/** lm-evaluation-harness 0.4's per-item record for stories260K. */
-interface LmEvalItem {
-  readonly choices_loglik: number[];
-  readonly acc: number;
-  readonly acc_norm?: number;
-  readonly target: number;
-}
 
 describe.skipIf(missing !== '')(`the eval page in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let app: StaticServer;
@@ -59,23 +51,14 @@ describe.skipIf(missing !== '')(`the eval page in headless Chromium${missing ? `
       await page.waitForFunction(() => /^(Done|Error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 600_000 });
       expect(await page.textContent('#status')).toMatch(/^Done: 400 items in [\d.]+ s on WebAssembly SIMD128 .*2 threads/);
       const result = JSON.parse((await page.textContent('#result')) ?? '{}') as TaskResult;
-      const reference = readFileSync(fixturePath('eval/reference/openbookqa.lm-eval.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as LmEvalItem);
+      const reference = lmEvalReference('openbookqa');
       expect(result.n).toBe(reference.length);
-      let worst = 0;
-      for (const [i, want] of reference.entries()) {
-        const got = result.items[i]!;
-        expect(got.gold).toBe(want.target);
-        got.scores.forEach((s, k) => (worst = Math.max(worst, Math.abs(s - want.choices_loglik[k]!))));
-        expect(got.metrics.acc, `item ${i} acc`).toBe(want.acc);
-        expect(got.metrics.acc_norm, `item ${i} acc_norm`).toBe(want.acc_norm);
-      }
+      const { worst, mismatches } = compareWithLmEval(result.items, reference);
+      expect(mismatches).toEqual([]);
       expect(worst).toBeLessThan(1e-3);
-      const summary = (JSON.parse(readFileSync(fixturePath('eval/reference/summary.json'), 'utf8')) as { tasks: Record<string, { acc: number; acc_norm: number }> }).tasks['openbookqa']!;
+      const summary = lmEvalSummary('openbookqa');
       expect(result.metrics.acc!.value).toBeCloseTo(summary.acc, 10);
-      expect(result.metrics.acc_norm!.value).toBeCloseTo(summary.acc_norm, 10);
+      expect(result.metrics.acc_norm!.value).toBeCloseTo(summary.acc_norm!, 10);
       // the table shows the paper's columns
       expect(await page.locator('#results tr').count()).toBe(2);
       expect(errors).toEqual([]);

@@ -9,3 +9,4 @@ export { randomF32, randomWeight } from './random.js';
 export { refMatmul, refRmsNorm, refRope, refAttention, refSwiglu } from './reference.js';
 export { fixturePath, fixturesAvailable, quantExpectations, type QuantExpectation } from './fixtures.js';
 export { useSwiftShaderUnlessConfigured } from './software-gpu.js';
+export { lmEvalReference, lmEvalSummary, compareWithLmEval, type LmEvalItem, type ScoredItemLike } from './lm-eval.js';
