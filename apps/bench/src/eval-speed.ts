@@ -60,7 +60,8 @@ console.log(
     items_per_s: +(result.n / (result.elapsedMs / 1000)).toFixed(2),
     bench_prefill_tok_s: Math.round(bench.prefillTokS),
     ...(llamaCpp && {
-      llamita_llama_cpp_scoring_acc_norm: +(100 * llamaScoring!.metrics.acc_norm!.value).toFixed(4),
+      // with llama.cpp's rules there is one score per ending, reported as acc (llama.cpp calls it acc_norm)
+      llamita_llama_cpp_scoring_acc: +(100 * llamaScoring!.metrics.acc!.value).toFixed(4),
       llama_cpp: llamaCpp,
     }),
   }),
