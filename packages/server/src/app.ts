@@ -23,12 +23,24 @@ export interface AppOptions extends Partial<GuardOptions> {
 export interface ServedEngine {
   /** The model's name, as `/v1/models` lists it. */
   readonly modelName: string;
-  /** The backend running it (its name is in `/health`). */
-  readonly backendChoice: { readonly name: string };
-  /** `engine.chat.completions.create`. */
-  readonly chat: { readonly completions: { create(body: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> } };
-  /** `engine.completions.create`. */
-  readonly completions: { create(body: CompletionRequest, options?: RequestOptions): Promise<Completion | AsyncIterable<CompletionChunk>> };
+  /** The backend running it. */
+  readonly backendChoice: {
+    /** Its name, as `/health` shows it. */
+    readonly name: string;
+  };
+  /** `engine.chat`. */
+  readonly chat: {
+    /** `engine.chat.completions`. */
+    readonly completions: {
+      /** A chat reply, or its chunks when `body.stream`; `options.signal` aborts it. */
+      create(body: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+    };
+  };
+  /** `engine.completions`. */
+  readonly completions: {
+    /** A text completion, or its chunks when `body.stream`; `options.signal` aborts it. */
+    create(body: CompletionRequest, options?: RequestOptions): Promise<Completion | AsyncIterable<CompletionChunk>>;
+  };
 }
 
 /** The app, and what a shutdown needs of it. */

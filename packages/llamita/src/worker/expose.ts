@@ -1,6 +1,6 @@
 import { LlamitaError, type BackendFactory } from '@llamita/core';
 import { blobSource, urlSource, type ByteSource, type LoadProgress } from '@llamita/model';
-import { loadModel, type Engine } from '../engine.js';
+import { Engine, loadModel } from '../engine.js';
 import type { Session } from '../session.js';
 import type { Endpoint, FromWorker, ToWorker, WorkerApi, WorkerEngineInfo } from './protocol.js';
 
@@ -11,11 +11,14 @@ export interface ExposeOptions {
   /** Opens a model given as a string (default: an http(s) URL read with range requests; in Node, pass `fileSource` for paths). */
   readonly open?: (model: string) => Promise<ByteSource>;
   /**
-   * An engine the worker opened itself (or is opening), served from the start:
-   * the other side connects with `connectWorkerEngine` instead of loading.
-   * A rejection is the answer to its first call, code kept. A later `load` replaces it.
+   * An engine the worker opened itself (or is opening): an `Engine` of
+   * `llamita` (what `loadModel` resolves to; anything else is refused with
+   * `E_INVALID_ARGUMENT`), served from the start. The other side connects with
+   * `connectWorkerEngine` instead of loading. A rejection is the answer to its
+   * first call, code kept. A later `load` replaces it. Typed as an object so
+   * that this entry does not carry the whole engine's API.
    */
-  readonly engine?: Engine | Promise<Engine>;
+  readonly engine?: object | Promise<object>;
 }
 
 /** What one call may use: its abort signal and a progress reporter. */
@@ -32,7 +35,7 @@ interface CallContext {
 export function exposeEngine(endpoint: Endpoint, options: ExposeOptions): void {
   let engine: Engine | undefined;
   // the preloaded engine, until it settles; its failure stays the answer of `info`
-  let opening: Promise<Engine> | undefined = options.engine === undefined ? undefined : Promise.resolve(options.engine);
+  let opening: Promise<Engine> | undefined = options.engine === undefined ? undefined : Promise.resolve(options.engine).then(asEngine);
   void opening?.then(
     (e) => {
       engine ??= e;
@@ -148,4 +151,10 @@ export function exposeEngine(endpoint: Endpoint, options: ExposeOptions): void {
 /** The stream a streaming `create` resolves to, as one async iterable. */
 async function* streamOf<T>(created: Promise<AsyncIterable<T>>): AsyncGenerator<T> {
   yield* await created;
+}
+
+/** The engine `exposeEngine` was given, checked to be one. */
+function asEngine(value: object): Engine {
+  if (!(value instanceof Engine)) throw new LlamitaError('E_INVALID_ARGUMENT', "exposeEngine's engine must be an Engine of llamita (what loadModel resolves to)");
+  return value;
 }
