@@ -48,15 +48,27 @@ export async function serve(argv: string[]): Promise<void> {
   const { engine, thread } = await openEngineThread(engineArgsFromFlags(values, true));
   const server = await listen(engine, { host: values.host, port, maxQueue, maxBodyBytes, corsOrigins: values.cors ?? [], ...(apiKey && { apiKey }) });
   process.stderr.write(`llamita: serving ${engine.modelName} on ${server.url} (OpenAI-compatible: ${server.url}/v1)\n`);
+  let [stopping, threadEnded] = [false, false];
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`llamita: ${signal}, stopping\n`);
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`llamita: ${why}, stopping\n`);
       void server.close().then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // the model's thread died (a crash, memory): requests would wait for it forever, so the server stops, exit code 1
+    thread.once('exit', (code) => {
+      // after a signal, serve ends the thread itself
+      if (stopping) return;
+      threadEnded = true;
+      process.exitCode = 1;
+      stop(`the model's thread ended (exit code ${code})`);
+    });
   });
-  await engine.dispose();
+  // a dead thread answers no dispose call
+  if (!threadEnded) await engine.dispose();
   await thread.terminate();
 }
 
@@ -68,6 +80,8 @@ export async function serve(argv: string[]): Promise<void> {
 async function openEngineThread(args: EngineArgs): Promise<{ engine: WorkerEngine; thread: Worker }> {
   const thread = new Worker(new URL('./serve-engine-worker.js', import.meta.url), { workerData: args });
   const failed = new Promise<never>((_, reject) => thread.once('error', reject));
+  // once connected, the thread's end is serve's to handle (its exit event), not an unhandled rejection
+  failed.catch(() => undefined);
   try {
     return { engine: await Promise.race([connectWorkerEngine(nodeEndpoint(thread)), failed]), thread };
   } catch (e) {
