@@ -20,6 +20,8 @@ export interface HubRequest {
 export interface Hub {
   readonly base: string;
   readonly requests: HubRequest[];
+  /** Ends the first download of `/flaky/…`, held open after a third of the file, there. */
+  cutFlaky(): void;
   close(): Promise<void>;
 }
 
@@ -29,8 +31,14 @@ const CORS = {
   'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges, ETag',
 };
 
-/** Serves `bytes` (all, or the range asked for: `bytes=A-` or `bytes=A-B`) with `headers`; `cutAt` ends the connection after that many bytes. */
-function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, headers: Record<string, string>, cutAt?: number): void {
+/**
+ * Serves `bytes` (all, or the range asked for: `bytes=A-` or `bytes=A-B`) with
+ * `headers`; with `holdAt`, sends that many bytes and returns a function that
+ * ends the connection there (the caller cuts once the client has shown it
+ * read them: a browser drops bytes its network stack held when a connection
+ * ends early, so a cut on a timer would land at a random offset, often 0).
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, headers: Record<string, string>, holdAt?: number): (() => void) | undefined {
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
   const start = range ? Number(range[1]) : 0;
   if (start >= bytes.length) return void res.writeHead(416, { ...headers, 'Content-Range': `bytes */${bytes.length}` }).end();
@@ -43,8 +51,9 @@ function sendFile(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, 
     'Content-Length': String(body.length),
     ...(range && { 'Content-Range': `bytes ${start}-${end}/${bytes.length}` }),
   });
-  if (cutAt === undefined) return void res.end(body);
-  res.write(body.subarray(0, cutAt), () => res.destroy());
+  if (holdAt === undefined) return void res.end(body);
+  res.write(body.subarray(0, holdAt));
+  return () => res.destroy();
 }
 
 /** Starts the hub on 127.0.0.1 serving `file` as `stories260K.gguf` (the paths the tests use, whatever the file), and each of `dataFiles` (name to local path) as `/data/NAME`. */
@@ -52,17 +61,19 @@ export async function startHub(file: string, dataFiles: Readonly<Record<string, 
   const bytes = new Uint8Array(readFileSync(file));
   const requests: HubRequest[] = [];
   let flakyServed = false;
+  let cutFlaky: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     requests.push({ method: req.method ?? 'GET', path, range: req.headers.range });
     if (req.method === 'OPTIONS') return void res.writeHead(204, { ...CORS, 'Access-Control-Allow-Methods': 'GET, HEAD' }).end();
     if (path === '/org/repo/resolve/main/stories260K.gguf') return void res.writeHead(302, { ...CORS, Location: '/cdn/stories260K.gguf' }).end();
     if (path === '/cdn/stories260K.gguf') return sendFile(req, res, bytes, CORS);
-    // the first download of this one stops after a third of the file; later ones are whole
+    // the first download of this one stops after a third of the file (when the test cuts it); later ones are whole
     if (path === '/flaky/stories260K.gguf') {
-      const cut = flakyServed ? undefined : Math.floor(bytes.length / 3);
+      const holdAt = flakyServed ? undefined : Math.floor(bytes.length / 3);
       flakyServed = true;
-      return sendFile(req, res, bytes, CORS, cut);
+      cutFlaky = sendFile(req, res, bytes, CORS, holdAt) ?? cutFlaky;
+      return;
     }
     if (path === '/no-cors/stories260K.gguf') return sendFile(req, res, bytes, {});
     const data = dataFiles[path.replace(/^\/data\//, '')];
@@ -73,6 +84,10 @@ export async function startHub(file: string, dataFiles: Readonly<Record<string, 
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    cutFlaky: () => {
+      if (!cutFlaky) throw new Error('no download of /flaky/ is being held');
+      cutFlaky();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -49,7 +49,7 @@ async function download({ url, key }: DownloadRequest): Promise<void> {
     const length = response.headers.get('Content-Length');
     const total = length === null ? undefined : offset + Number(length);
     const reader = response.body!.getReader();
-    let lastPost = 0;
+    let lastPost = -Infinity;
     for (;;) {
       const { done, value } = await reader.read().catch(() => {
         throw new Error(`the download of ${url} was cut off at ${offset} bytes${total !== undefined ? ` of ${total}` : ''}; load it again to resume from there`);
