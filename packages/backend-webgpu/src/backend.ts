@@ -17,7 +17,7 @@ import {
 } from '@llamita/core';
 import { PipelineCache } from './pipelines.js';
 import { fuseGraph } from './fuse.js';
-import { matmulNormFits, planOp, scratchBytes, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
+import { matmulGroupFits, matmulNormFits, planOp, scratchBytes, tiledShapeFor, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
 import { supportsOp } from './support.js';
 import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';
 
@@ -98,7 +98,7 @@ export class WebGpuBackend implements Backend {
     private readonly device: GPUDevice,
     description: string,
     private readonly owners: readonly object[] = [],
-    private readonly planOptions: PlanOptions = { splitAttention: true },
+    private readonly planOptions: PlanOptions = { splitAttention: true, tile: tiledShapeFor(device.limits.maxComputeWorkgroupStorageSize) },
   ) {
     this.profiler = device.features.has('timestamp-query') ? new KernelProfiler(device) : undefined;
     this.info = { name: 'webgpu', contractVersion: CONTRACT_VERSION, description, numerics: { id: 'f32-workgroup', logProbTolerance: 1e-2 } };
@@ -153,7 +153,8 @@ export class WebGpuBackend implements Backend {
     // one scratch buffer for the graph's intermediates: its ops run in order
     const scratchSize = Math.max(0, ...graph.map((op) => scratchBytes(op, this.planOptions)));
     const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
-    const dispatches = fuseGraph(graph, matmulNormFits).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
+    const rules = { normFits: matmulNormFits, groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage) };
+    const dispatches = fuseGraph(graph, rules).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
@@ -364,11 +365,15 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
     async create() {
       const adapter = await adapterFor().catch((e: Error) => `WebGPU adapter request failed: ${e.message}`);
       if (typeof adapter === 'string') throw new LlamitaError('E_BACKEND_UNAVAILABLE', adapter);
-      const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
+      // the adapter's own limits where the kernels use more than the defaults: buffer sizes, a grouped
+      // matmul's storage bindings (up to 9), the prefill tile's workgroup memory
+      const { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage, maxComputeWorkgroupStorageSize } = adapter.limits;
       const requiredFeatures: GPUFeatureName[] = options.timestamps && adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
+      const requiredLimits = { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage, maxComputeWorkgroupStorageSize };
+      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
       const splitAttention = options.splitAttention ?? !isSoftware(adapter);
-      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter], { splitAttention });
+      const tile = tiledShapeFor(device.limits.maxComputeWorkgroupStorageSize);
+      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter], { splitAttention, tile });
     },
   };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tensorOn, type Graph, type Tensor } from '@llamita/core';
-import { fuseGraph } from './fuse.js';
+import { fuseGraph, type FuseRules } from './fuse.js';
+
+/** Rules that fold every norm `normFits` allows and group no matmuls. */
+const ungrouped = (normFits: FuseRules['normFits']): FuseRules => ({ normFits, groupFits: () => false });
 
 let nextId = 1;
 /** A tensor in a buffer of its own (planned tensors all share buffer 0, so they would all alias). */
@@ -16,7 +19,10 @@ describe('fuseGraph', () => {
   ];
 
   it('folds a norm into every matmul reading it, and a residual add into the matmul before it', () => {
-    const planned = fuseGraph(block, () => true);
+    const planned = fuseGraph(
+      block,
+      ungrouped(() => true),
+    );
     expect(planned.map((p) => (p.op === 'fused_matmul' ? [p.matmul.out, p.norm?.out, p.residual?.add.out] : p.op))).toEqual([
       [q, h, undefined],
       [k, h, sum],
@@ -24,7 +30,10 @@ describe('fuseGraph', () => {
   });
 
   it('keeps the norm as its own op when a matmul cannot stage whole rows', () => {
-    const planned = fuseGraph(block, (m) => m.out !== k);
+    const planned = fuseGraph(
+      block,
+      ungrouped((m) => m.out !== k),
+    );
     expect(planned.map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op))).toEqual(['rms_norm', 'matmul', 'fused add']);
   });
 
@@ -33,6 +42,24 @@ describe('fuseGraph', () => {
       { op: 'matmul', x: h, w: wq, out: q },
       { op: 'add', a: q, b: res, out: h },
     ];
-    expect(fuseGraph(graph, () => true).map((p) => p.op)).toEqual(['matmul', 'add']);
+    expect(
+      fuseGraph(
+        graph,
+        ungrouped(() => true),
+      ).map((p) => p.op),
+    ).toEqual(['matmul', 'add']);
+  });
+
+  it('groups matmuls reading the same x into one dispatch, with the norm before them, leaving the add after them its own op', () => {
+    const planned = fuseGraph(block, { normFits: () => true, groupFits: (ms) => ms.length === 2 });
+    expect(planned.map((p) => (p.op === 'fused_matmul' ? [p.matmul.out, p.siblings?.map((m) => m.out), p.norm?.out, p.residual] : p.op))).toEqual([[q, [k], h, undefined], 'add']);
+  });
+
+  it('does not group matmuls whose output overwrites what another of them reads', () => {
+    const graph: Graph = [
+      { op: 'matmul', x: h, w: wq, out: q },
+      { op: 'matmul', x: h, w: wk, out: h },
+    ];
+    expect(fuseGraph(graph, { normFits: () => true, groupFits: () => true }).map((p) => p.op)).toEqual(['matmul', 'matmul']);
   });
 });

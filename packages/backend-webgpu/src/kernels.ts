@@ -1,4 +1,5 @@
 import type { DType } from '@llamita/core';
+import type { TiledShape } from './plan.js';
 import actBf16 from './shaders/act/bf16.wgsl';
 import actF16 from './shaders/act/f16.wgsl';
 import actF32 from './shaders/act/f32.wgsl';
@@ -22,6 +23,9 @@ import bytes from './shaders/lib/bytes.wgsl';
 import half from './shaders/lib/half.wgsl';
 import kquantScales from './shaders/lib/kquant-scales.wgsl';
 import matmulIo from './shaders/lib/matmul-io.wgsl';
+import onePart from './shaders/lib/one-part.wgsl';
+import parts from './shaders/lib/parts.wgsl';
+import wWord from './shaders/lib/w-word.wgsl';
 import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
@@ -99,6 +103,10 @@ export type KernelId =
       readonly norm?: boolean;
       /** Matmul only: it adds a residual to its output (epilogue/residual.wgsl). */
       readonly residual?: boolean;
+      /** Matmul only: weights (2 or 3) that read the same x, in one dispatch (lib/parts.wgsl); default 1. */
+      readonly parts?: number;
+      /** Tiled matmul only: its tile (the default, 32 x 64 with 2 x 4 a thread, fits any device). */
+      readonly tile?: TiledShape;
     }
   | {
       /** Attention over the KV cache: in one pass, or the per-chunk half of the split form. */
@@ -113,7 +121,8 @@ export type KernelId =
 
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
-  if ('weights' in id) return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.residual ? '+residual' : ''}`;
+  if ('weights' in id)
+    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
   return id.kernel;
 }
@@ -125,14 +134,25 @@ export function kernelLabel(id: KernelId): string {
  */
 export function kernelSource(id: KernelId): string {
   switch (id.kernel) {
-    case 'matmul':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmul].join(
-        '\n',
-      );
+    case 'matmul': {
+      const grouped = (id.parts ?? 1) > 1;
+      const io = grouped ? [parts, partsBindings(id.parts!)] : [onePart, wWord, id.residual ? epilogueResidual : epiloguePlain];
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, ...io, matmulIo, matmul].join('\n');
+    }
     case 'matmul_tiled':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.residual ? epilogueResidual : epiloguePlain, matmulIo, matmulTiled].join('\n');
+      return [
+        tileConstants(id.tile ?? DEFAULT_TILE),
+        bytes,
+        half,
+        wWord,
+        ...WEIGHT_DECODERS[id.weights],
+        ...ACTIVATIONS[id.weights],
+        id.residual ? epilogueResidual : epiloguePlain,
+        matmulIo,
+        matmulTiled,
+      ].join('\n');
     case 'embedding':
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
+      return [bytes, half, wWord, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'attention':
     case 'attention_split': {
       const kernel = id.kernel === 'attention' ? attention : attentionSplit;
@@ -155,4 +175,48 @@ export function kernelSource(id: KernelId): string {
     case 'select':
       return select;
   }
+}
+
+/**
+ * The declarations lib/parts.wgsl needs for `count` parts: the weight and
+ * output bindings of parts 1.. (8 and 9, 10 and 11), PARTS, and `w_word` and
+ * `store` choosing among them by the workgroup's part. Written out per count
+ * because WGSL has no arrays of bindings, and an unused part cannot be bound
+ * to another's output (writable bindings must not alias).
+ */
+function partsBindings(count: number): string {
+  const others = Array.from({ length: count - 1 }, (_, i) => i + 1);
+  const declarations = others.map((p) => `@group(0) @binding(${6 + 2 * p}) var<storage, read> W${p}: array<u32>;\n@group(0) @binding(${7 + 2 * p}) var<storage, read_write> OUT${p}: array<f32>;`);
+  const words = others.map((p) => `    case ${p}u: {\n      return W${p}[i];\n    }`);
+  const stores = others.map((p) => `    case ${p}u: {\n      OUT${p}[params.part_out[${p}] + i] = v;\n    }`);
+  return `const PARTS: u32 = ${count}u;
+${declarations.join('\n')}
+
+fn w_word(i: u32) -> u32 {
+  switch part {
+${words.join('\n')}
+    default: {
+      return W[i];
+    }
+  }
+}
+
+fn store(m: u32, n: u32, v: f32) {
+  let i = m * part_rows() + n;
+  switch part {
+${stores.join('\n')}
+    default: {
+      OUT[params.part_out[0] + i] = v;
+    }
+  }
+}
+`;
+}
+
+/** matmul_tiled.wgsl's tile when none is given: the one every device's 16 KiB of workgroup memory holds. */
+const DEFAULT_TILE: TiledShape = { mt: 32, nt: 64, rm: 2, rn: 4 };
+
+/** matmul_tiled.wgsl's tile constants (WGSL sizes a function's arrays by constants only, not overrides). */
+function tileConstants(tile: TiledShape): string {
+  return `const MT: u32 = ${tile.mt}u;\nconst NT: u32 = ${tile.nt}u;\nconst RM: u32 = ${tile.rm}u;\nconst RN: u32 = ${tile.rn}u;\n`;
 }

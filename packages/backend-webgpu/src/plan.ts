@@ -27,9 +27,37 @@ const prevPow2 = (x: number): number => 2 ** Math.floor(Math.log2(Math.max(1, x)
 
 /** Batch rows from which a matmul runs tiled (matmul_tiled.wgsl): below, the matrix-vector kernel with up to 8 rows a workgroup wastes less of its tile. */
 const MATMUL_TILED_MIN_M = 32;
-/** matmul_tiled.wgsl's tile: MT x rows by NT outputs a workgroup. */
-const MATMUL_TILE_M = 32;
-const MATMUL_TILE_N = 64;
+/**
+ * matmul_tiled.wgsl's tile: `mt` x rows by `nt` outputs a workgroup of 256
+ * threads, each adding `rm` x `rn` products a step.
+ */
+export interface TiledShape {
+  readonly mt: number;
+  readonly nt: number;
+  readonly rm: number;
+  readonly rn: number;
+}
+
+/** matmul_tiled.wgsl's K step: one 32-element segment. */
+const MATMUL_TILE_K = 32;
+/**
+ * The tiles tried, largest first: more products per thread per value staged
+ * (a 4 x 8 register tile reads 12 staged values for 32 products, 2 x 4 reads 6
+ * for 8), as far as the device's workgroup memory holds the tiles.
+ */
+const TILED_SHAPES: readonly TiledShape[] = [
+  { mt: 64, nt: 128, rm: 4, rn: 8 },
+  { mt: 64, nt: 64, rm: 4, rn: 4 },
+  { mt: 32, nt: 64, rm: 2, rn: 4 },
+];
+
+/** Workgroup memory a tile takes: both tiles with a pad word a row, and two f32 per x row. */
+const tiledBytes = (t: TiledShape): number => ((t.mt + t.nt) * (MATMUL_TILE_K + 1) + 2 * t.mt) * 4;
+
+/** The largest tile whose workgroup memory fits `maxComputeWorkgroupStorageSize` (WebGPU guarantees 16 KiB, which the smallest fits). */
+export function tiledShapeFor(maxComputeWorkgroupStorageSize: number): TiledShape {
+  return TILED_SHAPES.find((t) => tiledBytes(t) <= maxComputeWorkgroupStorageSize) ?? TILED_SHAPES[TILED_SHAPES.length - 1]!;
+}
 /** A matmul workgroup's tile: `tm` x rows by `rows` outputs, `threads` threads per output. */
 export interface MatmulShape {
   /** Outputs (weight rows) per workgroup: matmul.wgsl's ROWS. */
@@ -123,6 +151,8 @@ export interface PlanOptions {
    * software adapter, where one workgroup per head is faster.
    */
   readonly splitAttention: boolean;
+  /** The prefill matmul's tile ({@link tiledShapeFor} the device's workgroup memory). */
+  readonly tile: TiledShape;
 }
 
 /** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
@@ -150,13 +180,13 @@ export function scratchBytes(op: Op, options: PlanOptions): number {
  */
 export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?: GPUBuffer): Dispatch[] {
   if (op.op === 'fused_matmul') {
-    const planned = planMatmul(op, bind);
-    const key = [op.norm, op.matmul, op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
+    const planned = planMatmul(op, bind, options.tile);
+    const key = [op.norm, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
     return planned ? [{ ...planned, key }] : [];
   }
   const key = opTimingKey(op);
   const split = splitAttention(op, options);
-  const planned = split && scratchBytes(op, options) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind)];
+  const planned = split && scratchBytes(op, options) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind, options)];
   return planned.filter((d) => d !== undefined).map((d) => ({ ...d, key }));
 }
 
@@ -166,15 +196,42 @@ export function matmulNormFits(op: Extract<Op, { op: 'matmul' }>): boolean {
   return matmulShape(m, k, op.w.shape[0]!, DTYPE_INFO[op.w.dtype].quantized).tm * k <= MATMUL_STAGED;
 }
 
+/** Most matmuls one grouped dispatch computes (lib/parts.wgsl's bindings 8-11 hold two more). */
+export const MATMUL_MAX_PARTS = 3;
+
+/**
+ * Whether matmuls that read the same x can run as one grouped dispatch: a
+ * batch small enough for matmul.wgsl (a tiled prefill gains nothing from
+ * sharing x), one weight type and row length, and enough storage bindings
+ * (x, a weight and an output per part, the norm's two) under the device's limit.
+ */
+export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[], maxStorageBuffersPerShaderStage: number): boolean {
+  const [first] = matmuls;
+  if (!first || matmuls.length > MATMUL_MAX_PARTS || 3 + 2 * matmuls.length > maxStorageBuffersPerShaderStage) return false;
+  const [m, k] = first.x.shape as [number, number];
+  if (m >= MATMUL_TILED_MIN_M || !matmuls.every((mm) => mm.w.dtype === first.w.dtype && mm.x.shape[1] === k)) return false;
+  const ns = matmuls.map((mm) => mm.w.shape[0]!);
+  const { rows } = matmulShape(
+    m,
+    k,
+    ns.reduce((a, b) => a + b, 0),
+    DTYPE_INFO[first.w.dtype].quantized,
+  );
+  return ns.reduce((columns, n) => columns + Math.ceil(n / rows), 0) <= MAX_GROUPS;
+}
+
 /**
  * A matmul with what is folded into it (matmul.wgsl with its prologue and
  * epilogue snippets): bindings 0-2 and the params at 3, the norm's weight and
- * output at 4 and 5, the residual and the sum at 6 and 7.
+ * output at 4 and 5, the residual and the sum at 6 and 7, a group's other
+ * weights and outputs at 8-11.
  */
-function planMatmul(fused: FusedMatmul, bind: Bind): Omit<Dispatch, 'key'> | undefined {
+function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Dispatch, 'key'> | undefined {
   const { matmul: op, norm, residual } = fused;
+  const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
-  const n = op.w.shape[0]!;
+  const ns = parts.map((p) => p.w.shape[0]!);
+  const n = ns.reduce((a, b) => a + b, 0);
   if (m === 0 || n === 0) return undefined;
   // a fused norm stages its own input, the norm's x
   const [x, w, out] = [bind(norm ? norm.x : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
@@ -182,22 +239,41 @@ function planMatmul(fused: FusedMatmul, bind: Bind): Omit<Dispatch, 'key'> | und
   const normOut = norm && bind(norm.out, 4);
   const res = residual && bind(residual.other, 4);
   const sum = residual && bind(residual.add.out, 4);
-  const params = [m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k), normWeight?.offset ?? 0, normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res?.offset ?? 0, sum?.offset ?? 0];
+  const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
+  const weights = op.w.dtype as WgslWeightType;
+  const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+  // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
+  // params always carry them: the uniform binding must cover the whole Params struct)
+  const columns = ns.map((np) => Math.ceil(np / rows));
+  const partStart = columns.map((_, p) => columns.slice(0, p).reduce((a, b) => a + b, 0));
+  const partW = [w.offset, ...siblings.map(([pw]) => pw.offset)];
+  const partOut = [out.offset, ...siblings.map(([, po]) => po.offset)];
+  const vec4 = (values: number[]) => [0, 1, 2, 3].map((i) => values[i] ?? 0);
+  const params = [
+    ...[m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k), normWeight?.offset ?? 0, normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res?.offset ?? 0, sum?.offset ?? 0],
+    ...vec4(partStart),
+    ...vec4(ns),
+    ...vec4(partW),
+    ...vec4(partOut),
+  ];
   const extra = [
     normWeight && { binding: 4, resource: normWeight.resource },
     normOut && { binding: 5, resource: normOut.resource },
     res && { binding: 6, resource: res.resource },
     sum && { binding: 7, resource: sum.resource },
+    ...siblings.flatMap(([pw, po], i) => [
+      { binding: 8 + 2 * i, resource: pw.resource },
+      { binding: 9 + 2 * i, resource: po.resource },
+    ]),
   ];
-  const weights = op.w.dtype as WgslWeightType;
   const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
-  if (m >= MATMUL_TILED_MIN_M && !norm && !SUMMED_ACTIVATIONS.has(weights)) {
-    const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined }, params, [x, w, out], [Math.ceil(n / MATMUL_TILE_N), Math.ceil(m / MATMUL_TILE_M), 1]);
+  if (m >= MATMUL_TILED_MIN_M && !norm && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
+    const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile }, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
     return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
   }
-  const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, residual: residual !== undefined };
-  const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / rows), Math.ceil(m / tm), 1]);
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, residual: residual !== undefined, parts: parts.length };
+  const groupColumns = columns.reduce((a, b) => a + b, 0);
+  const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
   return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
 }
 
@@ -218,7 +294,7 @@ function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | un
   ];
 }
 
-function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
+function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
   switch (op.op) {
     case 'embedding': {
       const [m, dim] = op.out.shape as [number, number];
@@ -231,7 +307,7 @@ function planKernel(op: Op, bind: Bind): Omit<Dispatch, 'key'> | undefined {
       return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
     }
     case 'matmul':
-      return planMatmul({ op: 'fused_matmul', matmul: op }, bind);
+      return planMatmul({ op: 'fused_matmul', matmul: op }, bind, options.tile);
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];
       if (m === 0) return undefined;

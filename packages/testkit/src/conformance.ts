@@ -127,15 +127,10 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
-    // a few rows, and a batch of a prefill's size (tiles of 32 rows by 64 outputs on a GPU, cut through on both sides here)
+    // a few rows, and batches of a prefill's size (a GPU's tiles, 32 to 64 rows by 64 to 128 outputs, cut through on both sides)
     describe.each(
       WEIGHT_DTYPES.flatMap((d): [typeof d, number, number][] =>
-        d === 'f32'
-          ? [[d, 37, 70]]
-          : [
-              [d, 3, 13],
-              [d, 37, 70],
-            ],
+        d === 'f32' ? [[d, 37, 70]] : [[d, 3, 13], [d, 37, 70], ...(['q4_0', 'q4_k', 'f16'].includes(d) ? ([[d, 70, 140]] as [typeof d, number, number][]) : [])],
       ),
     )('matmul with %s weights, m=%i n=%i', (dtype, m, n) => {
       const block = DTYPE_INFO[dtype].blockSize;
@@ -340,6 +335,31 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
           Float64Array.from(want2, (v, i) => v + residual[i]!),
           tol,
         );
+      });
+    });
+
+    // q, k and v (or gate and up): matmuls of different widths reading one norm's output (a GPU may run them as one dispatch)
+    describe.each([
+      ['q4_0', 1, 64, [32, 8, 8]],
+      ['q4_k', 1, 512, [48, 16, 16]],
+      ['f16', 3, 96, [20, 6, 6]],
+      ['q4_1', 2, 64, [40, 24]],
+    ] as const)('rms_norm, then matmuls of different widths reading it: %s weights m=%i k=%i n=%j', (dtype, m, k, ns) => {
+      cases('matmul', dtype)('every output and the norm match the op-by-op reference', async () => {
+        const rng = new Prng(seed + k + ns[0]);
+        const [x, normW] = [randomF32(rng, m * k), randomF32(rng, k)];
+        const weights = ns.map((n) => randomWeight(rng, dtype, n, k));
+        const h1 = h.out('f32', [m, k]);
+        const outs = ns.map((n) => h.out('f32', [m, n]));
+        backend.run([
+          { op: 'rms_norm', x: h.f32([m, k], x), weight: h.f32([k], normW), eps: 1e-5, out: h1 },
+          ...ns.map((n, i): Op => ({ op: 'matmul', x: h1, w: h.weight(dtype, [n, k], weights[i]!.bytes), out: outs[i]! })),
+        ]);
+        const gotNormed = asF32(await backend.read(h1));
+        expectClose(gotNormed, refRmsNorm(x, normW, 1e-5, m, k), tol);
+        const xq = Float32Array.from(gotNormed);
+        for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
+        for (const [i, n] of ns.entries()) expectClose(asF32(await backend.read(outs[i]!)), refMatmul(xq, weights[i]!.values, m, k, n), tol);
       });
     });
 

@@ -3,14 +3,17 @@
 // exists anywhere), against the activation rows converted as llama.cpp does.
 //
 // Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
-// lib/half.wgsl, weights/<type>.wgsl (SEG, decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
+// lib/half.wgsl, lib/one-part.wgsl with lib/w-word.wgsl, or lib/parts.wgsl
+// with its bindings (select_part, part_rows, part_w_offset, w_word; a
+// grouped matmul's store), weights/<type>.wgsl (SEG, decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
 // staged rows through `staged`), prologue/<none|rms-norm>.wgsl (NORM,
 // norm_weight, store_normed) and epilogue/<plain|residual>.wgsl (store).
 //
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 4-7: the prologue's and
-// epilogue's, when they have any.
-// Dispatch: (ceil(N / ROWS), ceil(M / TM), 1) workgroups of WG threads. A
+// epilogue's, when they have any; 8-11: a grouped matmul's other parts'.
+// Dispatch: (ceil(N / ROWS), ceil(M / TM), 1) workgroups of WG threads; grouped,
+// the x dimension is the sum of each part's ceil(N_p / ROWS). A
 // workgroup computes a tile of TM x rows by ROWS outputs: it stages KC / TM
 // elements of each of its x rows at a time in workgroup memory (converted:
 // rounded to f16/bf16, or quantized to Q8 blocks), then WG / ROWS threads per
@@ -164,16 +167,18 @@ fn add_segment(w_row: u32, s: u32, base: u32, chunk: u32, acc: ptr<function, arr
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let threads = WG / ROWS;
   let t = lid % threads;
-  let n = wg.x * ROWS + lid / threads;
+  // the output this thread's row of the grid computes, within its part (lib/one-part.wgsl or lib/parts.wgsl)
+  let n = select_part(wg.x) * ROWS + lid / threads;
+  let rows = part_rows();
   let m0 = wg.y * TM;
   let chunk = KC / TM;
-  let w_row = params.w_offset + n * params.row_bytes;
+  let w_row = part_w_offset() + n * params.row_bytes;
 
   var acc: array<f32, TM_MAX>;
   for (var c0 = 0u; c0 < params.K; c0 += chunk) {
     let len = min(chunk, params.K - c0);
     stage(m0, chunk, c0, len, lid, wg.x == 0u);
-    if (n < params.N) {
+    if (n < rows) {
       let end = (c0 + len) / SEG;
       // UNROLL segments per step: their weight loads are in flight at once
       for (var s0 = c0 / SEG + t; s0 < end; s0 += threads * UNROLL) {
@@ -197,7 +202,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       workgroupBarrier();
     }
-    if (t == 0u && n < params.N && m0 + r < params.M) {
+    if (t == 0u && n < rows && m0 + r < params.M) {
       store(m0 + r, n, partial[lid]);
     }
     workgroupBarrier();

@@ -14,15 +14,13 @@
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 6-7: the residual epilogue's.
 // Dispatch: (ceil(N / NT), ceil(M / MT), 1) workgroups of WG threads.
 
-const MT: u32 = 32u;
-const NT: u32 = 64u;
+// MT, NT, RM, RN: the tile, prepended by kernels.ts (plan.ts's TiledShape,
+// chosen by the device's workgroup memory); (MT / RM) * (NT / RN) = WG.
 // one 32-element segment of every quantized type; K is a multiple of it for those
 const KT: u32 = 32u;
 const WG: u32 = 256u;
-// each thread's products: rows ty + 16 i, outputs tx + 16 j (interleaved, so
+// each thread's products: rows ty + TY i, outputs tx + TX j (interleaved, so
 // neighbouring threads read neighbouring rows of the tiles: no bank conflicts)
-const RM: u32 = 2u;
-const RN: u32 = 4u;
 const TY: u32 = MT / RM;
 const TX: u32 = NT / RN;
 // a tile row's stride in workgroup memory: one pad word against bank conflicts

@@ -4,8 +4,9 @@
 //   1: W   u32 words of the [N, K] weight, from w_offset bytes; row n at
 //          w_offset + n * row_bytes                          (read)
 //   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
-//   3: params (uniform): the norm's (norm_offset, h_offset, eps) and the
-//      residual's (res_offset, sum_offset) are used only with those snippets
+//   3: params (uniform): the norm's (norm_offset, h_offset, eps), the
+//      residual's (res_offset, sum_offset) and a grouped matmul's part_*
+//      (lib/parts.wgsl) are used only with those snippets
 
 struct Params {
   M: u32,
@@ -20,6 +21,12 @@ struct Params {
   eps: f32,
   res_offset: u32,
   sum_offset: u32,
+  // a grouped matmul's parts p = 0, 1, 2: first workgroup column, outputs
+  // (weight rows), weight offset (bytes) and output offset (f32 elements)
+  part_start: vec4<u32>,
+  part_n: vec4<u32>,
+  part_w: vec4<u32>,
+  part_out: vec4<u32>,
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { plannedTensor, type Op } from '@llamita/core';
+import { matmulGroupFits, tiledShapeFor } from './plan.js';
+
+type MatmulOp = Extract<Op, { op: 'matmul' }>;
+const matmul = (m: number, k: number, n: number, dtype: MatmulOp['w']['dtype'] = 'q4_0'): MatmulOp => ({
+  op: 'matmul',
+  x: plannedTensor('f32', [m, k]),
+  w: plannedTensor(dtype, [n, k]),
+  out: plannedTensor('f32', [m, n]),
+});
+
+describe('tiledShapeFor', () => {
+  it("takes the largest prefill tile the device's workgroup memory holds, and the smallest on WebGPU's guaranteed 16 KiB", () => {
+    expect(tiledShapeFor(16_384)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
+    expect(tiledShapeFor(20_000)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
+    expect(tiledShapeFor(49_152)).toEqual({ mt: 64, nt: 128, rm: 4, rn: 8 });
+  });
+});
+
+describe('matmulGroupFits', () => {
+  it('groups up to three decode matmuls of one weight type and row length, as the storage bindings allow', () => {
+    const qkv = [matmul(1, 2048, 2048), matmul(1, 2048, 256), matmul(1, 2048, 256)];
+    expect(matmulGroupFits(qkv, 10)).toBe(true);
+    // x, three weights and outputs, the norm's two: 9 bindings
+    expect(matmulGroupFits(qkv, 8)).toBe(false);
+    expect(matmulGroupFits([...qkv, matmul(1, 2048, 64)], 16)).toBe(false);
+    expect(matmulGroupFits([matmul(1, 2048, 64), matmul(1, 2048, 64, 'q8_0')], 16)).toBe(false);
+    expect(matmulGroupFits([matmul(1, 2048, 64), matmul(1, 1024, 64)], 16)).toBe(false);
+  });
+
+  it('leaves prefill batches to the tiled kernel', () => {
+    expect(matmulGroupFits([matmul(31, 512, 64), matmul(31, 512, 64)], 10)).toBe(true);
+    expect(matmulGroupFits([matmul(32, 512, 64), matmul(32, 512, 64)], 10)).toBe(false);
+  });
+});
