@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensorOn, type Graph, type Tensor } from '@llamita/core';
+import { reshape, tensorOn, type Graph, type Tensor } from '@llamita/core';
 import { fuseGraph, type FuseRules } from './fuse.js';
 
 /** Rules that fold every norm `normFits` allows and group no matmuls. */
@@ -61,5 +61,24 @@ describe('fuseGraph', () => {
       { op: 'matmul', x: h, w: wk, out: h },
     ];
     expect(fuseGraph(graph, { normFits: () => true, groupFits: () => true }).map((p) => p.op)).toEqual(['matmul', 'matmul']);
+  });
+
+  describe('the start of attention', () => {
+    const [q, k, qRot, kRot, v, kCache, vCache] = [t([2, 4, 8]), t([2, 2, 8]), t([2, 4, 8]), t([2, 2, 8]), t([2, 16]), t([32, 16], 'f16'), t([32, 16], 'f16')];
+    const start = (positions: Tensor, vRows: Tensor = positions): Graph => [
+      { op: 'rope', x: q, positions, theta: 10000, mode: 'half', out: qRot },
+      { op: 'rope', x: k, positions, theta: 10000, mode: 'half', out: kRot },
+      { op: 'copy', src: reshape(kRot, [2, 16]), dst: kCache, rows: positions },
+      { op: 'copy', src: v, dst: vCache, rows: vRows },
+    ];
+    const rules: FuseRules = { normFits: () => true, groupFits: () => true };
+
+    it('folds rope of q and k and the copies of k and v into cache rows into one op', () => {
+      expect(fuseGraph(start(t([2], 'i32')), rules).map((p) => p.op)).toEqual(['fused_rope_cache']);
+    });
+
+    it('keeps the four ops when v goes to other rows than k', () => {
+      expect(fuseGraph(start(t([2], 'i32'), t([2], 'i32')), rules).map((p) => p.op)).toEqual(['rope', 'rope', 'copy', 'copy']);
+    });
   });
 });

@@ -3,6 +3,8 @@ import { overlaps, type Graph, type Op, type Tensor } from '@llamita/core';
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 type RmsNormOp = Extract<Op, { op: 'rms_norm' }>;
 type AddOp = Extract<Op, { op: 'add' }>;
+type RopeOp = Extract<Op, { op: 'rope' }>;
+type CopyOp = Extract<Op, { op: 'copy' }>;
 
 /** A matmul with the ops folded into its kernel: the RMSNorm that makes its x, the residual add of its output, the matmuls that read the same x. */
 export interface FusedMatmul {
@@ -16,8 +18,22 @@ export interface FusedMatmul {
   readonly residual?: { readonly add: AddOp; readonly other: Tensor };
 }
 
-/** An op of the graph as planned: as it is, or a matmul with its neighbours folded in. */
-export type PlannedOp = Op | FusedMatmul;
+/**
+ * The start of attention as one kernel: q and k rotated, and the rotated k and
+ * v copied into their caches' rows at the tokens' positions.
+ */
+export interface FusedRopeCache {
+  readonly op: 'fused_rope_cache';
+  readonly ropeQ: RopeOp;
+  readonly ropeK: RopeOp;
+  /** Copies ropeK's output into the K cache, at rows ropeK.positions. */
+  readonly copyK: CopyOp;
+  /** Copies v into the V cache, at the same rows. */
+  readonly copyV: CopyOp;
+}
+
+/** An op of the graph as planned: as it is, a matmul with its neighbours folded in, or the fused start of attention. */
+export type PlannedOp = Op | FusedMatmul | FusedRopeCache;
 
 /** Whether two tensors are the same bytes seen the same way. */
 const same = (a: Tensor, b: Tensor): boolean => a.buffer.id === b.buffer.id && a.byteOffset === b.byteOffset && a.dtype === b.dtype && a.shape.join() === b.shape.join();
@@ -41,7 +57,9 @@ export interface FuseRules {
  * - matmuls in a row that read the same x (q, k and v; gate and up): one
  *   dispatch computes them all (when `rules.groupFits`), staging x once;
  * - a matmul followed by an add of its output and another tensor (the
- *   residual stream): the matmul's kernel adds and writes the sum.
+ *   residual stream): the matmul's kernel adds and writes the sum;
+ * - rope of q, rope of k, and the copies of the rotated k and of v into
+ *   cache rows at the same positions: one kernel ({@link FusedRopeCache}).
  */
 export function fuseGraph(graph: Graph, rules: FuseRules): PlannedOp[] {
   const planned: PlannedOp[] = [];
@@ -64,6 +82,12 @@ export function fuseGraph(graph: Graph, rules: FuseRules): PlannedOp[] {
         }
         continue;
       }
+    }
+    const ropeCache = op.op === 'rope' ? ropeCacheAt(graph, i) : undefined;
+    if (ropeCache) {
+      planned.push(ropeCache);
+      i += 3;
+      continue;
     }
     if (op.op === 'matmul') {
       const run = matmulRun(graph, i, op.x);
@@ -94,6 +118,30 @@ function grouped(run: readonly MatmulOp[], rules: FuseRules, norm?: RmsNormOp): 
   const outs = run.map((m) => m.out);
   if (outs.some((out, j) => read.some((t) => overlaps(out, t)) || outs.some((other, l) => l !== j && overlaps(out, other)))) return undefined;
   return { op: 'fused_matmul', matmul: run[0]!, siblings: run.slice(1), ...(norm && { norm }) };
+}
+
+/**
+ * Ops `start` .. `start + 3` as a {@link FusedRopeCache} if they are rope(q),
+ * rope(k), copy(rotated k → K cache rows) and copy(v → V cache rows), with one
+ * positions tensor, rope and cache type, and nothing written that another of
+ * them reads (each thread reads only its own elements' pairs, so the four
+ * may run in any order).
+ */
+function ropeCacheAt(graph: Graph, start: number): FusedRopeCache | undefined {
+  const [ropeQ, ropeK, copyK, copyV] = graph.slice(start, start + 4);
+  if (ropeQ?.op !== 'rope' || ropeK?.op !== 'rope' || copyK?.op !== 'copy' || copyV?.op !== 'copy') return undefined;
+  const positions = ropeQ.positions;
+  const sameRope = same(ropeK.positions, positions) && ropeK.theta === ropeQ.theta && ropeK.mode === ropeQ.mode && ropeK.x.shape[2] === ropeQ.x.shape[2] && ropeK.x.shape[0] === ropeQ.x.shape[0];
+  const kWidth = ropeK.x.shape[1]! * ropeK.x.shape[2]!;
+  const rows = (c: CopyOp) => c.rows !== undefined && same(c.rows, positions) && c.src.shape.length === 2 && c.src.shape[1] === kWidth && c.dst.shape[1] === kWidth;
+  const cacheTypes = copyK.dst.dtype === copyV.dst.dtype && (copyK.dst.dtype === 'f32' || copyK.dst.dtype === 'f16');
+  // the rotated k, seen as the copy's [m, width] rows, and a v of the same shape
+  const copiesK = copyK.src.buffer.id === ropeK.out.buffer.id && copyK.src.byteOffset === ropeK.out.byteOffset && copyK.src.shape[0] === ropeK.x.shape[0] && copyV.src.shape[0] === ropeK.x.shape[0];
+  if (!sameRope || !rows(copyK) || !rows(copyV) || !cacheTypes || !copiesK) return undefined;
+  const read = [ropeQ.x, ropeK.x, copyV.src, positions];
+  const written = [ropeQ.out, ropeK.out, copyK.dst, copyV.dst];
+  if (written.some((w, j) => read.some((r) => overlaps(w, r)) || written.some((other, l) => l !== j && overlaps(w, other)))) return undefined;
+  return { op: 'fused_rope_cache', ropeQ, ropeK, copyK, copyV };
 }
 
 /** The matmuls from `start` on that read `x`, in a row. */

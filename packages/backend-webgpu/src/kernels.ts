@@ -31,6 +31,10 @@ import matmulTiled from './shaders/matmul_tiled.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
 import prologueNorm from './shaders/prologue/rms-norm.wgsl';
 import rmsNorm from './shaders/rms_norm.wgsl';
+import ropeAngle from './shaders/lib/rope-angle.wgsl';
+import kvStoreF16 from './shaders/kv-store/f16.wgsl';
+import kvStoreF32 from './shaders/kv-store/f32.wgsl';
+import ropeCache from './shaders/rope_cache.wgsl';
 import rope from './shaders/rope.wgsl';
 import select from './shaders/select.wgsl';
 import swiglu from './shaders/swiglu.wgsl';
@@ -109,8 +113,8 @@ export type KernelId =
       readonly tile?: TiledShape;
     }
   | {
-      /** Attention over the KV cache: in one pass, or the per-chunk half of the split form. */
-      readonly kernel: 'attention' | 'attention_split';
+      /** Attention over the KV cache (in one pass, or the per-chunk half of the split form), or the rope and cache writes before it. */
+      readonly kernel: 'attention' | 'attention_split' | 'rope_cache';
       /** The cache's storage: f32, or f16 halves packed in u32 words. */
       readonly cache: 'f32' | 'f16';
     }
@@ -153,6 +157,8 @@ export function kernelSource(id: KernelId): string {
       ].join('\n');
     case 'embedding':
       return [bytes, half, wWord, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
+    case 'rope_cache':
+      return [ropeAngle, half, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeCache].join('\n');
     case 'attention':
     case 'attention_split': {
       const kernel = id.kernel === 'attention' ? attention : attentionSplit;
@@ -167,7 +173,7 @@ export function kernelSource(id: KernelId): string {
     case 'rms_norm':
       return rmsNorm;
     case 'rope':
-      return rope;
+      return [ropeAngle, rope].join('\n');
     case 'swiglu':
       return swiglu;
     case 'add':

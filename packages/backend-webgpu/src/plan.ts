@@ -1,5 +1,5 @@
 import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
-import type { FusedMatmul, PlannedOp } from './fuse.js';
+import type { FusedMatmul, FusedRopeCache, PlannedOp } from './fuse.js';
 import { SUMMED_ACTIVATIONS, type KernelId, type WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
@@ -184,6 +184,10 @@ export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?
     const key = [op.norm, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
     return planned ? [{ ...planned, key }] : [];
   }
+  if (op.op === 'fused_rope_cache') {
+    const planned = planRopeCache(op, bind);
+    return planned ? [{ ...planned, key: [op.ropeQ, op.ropeK, op.copyK, op.copyV].map(opTimingKey).join(' + ') }] : [];
+  }
   const key = opTimingKey(op);
   const split = splitAttention(op, options);
   const planned = split && scratchBytes(op, options) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind, options)];
@@ -275,6 +279,20 @@ function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Disp
   const groupColumns = columns.reduce((a, b) => a + b, 0);
   const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
   return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
+}
+
+/** rope_cache.wgsl: q and k rotated, rotated k and v into their cache rows, in one dispatch. */
+function planRopeCache(fused: FusedRopeCache, bind: Bind): Omit<Dispatch, 'key'> | undefined {
+  const { ropeQ, ropeK, copyK, copyV } = fused;
+  const [m, headsQ, hd] = ropeQ.x.shape as [number, number, number];
+  const headsKv = ropeK.x.shape[1]!;
+  const pairs = (m * (headsQ + 2 * headsKv) * hd) / 2;
+  if (pairs === 0) return undefined;
+  const cache = copyK.dst.dtype === 'f16' ? 'f16' : 'f32';
+  const tensors = [ropeQ.x, ropeQ.out, ropeK.x, ropeK.out, copyV.src, ropeQ.positions, copyK.dst, copyV.dst].map((t) => bind(t, 4));
+  const [q, qRot, k, kRot, v, pos, kc, vc] = tensors as [TensorBinding, TensorBinding, TensorBinding, TensorBinding, TensorBinding, TensorBinding, TensorBinding, TensorBinding];
+  const params = [m, headsQ, headsKv, hd, q.offset, qRot.offset, k.offset, kRot.offset, v.offset, pos.offset, kc.offset, vc.offset, f32Bits(Math.log2(ropeQ.theta)), ropeQ.mode === 'half' ? 1 : 0];
+  return dispatch({ kernel: 'rope_cache', cache }, params, tensors, grid(Math.ceil(pairs / WG)));
 }
 
 /** Attention in two dispatches: per-chunk partials into `part`, then their merge into the output. */

@@ -6,6 +6,7 @@ import {
   asF32,
   asI32,
   plannedTensor,
+  reshape,
   type Backend,
   type BackendFactory,
   type BufferUsage,
@@ -360,6 +361,47 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const xq = Float32Array.from(gotNormed);
         for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
         for (const [i, n] of ns.entries()) expectClose(asF32(await backend.read(outs[i]!)), refMatmul(xq, weights[i]!.values, m, k, n), tol);
+      });
+    });
+
+    // the start of attention: q and k rotated, the rotated k and v written into cache rows (a GPU may run the four as one kernel)
+    describe.each([
+      ['adjacent', 'f16', 1, 4, 2, 8],
+      ['half', 'f16', 3, 4, 2, 8],
+      ['adjacent', 'f32', 3, 2, 1, 6],
+      ['half', 'f32', 1, 6, 2, 64],
+    ] as const)('rope %s of q and k, then k and v into an %s cache: m=%i heads %i/%i hd=%i', (mode, cache, m, hq, hkv, hd) => {
+      cases('copy', cache)('every tensor written matches the op-by-op reference', async () => {
+        const rng = new Prng(seed + hd + m);
+        const width = hkv * hd;
+        const [q, k, v] = [randomF32(rng, m * hq * hd), randomF32(rng, m * width), randomF32(rng, m * width)];
+        const ctx = 8;
+        const rows = Int32Array.from([5, 2, 7].slice(0, m));
+        const positions = h.i32(rows);
+        const emptyCache = () => (cache === 'f16' ? h.put('f16', [ctx, width], new Uint16Array(ctx * width)) : h.f32([ctx, width], new Float32Array(ctx * width)));
+        const [kCache, vCache] = [emptyCache(), emptyCache()];
+        const [qRot, kRot] = [h.out('f32', [m, hq, hd]), h.out('f32', [m, hkv, hd])];
+        backend.run([
+          { op: 'rope', x: h.f32([m, hq, hd], q), positions, theta: 10000, mode, out: qRot },
+          { op: 'rope', x: h.f32([m, hkv, hd], k), positions, theta: 10000, mode, out: kRot },
+          { op: 'copy', src: reshape(kRot, [m, width]), dst: kCache, rows: positions },
+          { op: 'copy', src: h.f32([m, width], v), dst: vCache, rows: positions },
+        ]);
+        expectClose(asF32(await backend.read(qRot)), refRope(q, rows, 10000, mode, m, hq, hd), tol);
+        const gotK = asF32(await backend.read(kRot));
+        expectClose(gotK, refRope(k, rows, 10000, mode, m, hkv, hd), tol);
+        // the caches hold exactly the rows copied (rounded to f16 for an f16 cache), the rest untouched
+        const cacheValues = async (t: Tensor) => {
+          const bytes = (await backend.read(t)).slice();
+          return cache === 'f16' ? [...new Uint16Array(bytes.buffer)] : [...new Float32Array(bytes.buffer)];
+        };
+        const expected = (src: Float32Array) => {
+          const want = new Array<number>(ctx * width).fill(0);
+          rows.forEach((row, i) => src.subarray(i * width, (i + 1) * width).forEach((x, j) => (want[row * width + j] = cache === 'f16' ? f32ToF16(x) : x)));
+          return want;
+        };
+        expect(await cacheValues(kCache)).toEqual(expected(gotK));
+        expect(await cacheValues(vCache)).toEqual(expected(v));
       });
     });
 

@@ -8,8 +8,9 @@
 //   2: OUT f32 [M, heads, hd] (read_write)
 //   3: params (uniform)
 // Dispatch: (min(G, 65535), ceil(G / 65535), 1) with G = ceil(M * heads * hd / 2 / WG);
-// one thread per pair. The angle is reduced to [-pi, pi] before sin and cos
-// (long positions give angles in the thousands of radians).
+// one thread per pair.
+//
+// Composed with lib/rope-angle.wgsl.
 
 override WG: u32 = 256u;
 
@@ -29,8 +30,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-const TWO_PI_HI: f32 = 6.28125;
-const TWO_PI_LO: f32 = 0.0019353071795864769;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -49,13 +48,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     a = base + i;
     b = a + half_hd;
   }
-  let freq = exp2(-f32(2u * i) / f32(params.hd) * params.log2_theta);
-  let angle = f32(POS[params.pos_offset + token]) * freq;
-  // two-part 2π (Cody–Waite): the high part times the turn count is exact
-  let turns = round(angle / 6.283185307179586);
-  let reduced = (angle - turns * TWO_PI_HI) - turns * TWO_PI_LO;
-  let c = cos(reduced);
-  let s = sin(reduced);
+  let cs = rope_cos_sin(POS[params.pos_offset + token], i, params.hd, params.log2_theta);
+  let c = cs.x;
+  let s = cs.y;
   let xa = X[params.x_offset + a];
   let xb = X[params.x_offset + b];
   OUT[params.out_offset + a] = xa * c - xb * s;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allocateTensor, type Backend, type Op, type Tensor } from '@llamita/core';
+import { allocateTensor, reshape, type Backend, type Op, type Tensor } from '@llamita/core';
 import { createWebGpuBackendFactory, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './node-gpu.test-helper.js';
 
 const factory = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true });
 const probe = await factory.probe();
 
-// what the grouped kernel computes is checked against the reference by the conformance suite
-// ("matmuls of different widths reading it"); here, that it is one dispatch
-describe.skipIf(!probe.ok)(`grouped matmuls on WebGPU${probe.ok ? '' : ` (skipped: ${probe.ok ? '' : probe.reason})`}`, () => {
+// what the fused kernels compute is checked against the reference by the conformance suite
+// ("matmuls of different widths reading it", "rope ... of q and k, then k and v into ... cache"); here, that each is one dispatch
+describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipped: ${probe.ok ? '' : probe.reason})`}`, () => {
   it('runs a norm and the q, k and v projections reading it as one dispatch, and a batch of 32 rows (tiled) as four', async () => {
     const backend = (await factory.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
@@ -31,6 +31,21 @@ describe.skipIf(!probe.ok)(`grouped matmuls on WebGPU${probe.ok ? '' : ` (skippe
       ]),
     );
     expect(calls).toHaveLength(4);
+    backend.dispose();
+  });
+
+  it('runs rope of q and k and the copies of k and v into an f16 cache as one dispatch', async () => {
+    const backend = (await factory.create()) as Backend & WebGpuBackend;
+    const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
+    const [positions, kRot] = [tensor('i32', [1]), tensor('f32', [1, 2, 8])];
+    const [kCache, vCache] = [tensor('f16', [16, 16]), tensor('f16', [16, 16])];
+    backend.run([
+      { op: 'rope', x: tensor('f32', [1, 4, 8]), positions, theta: 10000, mode: 'adjacent', out: tensor('f32', [1, 4, 8]) },
+      { op: 'rope', x: tensor('f32', [1, 2, 8]), positions, theta: 10000, mode: 'adjacent', out: kRot },
+      { op: 'copy', src: reshape(kRot, [1, 16]), dst: kCache, rows: positions },
+      { op: 'copy', src: tensor('f32', [1, 16]), dst: vCache, rows: positions },
+    ]);
+    expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['rope + rope + copy + copy', 1]]);
     backend.dispose();
   });
 });
