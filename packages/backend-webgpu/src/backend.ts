@@ -17,7 +17,7 @@ import {
 } from '@llamita/core';
 import { PipelineCache } from './pipelines.js';
 import { fuseGraph } from './fuse.js';
-import { matmulGroupFits, matmulNormFits, planOp, scratchBytes, tiledShapeFor, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
+import { matmulGroupFits, matmulNormFits, matmulSwigluFits, planOp, scratchBytes, tiledShapeFor, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
 import { supportsOp } from './support.js';
 import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';
 
@@ -153,7 +153,11 @@ export class WebGpuBackend implements Backend {
     // one scratch buffer for the graph's intermediates: its ops run in order
     const scratchSize = Math.max(0, ...graph.map((op) => scratchBytes(op, this.planOptions)));
     const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
-    const rules = { normFits: matmulNormFits, groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage) };
+    const rules = {
+      normFits: matmulNormFits,
+      swigluFits: matmulSwigluFits,
+      groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage),
+    };
     const dispatches = fuseGraph(graph, rules).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {

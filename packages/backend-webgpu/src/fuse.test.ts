@@ -3,7 +3,7 @@ import { reshape, tensorOn, type Graph, type Tensor } from '@llamita/core';
 import { fuseGraph, type FuseRules } from './fuse.js';
 
 /** Rules that fold every norm `normFits` allows and group no matmuls. */
-const ungrouped = (normFits: FuseRules['normFits']): FuseRules => ({ normFits, groupFits: () => false });
+const ungrouped = (normFits: FuseRules['normFits']): FuseRules => ({ normFits, groupFits: () => false, swigluFits: () => false });
 
 let nextId = 1;
 /** A tensor in a buffer of its own (planned tensors all share buffer 0, so they would all alias). */
@@ -51,7 +51,7 @@ describe('fuseGraph', () => {
   });
 
   it('groups matmuls reading the same x into one dispatch, with the norm before them, leaving the add after them its own op', () => {
-    const planned = fuseGraph(block, { normFits: () => true, groupFits: (ms) => ms.length === 2 });
+    const planned = fuseGraph(block, { normFits: () => true, groupFits: (ms) => ms.length === 2, swigluFits: () => true });
     expect(planned.map((p) => (p.op === 'fused_matmul' ? [p.matmul.out, p.siblings?.map((m) => m.out), p.norm?.out, p.residual] : p.op))).toEqual([[q, [k], h, undefined], 'add']);
   });
 
@@ -60,7 +60,7 @@ describe('fuseGraph', () => {
       { op: 'matmul', x: h, w: wq, out: q },
       { op: 'matmul', x: h, w: wk, out: h },
     ];
-    expect(fuseGraph(graph, { normFits: () => true, groupFits: () => true }).map((p) => p.op)).toEqual(['matmul', 'matmul']);
+    expect(fuseGraph(graph, { normFits: () => true, groupFits: () => true, swigluFits: () => true }).map((p) => p.op)).toEqual(['matmul', 'matmul']);
   });
 
   describe('the start of attention', () => {
@@ -71,7 +71,7 @@ describe('fuseGraph', () => {
       { op: 'copy', src: reshape(kRot, [2, 16]), dst: kCache, rows: positions },
       { op: 'copy', src: v, dst: vCache, rows: vRows },
     ];
-    const rules: FuseRules = { normFits: () => true, groupFits: () => true };
+    const rules: FuseRules = { normFits: () => true, groupFits: () => true, swigluFits: () => true };
 
     it('folds rope of q and k and the copies of k and v into cache rows into one op', () => {
       expect(fuseGraph(start(t([2], 'i32')), rules).map((p) => p.op)).toEqual(['fused_rope_cache']);
@@ -80,5 +80,17 @@ describe('fuseGraph', () => {
     it('keeps the four ops when v goes to other rows than k', () => {
       expect(fuseGraph(start(t([2], 'i32'), t([2], 'i32')), rules).map((p) => p.op)).toEqual(['rope', 'rope', 'copy', 'copy']);
     });
+  });
+
+  it('folds a swiglu into the matmul reading its output, and the residual add after it', () => {
+    const [gate, up, act, down, wDown] = [t([1, 64]), t([1, 64]), t([1, 64]), t([1, 8]), t([8, 64], 'q8_0')];
+    const graph: Graph = [
+      { op: 'swiglu', gate, up, out: act },
+      { op: 'matmul', x: act, w: wDown, out: down },
+      { op: 'add', a: res, b: down, out: sum },
+    ];
+    const rules: FuseRules = { normFits: () => true, groupFits: () => true, swigluFits: () => true };
+    expect(fuseGraph(graph, rules).map((p) => (p.op === 'fused_matmul' ? [p.swiglu?.out, p.matmul.out, p.residual?.add.out] : p.op))).toEqual([[act, down, sum]]);
+    expect(fuseGraph(graph, { ...rules, swigluFits: () => false }).map((p) => p.op)).toEqual(['swiglu', 'fused_matmul']);
   });
 });

@@ -3,6 +3,7 @@ import { overlaps, type Graph, type Op, type Tensor } from '@llamita/core';
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 type RmsNormOp = Extract<Op, { op: 'rms_norm' }>;
 type AddOp = Extract<Op, { op: 'add' }>;
+type SwigluOp = Extract<Op, { op: 'swiglu' }>;
 type RopeOp = Extract<Op, { op: 'rope' }>;
 type CopyOp = Extract<Op, { op: 'copy' }>;
 
@@ -14,6 +15,8 @@ export interface FusedMatmul {
   readonly siblings?: readonly MatmulOp[];
   /** Normalizes x as the matmul stages it, and writes the norm's output too. */
   readonly norm?: RmsNormOp;
+  /** Makes x = silu(gate) * up as the matmul stages it, and writes the swiglu's output too. */
+  readonly swiglu?: SwigluOp;
   /** Adds the other operand to the matmul's output and writes the sum too. */
   readonly residual?: { readonly add: AddOp; readonly other: Tensor };
 }
@@ -44,6 +47,8 @@ export interface FuseRules {
   normFits(matmul: MatmulOp): boolean;
   /** Whether these matmuls, which read the same x, can run as one dispatch. */
   groupFits(matmuls: readonly MatmulOp[]): boolean;
+  /** Whether the matmul's kernel can make its x from a swiglu's gate and up as it stages it. */
+  swigluFits(matmul: MatmulOp): boolean;
 }
 
 /**
@@ -56,6 +61,9 @@ export interface FuseRules {
  *   norm's own dispatch goes;
  * - matmuls in a row that read the same x (q, k and v; gate and up): one
  *   dispatch computes them all (when `rules.groupFits`), staging x once;
+ * - a swiglu followed by a matmul reading its output (the FFN's down
+ *   projection): the matmul makes its x from gate and up (when
+ *   `rules.swigluFits`) and writes the swiglu's output;
  * - a matmul followed by an add of its output and another tensor (the
  *   residual stream): the matmul's kernel adds and writes the sum;
  * - rope of q, rope of k, and the copies of the rotated k and of v into
@@ -87,6 +95,13 @@ export function fuseGraph(graph: Graph, rules: FuseRules): PlannedOp[] {
     if (ropeCache) {
       planned.push(ropeCache);
       i += 3;
+      continue;
+    }
+    const next = graph[i + 1];
+    if (op.op === 'swiglu' && next?.op === 'matmul' && same(next.x, op.out) && rules.swigluFits(next) && !overlaps(next.out, op.gate) && !overlaps(next.out, op.up)) {
+      const fused = withResidual({ op: 'fused_matmul', matmul: next, swiglu: op }, graph, i + 1);
+      planned.push(fused);
+      i += fused.residual ? 2 : 1;
       continue;
     }
     if (op.op === 'matmul') {
@@ -161,7 +176,8 @@ function withResidual(fused: FusedMatmul, graph: Graph, index: number): FusedMat
   const { matmul } = fused;
   if (add?.op !== 'add') return fused;
   const other = same(add.a, matmul.out) ? add.b : same(add.b, matmul.out) ? add.a : undefined;
-  // the sum is written while other workgroups still read x (and the norm's input)
-  if (!other || overlaps(other, matmul.out) || overlaps(add.out, matmul.x) || (fused.norm && overlaps(add.out, fused.norm.x))) return fused;
+  // the sum is written while other workgroups still read x (and the norm's input, the swiglu's gate and up)
+  const read = [matmul.x, ...(fused.norm ? [fused.norm.x] : []), ...(fused.swiglu ? [fused.swiglu.gate, fused.swiglu.up] : [])];
+  if (!other || overlaps(other, matmul.out) || read.some((t) => overlaps(add.out, t))) return fused;
   return { ...fused, residual: { add, other } };
 }

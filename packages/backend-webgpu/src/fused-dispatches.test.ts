@@ -48,4 +48,17 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
     expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['rope + rope + copy + copy', 1]]);
     backend.dispose();
   });
+
+  it('runs a swiglu, the down projection reading it and the residual add as one dispatch', async () => {
+    const backend = (await factory.create()) as Backend & WebGpuBackend;
+    const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
+    const [act, down] = [tensor('f32', [1, 512]), tensor('f32', [1, 64])];
+    backend.run([
+      { op: 'swiglu', gate: tensor('f32', [1, 512]), up: tensor('f32', [1, 512]), out: act },
+      { op: 'matmul', x: act, w: tensor('q4_0', [64, 512]), out: down },
+      { op: 'add', a: tensor('f32', [1, 64]), b: down, out: tensor('f32', [1, 64]) },
+    ]);
+    expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['swiglu + matmul q4_0 [64, 512] + add', 1]]);
+    backend.dispose();
+  });
 });

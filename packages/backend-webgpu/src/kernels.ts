@@ -30,6 +30,9 @@ import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
 import prologueNorm from './shaders/prologue/rms-norm.wgsl';
+import prologueSwiglu from './shaders/prologue/swiglu.wgsl';
+import swigluLib from './shaders/lib/swiglu.wgsl';
+import xPlain from './shaders/lib/x-plain.wgsl';
 import rmsNorm from './shaders/rms_norm.wgsl';
 import ropeAngle from './shaders/lib/rope-angle.wgsl';
 import kvStoreF16 from './shaders/kv-store/f16.wgsl';
@@ -105,6 +108,8 @@ export type KernelId =
       readonly weights: WgslWeightType;
       /** Matmul only: it normalizes x (RMSNorm) as it stages it (prologue/rms-norm.wgsl). */
       readonly norm?: boolean;
+      /** Matmul only: it makes x = silu(gate) * up as it stages it (prologue/swiglu.wgsl). */
+      readonly swiglu?: boolean;
       /** Matmul only: it adds a residual to its output (epilogue/residual.wgsl). */
       readonly residual?: boolean;
       /** Matmul only: weights (2 or 3) that read the same x, in one dispatch (lib/parts.wgsl); default 1. */
@@ -126,7 +131,7 @@ export type KernelId =
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
   if ('weights' in id)
-    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
+    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
   return id.kernel;
 }
@@ -141,7 +146,8 @@ export function kernelSource(id: KernelId): string {
     case 'matmul': {
       const grouped = (id.parts ?? 1) > 1;
       const io = grouped ? [parts, partsBindings(id.parts!)] : [onePart, wWord, id.residual ? epilogueResidual : epiloguePlain];
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], id.norm ? prologueNorm : prologueNone, ...io, matmulIo, matmul].join('\n');
+      const prologue = id.swiglu ? [swigluLib, prologueSwiglu] : [xPlain, id.norm ? prologueNorm : prologueNone];
+      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], ...prologue, ...io, matmulIo, matmul].join('\n');
     }
     case 'matmul_tiled':
       return [
@@ -175,7 +181,7 @@ export function kernelSource(id: KernelId): string {
     case 'rope':
       return [ropeAngle, rope].join('\n');
     case 'swiglu':
-      return swiglu;
+      return [swigluLib, swiglu].join('\n');
     case 'add':
       return add;
     case 'select':

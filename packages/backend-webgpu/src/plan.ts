@@ -181,7 +181,7 @@ export function scratchBytes(op: Op, options: PlanOptions): number {
 export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?: GPUBuffer): Dispatch[] {
   if (op.op === 'fused_matmul') {
     const planned = planMatmul(op, bind, options.tile);
-    const key = [op.norm, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
+    const key = [op.norm, op.swiglu, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
     return planned ? [{ ...planned, key }] : [];
   }
   if (op.op === 'fused_rope_cache') {
@@ -198,6 +198,11 @@ export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?
 export function matmulNormFits(op: Extract<Op, { op: 'matmul' }>): boolean {
   const [m, k] = op.x.shape as [number, number];
   return matmulShape(m, k, op.w.shape[0]!, DTYPE_INFO[op.w.dtype].quantized).tm * k <= MATMUL_STAGED;
+}
+
+/** Whether a matmul's kernel can make its x from a swiglu's gate and up as it stages it: matmul.wgsl's batches (the tiled kernel has no prologue). */
+export function matmulSwigluFits(op: Extract<Op, { op: 'matmul' }>): boolean {
+  return op.x.shape[0]! < MATMUL_TILED_MIN_M;
 }
 
 /** Most matmuls one grouped dispatch computes (lib/parts.wgsl's bindings 8-11 hold two more). */
@@ -227,20 +232,20 @@ export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[
 /**
  * A matmul with what is folded into it (matmul.wgsl with its prologue and
  * epilogue snippets): bindings 0-2 and the params at 3, the norm's weight and
- * output at 4 and 5, the residual and the sum at 6 and 7, a group's other
- * weights and outputs at 8-11.
+ * output (or the swiglu's up and output) at 4 and 5, the residual and the sum
+ * at 6 and 7, a group's other weights and outputs at 8-11.
  */
 function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Dispatch, 'key'> | undefined {
-  const { matmul: op, norm, residual } = fused;
+  const { matmul: op, norm, swiglu, residual } = fused;
   const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
   const ns = parts.map((p) => p.w.shape[0]!);
   const n = ns.reduce((a, b) => a + b, 0);
   if (m === 0 || n === 0) return undefined;
-  // a fused norm stages its own input, the norm's x
-  const [x, w, out] = [bind(norm ? norm.x : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
-  const normWeight = norm && bind(norm.weight, 4);
-  const normOut = norm && bind(norm.out, 4);
+  // a fused norm stages its own input, the norm's x; a fused swiglu its gate (X) and up (binding 4)
+  const [x, w, out] = [bind(norm ? norm.x : swiglu ? swiglu.gate : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
+  const normWeight = norm ? bind(norm.weight, 4) : swiglu && bind(swiglu.up, 4);
+  const normOut = norm ? bind(norm.out, 4) : swiglu && bind(swiglu.out, 4);
   const res = residual && bind(residual.other, 4);
   const sum = residual && bind(residual.add.out, 4);
   const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
@@ -271,11 +276,11 @@ function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Disp
     ]),
   ];
   const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
-  if (m >= MATMUL_TILED_MIN_M && !norm && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
+  if (m >= MATMUL_TILED_MIN_M && !norm && !swiglu && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
     const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile }, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
     return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
   }
-  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, residual: residual !== undefined, parts: parts.length };
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length };
   const groupColumns = columns.reduce((a, b) => a + b, 0);
   const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
   return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };

@@ -364,6 +364,39 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
+    // the end of the FFN: swiglu, the down projection reading it, the residual add (a GPU may run them as one kernel)
+    describe.each([
+      ['q4_0', 1, 96, 20],
+      ['q6_k', 3, 512, 9],
+      ['f16', 2, 3000, 7],
+      // a prefill-sized batch: a GPU runs the matmul tiled, the swiglu separate
+      ['q8_0', 40, 64, 70],
+    ] as const)('swiglu, a matmul reading it and a residual add: %s weights m=%i k=%i n=%i', (dtype, m, k, n) => {
+      cases('matmul', dtype)('every tensor the graph writes matches the op-by-op reference', async () => {
+        const rng = new Prng(seed + k + n + m);
+        const [gate, up, residual] = [randomF32(rng, m * k, 6), randomF32(rng, m * k), randomF32(rng, m * n)];
+        const w = randomWeight(rng, dtype, n, k);
+        const [act, down, sum] = [h.out('f32', [m, k]), h.out('f32', [m, n]), h.out('f32', [m, n])];
+        backend.run([
+          { op: 'swiglu', gate: h.f32([m, k], gate), up: h.f32([m, k], up), out: act },
+          { op: 'matmul', x: act, w: h.weight(dtype, [n, k], w.bytes), out: down },
+          { op: 'add', a: h.f32([m, n], residual), b: down, out: sum },
+        ]);
+        const gotAct = asF32(await backend.read(act));
+        expectClose(gotAct, refSwiglu(gate, up), tol);
+        // the matmul against its reference on the swiglu's output as the backend made it
+        const xq = Float32Array.from(gotAct);
+        for (let i = 0; i < m; i++) roundTripActivation(xq.subarray(i * k, (i + 1) * k), activationTypeFor(dtype));
+        const want = refMatmul(xq, w.values, m, k, n);
+        expectClose(asF32(await backend.read(down)), want, tol);
+        expectClose(
+          asF32(await backend.read(sum)),
+          Float64Array.from(want, (v, i) => v + residual[i]!),
+          tol,
+        );
+      });
+    });
+
     // the start of attention: q and k rotated, the rotated k and v written into cache rows (a GPU may run the four as one kernel)
     describe.each([
       ['adjacent', 'f16', 1, 4, 2, 8],

@@ -7,8 +7,9 @@
 // with its bindings (select_part, part_rows, part_w_offset, w_word; a
 // grouped matmul's store), weights/<type>.wgsl (SEG, decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
-// staged rows through `staged`), prologue/<none|rms-norm>.wgsl (NORM,
-// norm_weight, store_normed) and epilogue/<plain|residual>.wgsl (store).
+// staged rows through `staged`), prologue/<none|rms-norm|swiglu>.wgsl (NORM,
+// norm_weight, store_normed; load_x, from lib/x-plain.wgsl for the first two)
+// and epilogue/<plain|residual>.wgsl (store).
 //
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 4-7: the prologue's and
 // epilogue's, when they have any; 8-11: a grouped matmul's other parts'.
@@ -65,7 +66,7 @@ fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32, first_column: bool) {
         let c = i % len;
         var v = 0.0;
         if (m0 + r < params.M) {
-          v = X[params.x_offset + (m0 + r) * params.K + c0 + c];
+          v = load_x((m0 + r) * params.K + c0 + c, first_column);
         }
         // a fused norm rounds after normalizing
         xs[slot(r * chunk + c)] = select(round_act(v), v, NORM);

@@ -1,5 +1,7 @@
 // out = silu(gate) * up = gate / (1 + exp(-gate)) * up, elementwise over `count` f32 values.
 //
+// Composed with lib/swiglu.wgsl.
+//
 // Bindings (group 0), indexed in f32 elements from the given offsets:
 //   0: GATE f32 [count] (read)
 //   1: UP   f32 [count] (read)
@@ -25,7 +27,6 @@ struct Params {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wg.x + wg.y * 65535u) * WG + lid;
   if (i < params.count) {
-    let g = GATE[params.gate_offset + i];
-    OUT[params.out_offset + i] = g / (1.0 + exp(-g)) * UP[params.up_offset + i];
+    OUT[params.out_offset + i] = swiglu(GATE[params.gate_offset + i], UP[params.up_offset + i]);
   }
 }

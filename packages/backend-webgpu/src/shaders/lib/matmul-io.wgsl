@@ -4,7 +4,8 @@
 //   1: W   u32 words of the [N, K] weight, from w_offset bytes; row n at
 //          w_offset + n * row_bytes                          (read)
 //   2: OUT f32 [M, N], from out_offset (f32 elements)       (read_write)
-//   3: params (uniform): the norm's (norm_offset, h_offset, eps), the
+//   3: params (uniform): the norm's (norm_offset, h_offset, eps; the swiglu
+//      prologue's up and output offsets in norm_offset and h_offset), the
 //      residual's (res_offset, sum_offset) and a grouped matmul's part_*
 //      (lib/parts.wgsl) are used only with those snippets
 
