@@ -32,9 +32,13 @@ const MATMUL_TILED_MIN_M = 32;
  * threads, each adding `rm` x `rn` products a step.
  */
 export interface TiledShape {
+  /** x rows a workgroup computes (matmul_tiled.wgsl's MT). */
   readonly mt: number;
+  /** Outputs (weight rows) a workgroup computes (NT). */
   readonly nt: number;
+  /** x rows of a thread's products (RM). */
   readonly rm: number;
+  /** Outputs of a thread's products (RN). */
   readonly rn: number;
 }
 
