@@ -20,7 +20,7 @@ export { LlamaModel, type LlamaLoadOptions, type LogitsMode } from './llama/mode
 export { modelFingerprint } from './llama/fingerprint.js';
 export { rotateCachedKeys } from './llama/rope-shift.js';
 export { type TensorSource, type TensorEntry } from './llama/tensor-source.js';
-export { spmVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
+export { spmVocabFromGguf, bpeVocabFromGguf, chatTemplateFromGguf } from './gguf/vocab.js';
 export { type GgufTensorLayout, type GgufHeader, ggufHeader, paddingFor } from './gguf/writer.js';
 export { type SafetensorsFile, type SafetensorsEntry, MAX_SAFETENSORS_HEADER, readSafetensors, serializeSafetensors } from './safetensors/reader.js';
 export { llamaConfigFromHf, ggufNameOf, hfTensorSource, shardsOfIndex, permuteQkRows } from './safetensors/hf-llama.js';

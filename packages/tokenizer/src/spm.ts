@@ -1,6 +1,7 @@
 import { LlamitaError } from '@llamita/core';
 import { buildMergeTable, pairKey, type Merge } from './merge-table.js';
 import { MergeQueue } from './merge-queue.js';
+import { specialTexts, splitSpecials, type SpecialText } from './special-split.js';
 import { TokenType, type SpmVocab } from './vocab.js';
 
 /** Options of {@link SpmTokenizer.encode}. */
@@ -32,7 +33,7 @@ export class SpmTokenizer {
   private readonly ids = new Map<string, number>();
   private readonly byteIds = new Int32Array(256).fill(-1);
   /** Special texts to split out of the input, longest first. */
-  private readonly specials: { text: string; id: number; control: boolean }[] = [];
+  private readonly specials: readonly SpecialText[];
   private readonly pieceBytes: Uint8Array[];
   private readonly merges: Map<number, Merge>;
   private readonly utf8 = new TextEncoder();
@@ -49,11 +50,8 @@ export class SpmTokenizer {
         const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
         if (m) this.byteIds[parseInt(m[1]!, 16)] = id;
       }
-      if ((type === TokenType.Control || type === TokenType.UserDefined || type === TokenType.Unknown) && piece.length > 0) {
-        this.specials.push({ text: piece, id, control: type !== TokenType.UserDefined });
-      }
     });
-    this.specials.sort((a, b) => b.text.length - a.text.length);
+    this.specials = specialTexts(vocab.pieces, (id) => specialKind(vocab.types[id]));
     this.merges = buildMergeTable(vocab, this.ids);
     this.pieceBytes = vocab.pieces.map((piece, id) => {
       const type = vocab.types[id];
@@ -94,7 +92,7 @@ export class SpmTokenizer {
     const { addBos = this.vocab.addBos, addEos = this.vocab.addEos, parseSpecial = true } = options;
     const out: number[] = addBos ? [this.vocab.bos] : [];
     let prevSpecial = true;
-    for (const fragment of this.splitSpecials(clean, parseSpecial)) {
+    for (const fragment of splitSpecials(clean, this.specials, parseSpecial)) {
       if (typeof fragment === 'number') {
         out.push(fragment);
         prevSpecial = true;
@@ -114,28 +112,6 @@ export class SpmTokenizer {
    */
   encodeBytes(bytes: Uint8Array, options: EncodeOptions = {}): number[] {
     return this.encode(new TextDecoder('utf-8', { fatal: false }).decode(bytes), options);
-  }
-
-  /** Splits text around special token texts (longest match first); ids stand for the specials. */
-  private splitSpecials(text: string, parseSpecial: boolean): (string | number)[] {
-    let fragments: (string | number)[] = text.length > 0 ? [text] : [];
-    for (const special of this.specials) {
-      if (special.control && !parseSpecial) continue;
-      const next: (string | number)[] = [];
-      for (const f of fragments) {
-        if (typeof f === 'number' || !f.includes(special.text)) {
-          next.push(f);
-          continue;
-        }
-        const parts = f.split(special.text);
-        parts.forEach((p, i) => {
-          if (i > 0) next.push(special.id);
-          if (p.length > 0) next.push(p);
-        });
-      }
-      fragments = next;
-    }
-    return fragments;
   }
 
   /** BPE over one raw fragment (spaces already `▁`), appending ids to `out`. */
@@ -259,6 +235,12 @@ export class StreamDecoder {
     this.pending = new Uint8Array(0);
     return rest;
   }
+}
+
+/** Which token types are matched in text as a whole (llama.cpp: control, unknown and user-defined). */
+export function specialKind(type: number | undefined): 'control' | 'user' | undefined {
+  if (type === TokenType.UserDefined) return 'user';
+  return type === TokenType.Control || type === TokenType.Unknown ? 'control' : undefined;
 }
 
 function countCodePoints(text: string): number {

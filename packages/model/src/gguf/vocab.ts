@@ -1,5 +1,5 @@
 import { LlamitaError } from '@llamita/core';
-import type { SpmVocab } from '@llamita/tokenizer';
+import type { BpeVocab, SpmVocab } from '@llamita/tokenizer';
 import { metaArray, metaNumber, metaString } from './metadata.js';
 import type { GgufFile } from './reader.js';
 
@@ -15,21 +15,18 @@ function flag(file: GgufFile, key: string, fallback: boolean): boolean {
  */
 export function spmVocabFromGguf(file: GgufFile): SpmVocab {
   const model = metaString(file, 'tokenizer.ggml.model');
-  if (model !== 'llama') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tokenizer "${model}" is not supported (only llama / SentencePiece BPE)`);
-  const tokens = metaArray(file, 'tokenizer.ggml.tokens');
-  if (!tokens || tokens.itemType !== 'string') throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer.ggml.tokens is missing or not strings`);
-  const pieces = tokens.items as readonly string[];
+  if (model !== 'llama') {
+    const hint = model === 'gpt2' ? ': a byte-level BPE vocabulary, read with bpeVocabFromGguf (models using it do not run yet)' : ' (only llama / SentencePiece BPE)';
+    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tokenizer "${model}" is not supported${hint}`);
+  }
+  const pieces = tokenTexts(file);
   const n = pieces.length;
   const scores = metaArray(file, 'tokenizer.ggml.scores')?.items as ArrayLike<number> | undefined;
   const types = metaArray(file, 'tokenizer.ggml.token_type')?.items as ArrayLike<number> | undefined;
   if ((scores && scores.length !== n) || (types && types.length !== n)) {
     throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer arrays disagree in length (${n} tokens)`);
   }
-  const id = (key: string, fallback: number) => {
-    const v = metaNumber(file, key, fallback);
-    if (!Number.isInteger(v) || v < 0 || v >= n) throw new LlamitaError('E_BAD_FILE', `${file.source.name}: ${key} = ${v} is outside the vocabulary`);
-    return v;
-  };
+  const id = (key: string, fallback: number) => tokenId(file, key, fallback, n)!;
   return {
     pieces,
     scores: scores ?? new Float32Array(n),
@@ -41,6 +38,49 @@ export function spmVocabFromGguf(file: GgufFile): SpmVocab {
     addEos: flag(file, 'tokenizer.ggml.add_eos_token', false),
     addSpacePrefix: flag(file, 'tokenizer.ggml.add_space_prefix', true),
   };
+}
+
+/**
+ * The byte-level BPE vocabulary (`tokenizer.ggml.model` = `gpt2`: GPT-2,
+ * Llama 3, Qwen, StarCoder, Falcon, DeepSeek ...) stored in a GGUF: tokens,
+ * types, merges and the pre-tokenizer's name (`tokenizer.ggml.pre`).
+ * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another tokenizer; `E_BAD_FILE` for missing or inconsistent arrays.
+ */
+export function bpeVocabFromGguf(file: GgufFile): BpeVocab {
+  const model = metaString(file, 'tokenizer.ggml.model');
+  if (model !== 'gpt2') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tokenizer "${model}" is not byte-level BPE (gpt2)`);
+  const pieces = tokenTexts(file);
+  const n = pieces.length;
+  const types = metaArray(file, 'tokenizer.ggml.token_type')?.items as ArrayLike<number> | undefined;
+  const merges = metaArray(file, 'tokenizer.ggml.merges');
+  if (!merges || merges.itemType !== 'string') throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer.ggml.merges is missing or not strings`);
+  if (types && types.length !== n) throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer arrays disagree in length (${n} tokens)`);
+  const pre = file.metadata.get('tokenizer.ggml.pre')?.value;
+  return {
+    pieces,
+    types: types ?? new Int32Array(n).fill(1),
+    merges: merges.items as readonly string[],
+    // llama.cpp reads a missing or "default" pre-tokenizer as GPT-2's
+    pre: typeof pre === 'string' && pre !== 'default' ? pre : 'gpt-2',
+    bos: tokenId(file, 'tokenizer.ggml.bos_token_id', undefined, n),
+    eos: tokenId(file, 'tokenizer.ggml.eos_token_id', undefined, n),
+    addBos: flag(file, 'tokenizer.ggml.add_bos_token', false),
+    addEos: flag(file, 'tokenizer.ggml.add_eos_token', false),
+  };
+}
+
+function tokenTexts(file: GgufFile): readonly string[] {
+  const tokens = metaArray(file, 'tokenizer.ggml.tokens');
+  if (!tokens || tokens.itemType !== 'string') throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer.ggml.tokens is missing or not strings`);
+  return tokens.items as readonly string[];
+}
+
+/** A special token's id from metadata `key` (or `fallback`), checked to be in the vocabulary of `n` tokens. */
+function tokenId<T extends number | undefined>(file: GgufFile, key: string, fallback: T, n: number): number | T {
+  if (fallback === undefined && !file.metadata.has(key)) return fallback;
+  const v = metaNumber(file, key, fallback ?? 0);
+  if (!Number.isInteger(v) || v < 0 || v >= n) throw new LlamitaError('E_BAD_FILE', `${file.source.name}: ${key} = ${v} is outside the vocabulary`);
+  return v;
 }
 
 /** The Jinja chat template stored in a GGUF (`tokenizer.chat_template`), if any. */
