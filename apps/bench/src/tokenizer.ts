@@ -8,6 +8,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import llamaTokenizer from 'llama-tokenizer-js';
 import { SpmTokenizer, spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { buildCorpus } from './corpus.js';
+import { race, type Contender } from './tokenizer-race.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const fixtures = process.env.LLAMITA_FIXTURES ?? resolve(root, '../shared/fixtures');
@@ -19,36 +20,13 @@ const megabytes = paragraphs.reduce((s, p) => s + Buffer.byteLength(p), 0) / 1e6
 const ours = new SpmTokenizer(spmVocabFromTokenizerJson(tokenizerJson));
 const hf = new Tokenizer(JSON.parse(tokenizerJson), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
 
-const contenders: [string, (text: string) => number[]][] = [
+const contenders: Contender[] = [
   ['llamita', (t) => ours.encode(t, { addBos: false })],
   ['@huggingface/tokenizers', (t) => hf.encode(t, { add_special_tokens: false }).ids],
   ['llama-tokenizer-js', (t) => llamaTokenizer.encode(t, false, true, false)],
 ];
 
-const reference = paragraphs.map(contenders[0]![1]);
-const mismatches = contenders.map(([, encode]) => paragraphs.filter((p, i) => encode(p).join() !== reference[i]!.join()).length);
-// Rounds interleave the contenders so that machine noise hits all of them alike.
-const ROUNDS = 7;
-const times = contenders.map((): number[] => []);
-for (let r = 0; r < ROUNDS; r++) {
-  contenders.forEach(([, encode], c) => {
-    const start = performance.now();
-    for (const p of paragraphs) encode(p);
-    times[c]!.push(performance.now() - start);
-  });
-}
-const results = contenders.map(([name], c) => {
-  const t = times[c]!.sort((a, b) => a - b);
-  const median = t[ROUNDS >> 1]!;
-  return {
-    tokenizer: name,
-    mb_per_s: +(megabytes / (median / 1000)).toFixed(2),
-    median_ms: +median.toFixed(1),
-    min_ms: +t[0]!.toFixed(1),
-    max_ms: +t[ROUNDS - 1]!.toFixed(1),
-    paragraphs_differing_from_llamita: mismatches[c],
-  };
-});
+const results = race(contenders, paragraphs);
 
 // Linear cost: one long run of a single character.
 const long = 'a'.repeat(10_000_000);

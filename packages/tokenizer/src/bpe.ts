@@ -3,7 +3,7 @@ import { fromByteChars, toByteChars } from './byte-level.js';
 import { pairKey } from './merge-table.js';
 import { MergeQueue } from './merge-queue.js';
 import { preTokenize, preTokenizer, PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
-import { MAX_INPUT_LENGTH, specialKind, type EncodeOptions } from './spm.js';
+import { MAX_INPUT_LENGTH, specialKind, StreamDecoder, type EncodeOptions } from './spm.js';
 import { specialTexts, splitSpecials, type SpecialText } from './special-split.js';
 import { TokenType } from './vocab.js';
 
@@ -25,7 +25,16 @@ export interface BpeVocab {
   readonly addBos: boolean;
   /** Whether encode adds EOS by default. */
   readonly addEos: boolean;
+  /** A pre-tokenized word that is a piece is that piece, merges or not (Llama 3's `ignore_merges`). */
+  readonly ignoreMerges?: boolean;
+  /** Unicode normalization of the text first (a tokenizer.json's NFC normalizer; GGUF files have none). */
+  readonly normalization?: 'NFC';
 }
+
+/** Words whose ids the tokenizer keeps, at most (then it starts again). */
+const WORD_CACHE_SIZE = 1 << 16;
+/** Longer words are merged each time rather than kept. */
+const WORD_CACHE_MAX_LENGTH = 256;
 
 /** What merging a pair of symbols yields and its rank (lower merges first). */
 interface BpeMerge {
@@ -47,6 +56,8 @@ export class BpeTokenizer {
   private readonly symbols = new Map<string, number>();
   private readonly merges = new Map<number, BpeMerge>();
   private readonly pieceBytes: Uint8Array[];
+  /** Ids of words already merged: text repeats its words, and merging is most of the cost. */
+  private readonly wordCache = new Map<string, readonly number[]>();
 
   /**
    * @param vocab - the vocabulary, from a GGUF or a tokenizer.json
@@ -92,6 +103,9 @@ export class BpeTokenizer {
     return this.vocab.pieces.length;
   }
 
+  /** Byte-level BPE decodes every byte as it is: no dummy-prefix space to drop. */
+  readonly dropsLeadingSpace = false;
+
   /** Id of a piece text (in the byte-level alphabet), if it is in the vocabulary. */
   tokenId(piece: string): number | undefined {
     return this.ids.get(piece);
@@ -112,7 +126,9 @@ export class BpeTokenizer {
     if (text.length > MAX_INPUT_LENGTH) throw new LlamitaError('E_INVALID_ARGUMENT', `input of ${text.length} characters is longer than ${MAX_INPUT_LENGTH}`);
     const { addBos = this.vocab.addBos, addEos = this.vocab.addEos, parseSpecial = true } = options;
     const out: number[] = addBos ? [this.required('bos')] : [];
-    for (const fragment of splitSpecials(text.toWellFormed(), this.specials, parseSpecial)) {
+    const wellFormed = text.toWellFormed();
+    const normalized = this.vocab.normalization ? wellFormed.normalize(this.vocab.normalization) : wellFormed;
+    for (const fragment of splitSpecials(normalized, this.specials, parseSpecial)) {
       if (typeof fragment === 'number') out.push(fragment);
       else for (const word of preTokenize(fragment, this.regexes)) this.encodeWord(toByteChars(word), out);
     }
@@ -126,8 +142,26 @@ export class BpeTokenizer {
     return id;
   }
 
-  /** BPE over one pre-tokenized word (in the byte alphabet), appending ids to `out`. */
+  /** One pre-tokenized word (in the byte alphabet) to ids appended to `out`, from the cache when it was seen before. */
   private encodeWord(word: string, out: number[]): void {
+    const whole = this.vocab.ignoreMerges ? this.ids.get(word) : undefined;
+    if (whole !== undefined) {
+      out.push(whole);
+      return;
+    }
+    let ids = this.wordCache.get(word);
+    if (!ids) {
+      ids = this.mergeWord(word);
+      // bounded: a stream of distinct words (a long random input) must not grow it without end
+      if (this.wordCache.size >= WORD_CACHE_SIZE) this.wordCache.clear();
+      if (word.length <= WORD_CACHE_MAX_LENGTH) this.wordCache.set(word, ids);
+    }
+    for (const id of ids) out.push(id);
+  }
+
+  /** BPE over one word (in the byte alphabet). */
+  private mergeWord(word: string): number[] {
+    const out: number[] = [];
     // symbols: one per character, a doubly linked list over symbol ids (-1: a character no merge or piece names)
     const count = word.length;
     const ids = new Int32Array(count);
@@ -173,6 +207,7 @@ export class BpeTokenizer {
         if (id !== undefined) out.push(id);
       }
     }
+    return out;
   }
 
   /** The bytes a token stands for in decoded text (empty for control tokens). */
@@ -184,9 +219,12 @@ export class BpeTokenizer {
 
   /** Token ids to text; bytes that are not valid UTF-8 become U+FFFD. */
   decode(ids: readonly number[]): string {
-    const parts = ids.map((id) => this.tokenBytes(id));
-    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
-    return new TextDecoder('utf-8').decode(all);
+    const decoder = this.createStreamDecoder();
+    return ids.map((id) => decoder.push(id)).join('') + decoder.flush();
+  }
+
+  /** A decoder for one token at a time; see {@link StreamDecoder}. */
+  createStreamDecoder(): StreamDecoder {
+    return new StreamDecoder(this);
   }
 }

@@ -6,10 +6,10 @@
  * @packageDocumentation
  */
 export { TokenType, type SpmVocab } from './vocab.js';
-export { SpmTokenizer, StreamDecoder, MAX_INPUT_LENGTH, type EncodeOptions } from './spm.js';
-export { spmVocabFromTokenizerJson } from './hf-json.js';
+export { SpmTokenizer, StreamDecoder, MAX_INPUT_LENGTH, type DecodableTokenizer, type EncodeOptions } from './spm.js';
+export { spmVocabFromTokenizerJson, bpeVocabFromTokenizerJson } from './hf-json.js';
 export { BpeTokenizer, type BpeVocab } from './bpe.js';
-export { PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
+export { IGNORES_MERGES, PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
 export { spmVocabFromSentencePieceModel } from './sentencepiece-model.js';
 export { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat.js';
 export { CHAT_TEMPLATE_LIMITS } from './chat-template-guard.js';

@@ -55,6 +55,8 @@ const SOURCES: Readonly<Record<string, readonly string[]>> = {
   olmo: [GPT2],
   jais: [GPT2],
   'llama-bpe': [LLAMA3],
+  llama3: [LLAMA3],
+  'llama-v3': [LLAMA3],
   dbrx: [LLAMA3],
   smaug: [LLAMA3],
   chatglm4: [LLAMA3],
@@ -70,6 +72,9 @@ const SOURCES: Readonly<Record<string, readonly string[]>> = {
   'deepseek-coder': ['[\\r\\n]', '\\s?\\p{L}+', '\\s?\\p{P}+', CJK, '\\p{N}'],
   'deepseek-llm': ['[\\r\\n]', DEEPSEEK_LETTERS, DEEPSEEK_PUNCTUATION, '\\s+$', CJK, '\\p{N}+'],
 };
+
+/** Pre-tokenizers whose words that are pieces skip the merges (llama.cpp's `ignore_merges`, Hugging Face's for Llama 3). */
+export const IGNORES_MERGES: ReadonlySet<string> = new Set(['llama-bpe', 'llama3', 'llama-v3']);
 
 /** The `tokenizer.ggml.pre` names with a pre-tokenizer here. */
 export const PRE_TOKENIZER_NAMES: readonly string[] = Object.keys(SOURCES);

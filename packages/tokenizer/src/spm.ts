@@ -69,6 +69,11 @@ export class SpmTokenizer {
     return this.vocab.pieces.length;
   }
 
+  /** Whether decoded text drops the space of SentencePiece's dummy prefix (when the vocabulary adds one). */
+  get dropsLeadingSpace(): boolean {
+    return this.vocab.addSpacePrefix;
+  }
+
   /** Id of a piece text, if it is in the vocabulary. */
   tokenId(piece: string): number | undefined {
     return this.ids.get(piece);
@@ -111,7 +116,7 @@ export class SpmTokenizer {
    * TextDecoder's replacement mode), so any byte string has a defined result.
    */
   encodeBytes(bytes: Uint8Array, options: EncodeOptions = {}): number[] {
-    return this.encode(new TextDecoder('utf-8', { fatal: false }).decode(bytes), options);
+    return this.encode(new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes), options);
   }
 
   /** BPE over one raw fragment (spaces already `▁`), appending ids to `out`. */
@@ -199,18 +204,28 @@ export class SpmTokenizer {
   }
 }
 
+/** What {@link StreamDecoder} needs of a tokenizer: each token's bytes, and whether text starts with a dummy-prefix space to drop. */
+export interface DecodableTokenizer {
+  /** The bytes a token stands for in decoded text. */
+  tokenBytes(id: number): Uint8Array;
+  /** Whether a space that starts the decoded text is SentencePiece's dummy prefix, to drop. */
+  readonly dropsLeadingSpace: boolean;
+}
+
 /**
  * Streaming detokenization: fed one token at a time, it returns only complete
  * UTF-8 characters (holding back a split emoji or CJK character), and the
- * concatenation of everything it returns equals {@link SpmTokenizer.decode}.
+ * concatenation of everything it returns equals the tokenizer's `decode`
+ * ({@link SpmTokenizer.decode}, `BpeTokenizer.decode`).
  */
 export class StreamDecoder {
   private pending = new Uint8Array(0);
   private started = false;
-  private readonly utf8 = new TextDecoder('utf-8');
+  // ignoreBOM: a text that starts with U+FEFF keeps it (TextDecoder drops a leading BOM by default)
+  private readonly utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
   /** @param tokenizer - the tokenizer whose pieces to decode */
-  constructor(private readonly tokenizer: SpmTokenizer) {}
+  constructor(private readonly tokenizer: DecodableTokenizer) {}
 
   /** Adds one token; returns the text that is now complete (maybe empty). */
   push(id: number): string {
@@ -219,7 +234,7 @@ export class StreamDecoder {
     // SentencePiece drops the dummy-prefix space at the start of the text.
     if (!this.started) {
       this.started = true;
-      if (this.tokenizer.vocab.addSpacePrefix && bytes[0] === 0x20) bytes = bytes.subarray(1);
+      if (this.tokenizer.dropsLeadingSpace && bytes[0] === 0x20) bytes = bytes.subarray(1);
     }
     const all = new Uint8Array(this.pending.length + bytes.length);
     all.set(this.pending);

@@ -1,5 +1,5 @@
 import { LlamitaError } from '@llamita/core';
-import type { BpeVocab, SpmVocab } from '@llamita/tokenizer';
+import { IGNORES_MERGES, type BpeVocab, type SpmVocab } from '@llamita/tokenizer';
 import { metaArray, metaNumber, metaString } from './metadata.js';
 import type { GgufFile } from './reader.js';
 
@@ -55,13 +55,15 @@ export function bpeVocabFromGguf(file: GgufFile): BpeVocab {
   const merges = metaArray(file, 'tokenizer.ggml.merges');
   if (!merges || merges.itemType !== 'string') throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer.ggml.merges is missing or not strings`);
   if (types && types.length !== n) throw new LlamitaError('E_BAD_FILE', `${file.source.name}: tokenizer arrays disagree in length (${n} tokens)`);
-  const pre = file.metadata.get('tokenizer.ggml.pre')?.value;
+  const preName = file.metadata.get('tokenizer.ggml.pre')?.value;
+  // llama.cpp reads a missing or "default" pre-tokenizer as GPT-2's
+  const pre = typeof preName === 'string' && preName !== 'default' ? preName : 'gpt-2';
   return {
     pieces,
     types: types ?? new Int32Array(n).fill(1),
     merges: merges.items as readonly string[],
-    // llama.cpp reads a missing or "default" pre-tokenizer as GPT-2's
-    pre: typeof pre === 'string' && pre !== 'default' ? pre : 'gpt-2',
+    pre,
+    ignoreMerges: IGNORES_MERGES.has(pre),
     bos: tokenId(file, 'tokenizer.ggml.bos_token_id', undefined, n),
     eos: tokenId(file, 'tokenizer.ggml.eos_token_id', undefined, n),
     addBos: flag(file, 'tokenizer.ggml.add_bos_token', false),
