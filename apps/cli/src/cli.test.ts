@@ -207,6 +207,17 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(refused.stderr).toMatch(/E_BAD_FILE.*bad\.jsonl:2: field "sentence" has no _/);
   });
 
+  it("tokenize: a byte-level BPE vocabulary (GPT-2's GGUF) gives llama.cpp's test ids; a SentencePiece one adds BOS as it says", () => {
+    const base = fixturePath('vocab-tests/ggml-vocab-gpt-2.gguf');
+    const [text] = readFileSync(`${base}.inp`, 'utf8').split('\n__ggml_vocab_test__\n');
+    const [ids] = readFileSync(`${base}.out`, 'utf8').split('\n');
+    const bpe = llamita('tokenize', '--model', base, '--text', text!, '--json');
+    expect(bpe.status).toBe(0);
+    expect(JSON.parse(bpe.stdout)).toEqual(ids!.trim().split(' ').map(Number));
+    const spm = llamita('tokenize', '--model', stories, '--text', 'Once upon a time', '--json');
+    expect(JSON.parse(spm.stdout)).toEqual([1, 403, 407, 261, 378]);
+  });
+
   it('run: negative numbers need no "=" and --seed -1 draws a seed it prints', () => {
     const r = llamita('run', '--model', stories, '--prompt', 'Once', '--max-tokens', '8', '--presence-penalty', '-0.5', '--logit-bias', '13=-2', '--seed', '-1', '--json');
     expect(r.status).toBe(0);

@@ -1,26 +1,40 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readGguf, spmVocabFromGguf } from '@llamita/model';
-import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson, type SpmVocab } from '@llamita/tokenizer';
+import { bpeVocabFromGguf, readGguf, spmVocabFromGguf } from '@llamita/model';
+import { BpeTokenizer, SpmTokenizer, bpeVocabFromTokenizerJson, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { UsageError } from '../cli-error.js';
 import { openModel } from '../source.js';
 import { joinNegativeValues } from '../options.js';
 
-/** The vocabulary of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model. */
-async function loadVocab(path: string | undefined): Promise<SpmVocab> {
-  if (path?.endsWith('.json')) return spmVocabFromTokenizerJson(readFileSync(path, 'utf8'));
-  if (path?.endsWith('.model')) return spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(path)));
+/** A tokenizer.json of a byte-level BPE model: it has a ByteLevel pre-tokenizer or decoder (SentencePiece ones have neither). */
+const isByteLevelJson = (json: { pre_tokenizer?: unknown; decoder?: unknown }): boolean => JSON.stringify([json.pre_tokenizer, json.decoder]).includes('"ByteLevel"');
+
+/** The tokenizer of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model: SentencePiece or byte-level BPE, as the file says. */
+async function loadTokenizer(path: string | undefined): Promise<SpmTokenizer | BpeTokenizer> {
+  if (path?.endsWith('.json')) {
+    const text = readFileSync(path, 'utf8');
+    let byteLevel = false;
+    try {
+      byteLevel = isByteLevelJson(JSON.parse(text) as object);
+    } catch {
+      // not JSON: spmVocabFromTokenizerJson says so, with the parser's message
+    }
+    return byteLevel ? new BpeTokenizer(bpeVocabFromTokenizerJson(text)) : new SpmTokenizer(spmVocabFromTokenizerJson(text));
+  }
+  if (path?.endsWith('.model')) return new SpmTokenizer(spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(path))));
   const source = await openModel(path);
   const file = await readGguf(source);
   await source.close();
-  return spmVocabFromGguf(file);
+  return file.metadata.get('tokenizer.ggml.model')?.value === 'gpt2' ? new BpeTokenizer(bpeVocabFromGguf(file)) : new SpmTokenizer(spmVocabFromGguf(file));
 }
 
 export const tokenizeHelp = `llamita tokenize --model FILE --text TEXT [--no-bos] [--no-special] [--json] [--verbose]
 
 Prints the token ids of TEXT. FILE is a GGUF (vocabulary-only files too), a
-Hugging Face tokenizer.json or a SentencePiece tokenizer.model.
-  --no-bos       do not add BOS
+Hugging Face tokenizer.json or a SentencePiece tokenizer.model; SentencePiece
+(Llama 2, TinyLlama) and byte-level BPE (Llama 3, Qwen, GPT-2, StarCoder ...)
+vocabularies alike.
+  --no-bos       do not add BOS (by default, BOS as the vocabulary says)
   --no-special   treat control-token texts such as </s> as plain text
   --json         a JSON array of ids
   --verbose      each id with its piece`;
@@ -39,8 +53,8 @@ export async function tokenize(argv: string[]): Promise<void> {
     },
   });
   if (values.text === undefined) throw new UsageError('--text is required');
-  const tokenizer = new SpmTokenizer(await loadVocab(values.model));
-  const ids = tokenizer.encode(values.text, { addBos: !values['no-bos'], parseSpecial: !values['no-special'] });
+  const tokenizer = await loadTokenizer(values.model);
+  const ids = tokenizer.encode(values.text, { ...(values['no-bos'] && { addBos: false }), parseSpecial: !values['no-special'] });
   if (values.json && values.verbose) process.stdout.write(`${JSON.stringify(ids.map((id) => ({ id, piece: tokenizer.piece(id) })))}\n`);
   else if (values.json) process.stdout.write(`${JSON.stringify(ids)}\n`);
   else if (values.verbose) process.stdout.write(ids.map((id) => `${id}\t${JSON.stringify(tokenizer.piece(id))}`).join('\n') + '\n');
