@@ -3,8 +3,9 @@ import { fromByteChars, toByteChars } from './byte-level.js';
 import { pairKey } from './merge-table.js';
 import { MergeQueue } from './merge-queue.js';
 import { preTokenize, preTokenizer, PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
-import { MAX_INPUT_LENGTH, specialKind, StreamDecoder, type EncodeOptions } from './spm.js';
-import { specialTexts, splitSpecials, type SpecialText } from './special-split.js';
+import { PieceTable } from './piece-table.js';
+import type { EncodeOptions } from './spm.js';
+import { specialKind, specialTexts, splitSpecials, type SpecialText } from './special-split.js';
 import { TokenType } from './vocab.js';
 
 /** A byte-level BPE vocabulary (GGUF `tokenizer.ggml.model` = `gpt2`; GPT-2, Llama 3, Qwen, StarCoder ...). */
@@ -48,14 +49,13 @@ interface BpeMerge {
  * bytes written in GPT-2's byte alphabet and merged by rank (lowest first,
  * then leftmost, with a priority queue: n log n in a fragment).
  */
-export class BpeTokenizer {
-  private readonly ids = new Map<string, number>();
+export class BpeTokenizer extends PieceTable {
   private readonly specials: readonly SpecialText[];
   private readonly regexes: readonly RegExp[];
   /** Symbols merges name: the vocabulary's pieces, then merge parts and results that are not pieces. */
   private readonly symbols = new Map<string, number>();
   private readonly merges = new Map<number, BpeMerge>();
-  private readonly pieceBytes: Uint8Array[];
+  protected readonly pieceBytes: Uint8Array[];
   /** Ids of words already merged: text repeats its words, and merging is most of the cost. */
   private readonly wordCache = new Map<string, readonly number[]>();
 
@@ -64,12 +64,10 @@ export class BpeTokenizer {
    * @throws LlamitaError `E_UNSUPPORTED_MODEL` for a pre-tokenizer llamita does not know.
    */
   constructor(readonly vocab: BpeVocab) {
+    super(vocab.pieces);
     const regexes = preTokenizer(vocab.pre);
     if (!regexes) throw new LlamitaError('E_UNSUPPORTED_MODEL', `pre-tokenizer "${vocab.pre}" is not supported (known: ${PRE_TOKENIZER_NAMES.join(', ')})`);
     this.regexes = regexes;
-    vocab.pieces.forEach((piece, id) => {
-      if (!this.ids.has(piece)) this.ids.set(piece, id);
-    });
     this.specials = specialTexts(vocab.pieces, (id) => specialKind(vocab.types[id]));
     for (const [piece, id] of this.ids) this.symbols.set(piece, id);
     let nextSymbol = vocab.pieces.length;
@@ -98,32 +96,15 @@ export class BpeTokenizer {
     return this.vocab.pieces.length + 3 * this.vocab.merges.length;
   }
 
-  /** Vocabulary size. */
-  get size(): number {
-    return this.vocab.pieces.length;
-  }
-
   /** Byte-level BPE decodes every byte as it is: no dummy-prefix space to drop. */
   readonly dropsLeadingSpace = false;
 
-  /** Id of a piece text (in the byte-level alphabet), if it is in the vocabulary. */
-  tokenId(piece: string): number | undefined {
-    return this.ids.get(piece);
-  }
-
-  /** Piece text of an id, in the byte-level alphabet. */
-  piece(id: number): string {
-    const p = this.vocab.pieces[id];
-    if (p === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
-    return p;
-  }
-
   /**
    * Text to token ids.
-   * @throws LlamitaError `E_INVALID_ARGUMENT` for input longer than {@link MAX_INPUT_LENGTH}, or BOS/EOS asked for where the vocabulary has none.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` for input longer than `MAX_INPUT_LENGTH`, or BOS/EOS asked for where the vocabulary has none.
    */
   encode(text: string, options: EncodeOptions = {}): number[] {
-    if (text.length > MAX_INPUT_LENGTH) throw new LlamitaError('E_INVALID_ARGUMENT', `input of ${text.length} characters is longer than ${MAX_INPUT_LENGTH}`);
+    this.checkLength(text);
     const { addBos = this.vocab.addBos, addEos = this.vocab.addEos, parseSpecial = true } = options;
     const out: number[] = addBos ? [this.required('bos')] : [];
     const wellFormed = text.toWellFormed();
@@ -208,23 +189,5 @@ export class BpeTokenizer {
       }
     }
     return out;
-  }
-
-  /** The bytes a token stands for in decoded text (empty for control tokens). */
-  tokenBytes(id: number): Uint8Array {
-    const b = this.pieceBytes[id];
-    if (b === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
-    return b;
-  }
-
-  /** Token ids to text; bytes that are not valid UTF-8 become U+FFFD. */
-  decode(ids: readonly number[]): string {
-    const decoder = this.createStreamDecoder();
-    return ids.map((id) => decoder.push(id)).join('') + decoder.flush();
-  }
-
-  /** A decoder for one token at a time; see {@link StreamDecoder}. */
-  createStreamDecoder(): StreamDecoder {
-    return new StreamDecoder(this);
   }
 }

@@ -1,3 +1,5 @@
+import { TokenType } from './vocab.js';
+
 /** A token matched in text as a whole, before BPE: a control or user-defined token's text. */
 export interface SpecialText {
   readonly text: string;
@@ -38,4 +40,10 @@ export function splitSpecials(text: string, specials: readonly SpecialText[], pa
     fragments = next;
   }
   return fragments;
+}
+
+/** Which token types are matched in text as a whole (llama.cpp: control, unknown and user-defined). */
+export function specialKind(type: number | undefined): 'control' | 'user' | undefined {
+  if (type === TokenType.UserDefined) return 'user';
+  return type === TokenType.Control || type === TokenType.Unknown ? 'control' : undefined;
 }

@@ -1,7 +1,7 @@
-import { LlamitaError } from '@llamita/core';
 import { buildMergeTable, pairKey, type Merge } from './merge-table.js';
 import { MergeQueue } from './merge-queue.js';
-import { specialTexts, splitSpecials, type SpecialText } from './special-split.js';
+import { PieceTable } from './piece-table.js';
+import { specialKind, specialTexts, splitSpecials, type SpecialText } from './special-split.js';
 import { TokenType, type SpmVocab } from './vocab.js';
 
 /** Options of {@link SpmTokenizer.encode}. */
@@ -18,9 +18,6 @@ export interface EncodeOptions {
   readonly parseSpecial?: boolean;
 }
 
-/** Input longer than this many UTF-16 units is refused, so a runaway input fails fast. */
-export const MAX_INPUT_LENGTH = 1 << 28;
-
 const SPACE = '\u2581';
 
 /**
@@ -29,12 +26,11 @@ const SPACE = '\u2581';
  * with a priority queue (n log n in the input), falls back to `<0xNN>` byte
  * pieces, and decodes back to text.
  */
-export class SpmTokenizer {
-  private readonly ids = new Map<string, number>();
+export class SpmTokenizer extends PieceTable {
   private readonly byteIds = new Int32Array(256).fill(-1);
   /** Special texts to split out of the input, longest first. */
   private readonly specials: readonly SpecialText[];
-  private readonly pieceBytes: Uint8Array[];
+  protected readonly pieceBytes: Uint8Array[];
   private readonly merges: Map<number, Merge>;
   private readonly utf8 = new TextEncoder();
   /** Piece id of each BMP code point as a one-character piece; -2 until looked up. */
@@ -42,10 +38,10 @@ export class SpmTokenizer {
 
   /** @param vocab - the vocabulary, from a GGUF, tokenizer.json or tokenizer.model */
   constructor(readonly vocab: SpmVocab) {
+    super(vocab.pieces);
     const encoder = new TextEncoder();
     vocab.pieces.forEach((piece, id) => {
       const type = vocab.types[id];
-      if (!this.ids.has(piece)) this.ids.set(piece, id);
       if (type === TokenType.Byte) {
         const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
         if (m) this.byteIds[parseInt(m[1]!, 16)] = id;
@@ -64,34 +60,17 @@ export class SpmTokenizer {
     });
   }
 
-  /** Vocabulary size. */
-  get size(): number {
-    return this.vocab.pieces.length;
-  }
-
   /** Whether decoded text drops the space of SentencePiece's dummy prefix (when the vocabulary adds one). */
   get dropsLeadingSpace(): boolean {
     return this.vocab.addSpacePrefix;
   }
 
-  /** Id of a piece text, if it is in the vocabulary. */
-  tokenId(piece: string): number | undefined {
-    return this.ids.get(piece);
-  }
-
-  /** Piece text of an id (with `▁` for spaces). */
-  piece(id: number): string {
-    const p = this.vocab.pieces[id];
-    if (p === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
-    return p;
-  }
-
   /**
    * Text to token ids.
-   * @throws LlamitaError `E_INVALID_ARGUMENT` for input longer than {@link MAX_INPUT_LENGTH}.
+   * @throws LlamitaError `E_INVALID_ARGUMENT` for input longer than `MAX_INPUT_LENGTH`.
    */
   encode(text: string, options: EncodeOptions = {}): number[] {
-    if (text.length > MAX_INPUT_LENGTH) throw new LlamitaError('E_INVALID_ARGUMENT', `input of ${text.length} characters is longer than ${MAX_INPUT_LENGTH}`);
+    this.checkLength(text);
     // Lone surrogates cannot be UTF-8 encoded: they become U+FFFD, as TextEncoder does.
     const clean = text.toWellFormed();
     const { addBos = this.vocab.addBos, addEos = this.vocab.addEos, parseSpecial = true } = options;
@@ -181,97 +160,10 @@ export class SpmTokenizer {
     }
     return this.ids.get(text.substr(at, 2)) ?? -1;
   }
-
-  /** The bytes a token stands for in decoded text (empty for control tokens). */
-  tokenBytes(id: number): Uint8Array {
-    const b = this.pieceBytes[id];
-    if (b === undefined) throw new LlamitaError('E_INVALID_ARGUMENT', `token id ${id} is outside the vocabulary [0, ${this.size})`);
-    return b;
-  }
-
-  /**
-   * Token ids to text. The leading space of the dummy prefix is removed, as
-   * SentencePiece does; bytes that are not valid UTF-8 become U+FFFD.
-   */
-  decode(ids: readonly number[]): string {
-    const decoder = this.createStreamDecoder();
-    return ids.map((id) => decoder.push(id)).join('') + decoder.flush();
-  }
-
-  /** A decoder for one token at a time; see {@link StreamDecoder}. */
-  createStreamDecoder(): StreamDecoder {
-    return new StreamDecoder(this);
-  }
-}
-
-/** What {@link StreamDecoder} needs of a tokenizer: each token's bytes, and whether text starts with a dummy-prefix space to drop. */
-export interface DecodableTokenizer {
-  /** The bytes a token stands for in decoded text. */
-  tokenBytes(id: number): Uint8Array;
-  /** Whether a space that starts the decoded text is SentencePiece's dummy prefix, to drop. */
-  readonly dropsLeadingSpace: boolean;
-}
-
-/**
- * Streaming detokenization: fed one token at a time, it returns only complete
- * UTF-8 characters (holding back a split emoji or CJK character), and the
- * concatenation of everything it returns equals the tokenizer's `decode`
- * ({@link SpmTokenizer.decode}, `BpeTokenizer.decode`).
- */
-export class StreamDecoder {
-  private pending = new Uint8Array(0);
-  private started = false;
-  // ignoreBOM: a text that starts with U+FEFF keeps it (TextDecoder drops a leading BOM by default)
-  private readonly utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-  /** @param tokenizer - the tokenizer whose pieces to decode */
-  constructor(private readonly tokenizer: DecodableTokenizer) {}
-
-  /** Adds one token; returns the text that is now complete (maybe empty). */
-  push(id: number): string {
-    let bytes = this.tokenizer.tokenBytes(id);
-    if (bytes.length === 0) return '';
-    // SentencePiece drops the dummy-prefix space at the start of the text.
-    if (!this.started) {
-      this.started = true;
-      if (this.tokenizer.dropsLeadingSpace && bytes[0] === 0x20) bytes = bytes.subarray(1);
-    }
-    const all = new Uint8Array(this.pending.length + bytes.length);
-    all.set(this.pending);
-    all.set(bytes, this.pending.length);
-    const cut = completePrefix(all);
-    this.pending = all.slice(cut);
-    return this.utf8.decode(all.subarray(0, cut), { stream: true });
-  }
-
-  /** Ends the stream: returns held-back bytes (invalid ones as U+FFFD). */
-  flush(): string {
-    const rest = this.utf8.decode(this.pending);
-    this.pending = new Uint8Array(0);
-    return rest;
-  }
-}
-
-/** Which token types are matched in text as a whole (llama.cpp: control, unknown and user-defined). */
-export function specialKind(type: number | undefined): 'control' | 'user' | undefined {
-  if (type === TokenType.UserDefined) return 'user';
-  return type === TokenType.Control || type === TokenType.Unknown ? 'control' : undefined;
 }
 
 function countCodePoints(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++, n++) if (text.charCodeAt(i) >= 0xd800 && text.charCodeAt(i) < 0xdc00 && i + 1 < text.length) i++;
   return n;
-}
-
-/** Length of the prefix of `b` that does not end inside a UTF-8 sequence that could still complete. */
-function completePrefix(b: Uint8Array): number {
-  // look back at most 3 bytes for the start of an unfinished multi-byte sequence
-  for (let back = 1; back <= Math.min(3, b.length); back++) {
-    const c = b[b.length - back]!;
-    if ((c & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
-    const need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 1;
-    return need > back ? b.length - back : b.length;
-  }
-  return b.length;
 }
