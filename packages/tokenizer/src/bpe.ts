@@ -70,6 +70,8 @@ export class BpeTokenizer extends PieceTable {
     this.regexes = regexes;
     this.specials = specialTexts(vocab.pieces, (id) => specialKind(vocab.types[id]));
     for (const [piece, id] of this.ids) this.symbols.set(piece, id);
+    // pair keys are left * keySpace + right: exact only below 2^53
+    if (this.keySpace ** 2 > Number.MAX_SAFE_INTEGER) throw new LlamitaError('E_BAD_FILE', `a vocabulary of ${vocab.pieces.length} pieces and ${vocab.merges.length} merges is too large`);
     let nextSymbol = vocab.pieces.length;
     const symbol = (text: string): number => {
       let id = this.symbols.get(text);
