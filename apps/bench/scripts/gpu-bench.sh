@@ -7,6 +7,8 @@
 #   MODELS="q4_0 q4_k_m f16" REPEATS=3 bash .gpu/gpu-bench.sh
 # BUNDLES="llamita llamita-base" benches each bundle in .gpu/ in turn, model by
 # model (a build of the previous landing beside this one: the baseline in the same run).
+# TILES="64x128/4x8 64x64/4x4 32x64/2x4" benches the first bundle once more with each
+# prefill tile (--webgpu-tile), as bench-MODEL-BUNDLE-tTILE.json.
 set -euo pipefail
 out=${OUT:-/tmp/llamita-gpu-out}
 work=/tmp/llamita-models
@@ -27,5 +29,12 @@ for d in $models; do
     start=$(date +%s)
     node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" ${PROFILE:+--profile} --json > "$out/bench-$d-$b.json" 2> "$out/bench-$d-$b.log" || echo "bench $d $b failed" >&2
     echo "== $d $b ($(( $(date +%s) - start )) s)"; tail -3 "$out/bench-$d-$b.log"; head -c 400 "$out/bench-$d-$b.json"; echo
+  done
+  b=${BUNDLES%% *}
+  b=${b:-llamita}
+  for tile in ${TILES:-}; do
+    name="bench-$d-$b-t${tile//\//-}"
+    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu --webgpu-tile "$tile" --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" --json > "$out/$name.json" 2> "$out/$name.log" || echo "bench $d $b tile $tile failed" >&2
+    echo "== $d $b tile $tile"; tail -2 "$out/$name.log"
   done
 done

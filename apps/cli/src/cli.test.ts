@@ -207,6 +207,16 @@ describe.skipIf(missing !== '')(`llamita CLI${missing ? ` (skipped: ${missing})`
     expect(refused.stderr).toMatch(/E_BAD_FILE.*bad\.jsonl:2: field "sentence" has no _/);
   });
 
+  it('bench --webgpu-tile: a malformed tile is a usage error; one the device cannot hold is refused saying why', () => {
+    const malformed = llamita('bench', '--model', stories, '--backend', 'webgpu', '--webgpu-tile', '64x64');
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/--webgpu-tile must look like 64x128\/4x8/);
+    const env = { ...process.env, LLAMITA_CACHE: '/nonexistent-cache', VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD };
+    const tooBig = spawnSync(process.execPath, [main, 'bench', '--model', stories, '--backend', 'webgpu', '--webgpu-tile', '128x128/8x8', '--repeats', '1'], { encoding: 'utf8', env });
+    expect(tooBig.status).not.toBe(0);
+    expect(tooBig.stderr).toMatch(/prefill tile 128x128\/8x8: needs \d+ bytes of workgroup memory/);
+  });
+
   it("tokenize: a byte-level BPE vocabulary (GPT-2's GGUF) gives llama.cpp's test ids; a SentencePiece one adds BOS as it says", () => {
     const base = fixturePath('vocab-tests/ggml-vocab-gpt-2.gguf');
     const [text] = readFileSync(`${base}.inp`, 'utf8').split('\n__ggml_vocab_test__\n');

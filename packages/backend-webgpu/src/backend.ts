@@ -17,7 +17,19 @@ import {
 } from '@llamita/core';
 import { PipelineCache } from './pipelines.js';
 import { fuseGraph } from './fuse.js';
-import { matmulGroupFits, matmulNormFits, matmulSwigluFits, planOp, scratchBytes, tiledShapeFor, type Dispatch, type PlanOptions, type TensorBinding } from './plan.js';
+import {
+  checkTiledShape,
+  matmulGroupFits,
+  matmulNormFits,
+  matmulSwigluFits,
+  planOp,
+  scratchBytes,
+  tiledShapeFor,
+  type TiledShape,
+  type Dispatch,
+  type PlanOptions,
+  type TensorBinding,
+} from './plan.js';
 import { supportsOp } from './support.js';
 import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';
 
@@ -54,6 +66,12 @@ export interface WebGpuBackendOptions {
    * and one per head is faster.
    */
   readonly splitAttention?: boolean;
+  /**
+   * The prefill matmul's tile, for tuning on a given GPU (`llamita bench
+   * --webgpu-tile`). Default: the largest of 64 × 128, 64 × 64 and 32 × 64
+   * that the device's workgroup memory holds ({@link tiledShapeFor}).
+   */
+  readonly prefillTile?: TiledShape;
 }
 
 /**
@@ -376,7 +394,14 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       const requiredLimits = { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage, maxComputeWorkgroupStorageSize };
       const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
       const splitAttention = options.splitAttention ?? !isSoftware(adapter);
-      const tile = tiledShapeFor(device.limits.maxComputeWorkgroupStorageSize);
+      const workgroupMemory = device.limits.maxComputeWorkgroupStorageSize;
+      let tile: TiledShape;
+      try {
+        tile = options.prefillTile ? checkTiledShape(options.prefillTile, workgroupMemory) : tiledShapeFor(workgroupMemory);
+      } catch (e) {
+        device.destroy();
+        throw e;
+      }
       return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter], { splitAttention, tile });
     },
   };

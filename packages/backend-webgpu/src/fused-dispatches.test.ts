@@ -61,4 +61,32 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
     expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['swiglu + matmul q4_0 [64, 512] + add', 1]]);
     backend.dispose();
   });
+
+  it('computes a prefill matmul bit for bit the same with any tile (each output sums over k in the same order), and refuses a tile that does not fit', async () => {
+    const run = async (prefillTile?: { mt: number; nt: number; rm: number; rn: number }) => {
+      const backend = (await createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, ...(prefillTile && { prefillTile }) }).create()) as Backend & WebGpuBackend;
+      const put = (dtype: Tensor['dtype'], shape: number[], bytes: Uint8Array) => {
+        const t = allocateTensor(backend, 'activations', dtype, shape);
+        backend.write(t.buffer, 0, bytes);
+        return t;
+      };
+      // x: 70 rows of 96, w: 140 rows of 96 in Q8_0 (34-byte blocks), values from a fixed pattern
+      const x = put('f32', [70, 96], new Uint8Array(Float32Array.from({ length: 70 * 96 }, (_, i) => Math.sin(i) * 3).buffer));
+      const w = put(
+        'q8_0',
+        [140, 96],
+        Uint8Array.from({ length: 140 * 3 * 34 }, (_, i) => (i % 34 === 1 ? 0x2c : (i * 37) % 251)),
+      );
+      const out = allocateTensor(backend, 'activations', 'f32', [70, 140]);
+      backend.run([{ op: 'matmul', x, w, out }]);
+      const bytes = await backend.read(out);
+      backend.dispose();
+      return [...bytes];
+    };
+    const byDefault = await run();
+    expect(new Float32Array(Uint8Array.from(byDefault).buffer).some((v) => v !== 0)).toBe(true);
+    expect(await run({ mt: 32, nt: 64, rm: 2, rn: 4 })).toEqual(byDefault);
+    expect(await run({ mt: 64, nt: 64, rm: 4, rn: 4 })).toEqual(byDefault);
+    await expect(run({ mt: 128, nt: 128, rm: 8, rn: 8 })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/workgroup memory/) });
+  });
 });

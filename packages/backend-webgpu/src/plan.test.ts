@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plannedTensor, type Op } from '@llamita/core';
-import { matmulGroupFits, tiledShapeFor } from './plan.js';
+import { checkTiledShape, matmulGroupFits, tiledShapeFor } from './plan.js';
 
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 const matmul = (m: number, k: number, n: number, dtype: MatmulOp['w']['dtype'] = 'q4_0'): MatmulOp => ({
@@ -15,6 +15,15 @@ describe('tiledShapeFor', () => {
     expect(tiledShapeFor(16_384)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
     expect(tiledShapeFor(20_000)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
     expect(tiledShapeFor(49_152)).toEqual({ mt: 64, nt: 128, rm: 4, rn: 8 });
+  });
+});
+
+describe('checkTiledShape', () => {
+  it('takes a tile of 256 threads that fits, and says why it refuses another', () => {
+    expect(checkTiledShape({ mt: 64, nt: 64, rm: 4, rn: 4 }, 49_152)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
+    expect(() => checkTiledShape({ mt: 64, nt: 64, rm: 2, rn: 4 }, 49_152)).toThrow(/must be 256 threads, not 512/);
+    expect(() => checkTiledShape({ mt: 64, nt: 60, rm: 4, rn: 8 }, 49_152)).toThrow(/rm and rn must divide/);
+    expect(() => checkTiledShape({ mt: 64, nt: 128, rm: 4, rn: 8 }, 16_384)).toThrow(/needs 25856 bytes of workgroup memory, the device has 16384/);
   });
 });
 

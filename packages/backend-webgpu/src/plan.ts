@@ -58,6 +58,21 @@ const TILED_SHAPES: readonly TiledShape[] = [
 /** Workgroup memory a tile takes: both tiles with a pad word a row, and two f32 per x row. */
 const tiledBytes = (t: TiledShape): number => ((t.mt + t.nt) * (MATMUL_TILE_K + 1) + 2 * t.mt) * 4;
 
+/**
+ * `tile` if matmul_tiled.wgsl can run it on a device with
+ * `maxComputeWorkgroupStorageSize` bytes of workgroup memory: 256 threads
+ * ((mt / rm) · (nt / rn)), whole register tiles, memory that fits.
+ * @throws LlamitaError `E_INVALID_ARGUMENT` saying which rule it breaks.
+ */
+export function checkTiledShape(tile: TiledShape, maxComputeWorkgroupStorageSize: number): TiledShape {
+  const { mt, nt, rm, rn } = tile;
+  const bad = (why: string) => new LlamitaError('E_INVALID_ARGUMENT', `prefill tile ${mt}x${nt}/${rm}x${rn}: ${why}`);
+  if (![mt, nt, rm, rn].every((v) => Number.isInteger(v) && v > 0) || mt % rm !== 0 || nt % rn !== 0) throw bad('rm and rn must divide mt and nt');
+  if ((mt / rm) * (nt / rn) !== 256) throw bad(`(mt / rm) * (nt / rn) must be 256 threads, not ${(mt / rm) * (nt / rn)}`);
+  if (tiledBytes(tile) > maxComputeWorkgroupStorageSize) throw bad(`needs ${tiledBytes(tile)} bytes of workgroup memory, the device has ${maxComputeWorkgroupStorageSize}`);
+  return tile;
+}
+
 /** The largest tile whose workgroup memory fits `maxComputeWorkgroupStorageSize` (WebGPU guarantees 16 KiB, which the smallest fits). */
 export function tiledShapeFor(maxComputeWorkgroupStorageSize: number): TiledShape {
   return TILED_SHAPES.find((t) => tiledBytes(t) <= maxComputeWorkgroupStorageSize) ?? TILED_SHAPES[TILED_SHAPES.length - 1]!;

@@ -3,10 +3,11 @@ import { ProfilingBackend, type Backend, type OpTiming } from '@llamita/core';
 import { WebGpuBackend } from '@llamita/backend-webgpu';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
+import { parseTile } from '../backends.js';
 import { benchmark } from 'llamita';
 import { intFlag, joinNegativeValues } from '../options.js';
 
-export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
+export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--webgpu-tile MTxNT/RMxRN] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
 Measures prefill (the prompt in one batch) and decode (greedy, one token at a
 time) speed, as the median of --repeats runs from an empty cache, with the spread.
@@ -15,7 +16,10 @@ Prompt ids are fixed (BOS, then a deterministic walk over the vocabulary).
 --plain-simd keeps it on the plain SIMD128 kernels where relaxed SIMD exists.
 --profile times each op of the last repeat (ms per kind of op, prefill and
 decode apart); running op by op makes those repeats a little slower. On
-webgpu the times are GPU times from timestamp queries, one pass per dispatch.`;
+webgpu the times are GPU times from timestamp queries, one pass per dispatch.
+--webgpu-tile sets webgpu's prefill matmul tile, for tuning (e.g. 64x64/4x4:
+64 rows by 64 outputs a workgroup, 4x4 products a thread; default: the largest
+of 64x128/4x8, 64x64/4x4, 32x64/2x4 the device's workgroup memory holds).`;
 
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
@@ -31,6 +35,7 @@ export async function bench(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'plain-simd': { type: 'boolean', default: false },
+      'webgpu-tile': { type: 'string' },
     },
   });
   if (!values.model) throw new UsageError('--model is required');
@@ -45,6 +50,7 @@ export async function bench(argv: string[]): Promise<void> {
     profile: values.profile,
     plainSimd: values['plain-simd'],
     ...(threads !== undefined && { threads }),
+    ...(values['webgpu-tile'] !== undefined && { webgpuTile: parseTile(values['webgpu-tile']) }),
   });
   const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
   const gpuProfiler = values.profile && engine.model.backend instanceof WebGpuBackend ? engine.model.backend.profiler : undefined;
