@@ -4,7 +4,7 @@
 # Vulkan loader (../shared/gpu/pack.sh), and gpu-bench.sh. Then, with the
 # device tool: carry [".gpu"], command `bash .gpu/enter.sh .gpu bash .gpu/gpu-bench.sh`.
 # With BASE=REV, a second bundle .gpu/llamita-base.mjs is built from the
-# packages as they were at REV (their dist rebuilt, then this tree's again),
+# packages and the CLI as they were at REV (their dist rebuilt, then this tree's again),
 # for `BUNDLES="llamita llamita-base"`.
 #
 #   [BASE=HEAD~1] bash apps/bench/scripts/gpu-pack.sh
@@ -17,12 +17,13 @@ bundle() {
     --outfile="$1" --log-level=warning
 }
 if [ -n "${BASE:-}" ]; then
-  git diff --quiet HEAD -- packages || { echo "packages/ has uncommitted changes: commit them first" >&2; exit 1; }
-  trap 'git checkout HEAD -- packages' EXIT
-  git checkout "$BASE" -- packages
+  # the CLI's source goes back with the packages: it may use what BASE's packages lack
+  git diff --quiet HEAD -- packages apps/cli || { echo "packages/ or apps/cli/ has uncommitted changes: commit them first" >&2; exit 1; }
+  trap 'git checkout HEAD -- packages apps/cli' EXIT
+  git checkout "$BASE" -- packages apps/cli
   pnpm --filter "@llamita/cli..." build > /dev/null
   bundle .gpu/llamita-base.mjs
-  git checkout HEAD -- packages
+  git checkout HEAD -- packages apps/cli
   trap - EXIT
   pnpm --filter "@llamita/cli..." build > /dev/null
 fi
