@@ -113,7 +113,7 @@ export class BpeTokenizer extends PieceTable {
     const normalized = this.vocab.normalization ? wellFormed.normalize(this.vocab.normalization) : wellFormed;
     for (const fragment of splitSpecials(normalized, this.specials, parseSpecial)) {
       if (typeof fragment === 'number') out.push(fragment);
-      else for (const word of preTokenize(fragment, this.regexes)) this.encodeWord(toByteChars(word), out);
+      else for (const word of preTokenize(fragment, this.regexes)) this.encodeWord(word, out);
     }
     if (addEos) out.push(this.required('eos'));
     return out;
@@ -125,16 +125,17 @@ export class BpeTokenizer extends PieceTable {
     return id;
   }
 
-  /** One pre-tokenized word (in the byte alphabet) to ids appended to `out`, from the cache when it was seen before. */
+  /**
+   * One pre-tokenized word to ids appended to `out`, from the cache when it
+   * was seen before (keyed by the word as written, so a repeated word is not
+   * even converted to the byte alphabet again).
+   */
   private encodeWord(word: string, out: number[]): void {
-    const whole = this.vocab.ignoreMerges ? this.ids.get(word) : undefined;
-    if (whole !== undefined) {
-      out.push(whole);
-      return;
-    }
     let ids = this.wordCache.get(word);
     if (!ids) {
-      ids = this.mergeWord(word);
+      const chars = toByteChars(word);
+      const whole = this.vocab.ignoreMerges ? this.ids.get(chars) : undefined;
+      ids = whole !== undefined ? [whole] : this.mergeWord(chars);
       // bounded: a stream of distinct words (a long random input) must not grow it without end
       if (this.wordCache.size >= WORD_CACHE_SIZE) this.wordCache.clear();
       if (word.length <= WORD_CACHE_MAX_LENGTH) this.wordCache.set(word, ids);
