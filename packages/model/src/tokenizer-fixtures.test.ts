@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
-import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson } from '@llamita/tokenizer';
+import { SpmTokenizer, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson, tokenizerFromTokenizerJson } from '@llamita/tokenizer';
 import { fileSource } from './gguf/node-source.js';
 import { readGguf } from './gguf/reader.js';
 import { spmVocabFromGguf } from './gguf/vocab.js';
@@ -19,6 +19,8 @@ async function tokenizerFrom(relative: string): Promise<SpmTokenizer> {
 const SOURCES: [string, () => Promise<SpmTokenizer>][] = [
   ['GGUF', () => tokenizerFrom('llama-spm-vocab/ggml-vocab-llama-spm.gguf')],
   ['tokenizer.json', async () => new SpmTokenizer(spmVocabFromTokenizerJson(readFileSync(fixturePath('tinyllama-1.1b-chat-v1.0/tokenizer.json'), 'utf8')))],
+  // read without saying which kind: a SentencePiece-BPE tokenizer.json gives SpmTokenizer
+  ['tokenizer.json, kind found from the file', async () => tokenizerFromTokenizerJson(readFileSync(fixturePath('tinyllama-1.1b-chat-v1.0/tokenizer.json'), 'utf8')) as SpmTokenizer],
   ['tokenizer.model', async () => new SpmTokenizer(spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(fixturePath('tinyllama-1.1b-chat-v1.0/tokenizer.model')))))],
 ];
 

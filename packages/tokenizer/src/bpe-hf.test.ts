@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { BpeTokenizer } from './bpe.js';
-import { bpeVocabFromTokenizerJson } from './hf-json.js';
+import { bpeVocabFromTokenizerJson, tokenizerFromTokenizerJson } from './hf-json.js';
 
 /** The package's files: its exports do not include them, so from this package's node_modules (dev dependencies). */
 const modelFiles = (pkg: string) => fileURLToPath(new URL(`../node_modules/${pkg}/models`, import.meta.url));
@@ -69,6 +69,7 @@ describe.each([
 
   it(`reads the vocabulary, the ${pre} pre-tokenizer and the special tokens`, () => {
     expect(ours.vocab.pre).toBe(pre);
+    expect(tokenizerFromTokenizerJson(json)).toBeInstanceOf(BpeTokenizer);
     expect(ours.size).toBeGreaterThan(128_000);
   });
 

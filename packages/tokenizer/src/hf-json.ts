@@ -1,10 +1,12 @@
 import { LlamitaError } from '@llamita/core';
-import type { BpeVocab } from './bpe.js';
+import { BpeTokenizer, type BpeVocab } from './bpe.js';
+import { SpmTokenizer } from './spm.js';
 import { TokenType, type SpmVocab } from './vocab.js';
 
 interface TokenizerJson {
   model?: { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[]; unk_token?: string; byte_fallback?: boolean; ignore_merges?: boolean };
   pre_tokenizer?: unknown;
+  decoder?: unknown;
   added_tokens?: { id: number; content: string; special?: boolean }[];
   normalizer?: unknown;
   post_processor?: unknown;
@@ -13,7 +15,9 @@ interface TokenizerJson {
 const bad = (message: string) => new LlamitaError('E_BAD_FILE', `tokenizer.json: ${message}`);
 
 /** A tokenizer.json's text parsed, checked to hold a BPE model with its vocabulary and merges. */
-function parseBpeJson(text: string): TokenizerJson & { model: { vocab: Record<string, number>; merges: (string | [string, string])[] } } {
+type ParsedJson = TokenizerJson & { model: { vocab: Record<string, number>; merges: (string | [string, string])[] } };
+
+function parseBpeJson(text: string): ParsedJson {
   let json: TokenizerJson;
   try {
     json = JSON.parse(text) as TokenizerJson;
@@ -24,11 +28,11 @@ function parseBpeJson(text: string): TokenizerJson & { model: { vocab: Record<st
   if (model?.type !== 'BPE' || typeof model.vocab !== 'object' || model.vocab === null || !Array.isArray(model.merges)) {
     throw new LlamitaError('E_UNSUPPORTED_MODEL', `tokenizer.json: model type ${String(model?.type)} is not supported (only BPE with vocab and merges)`);
   }
-  return json as ReturnType<typeof parseBpeJson>;
+  return json as ParsedJson;
 }
 
 /** Pieces and token types by id: `model.vocab`, then the added tokens (special ones as control tokens). */
-function tokenTable(json: ReturnType<typeof parseBpeJson>): { pieces: string[]; types: Int32Array } {
+function tokenTable(json: ParsedJson): { pieces: string[]; types: Int32Array } {
   const { model } = json;
   const entries = Object.entries(model.vocab);
   const added = json.added_tokens ?? [];
@@ -61,7 +65,10 @@ const mergeStrings = (merges: (string | [string, string])[]): string[] => merges
  * @throws LlamitaError `E_BAD_FILE` for malformed JSON; `E_UNSUPPORTED_MODEL` for a non-BPE model.
  */
 export function spmVocabFromTokenizerJson(text: string): SpmVocab {
-  const json = parseBpeJson(text);
+  return spmVocabOf(parseBpeJson(text));
+}
+
+function spmVocabOf(json: ParsedJson): SpmVocab {
   const { model } = json;
   const { pieces, types } = tokenTable(json);
   const size = pieces.length;
@@ -121,7 +128,10 @@ function preTokenizerName(pre: unknown): string | undefined {
  * @throws LlamitaError `E_BAD_FILE` for malformed JSON; `E_UNSUPPORTED_MODEL` for a non-BPE model or a pre-tokenizer llamita does not have.
  */
 export function bpeVocabFromTokenizerJson(text: string): BpeVocab {
-  const json = parseBpeJson(text);
+  return bpeVocabOf(parseBpeJson(text));
+}
+
+function bpeVocabOf(json: ParsedJson): BpeVocab {
   const pre = preTokenizerName(json.pre_tokenizer);
   if (!pre) throw new LlamitaError('E_UNSUPPORTED_MODEL', `tokenizer.json: pre-tokenizer ${JSON.stringify(json.pre_tokenizer).slice(0, 200)} is not one llamita has`);
   const { pieces, types } = tokenTable(json);
@@ -146,4 +156,17 @@ export function bpeVocabFromTokenizerJson(text: string): BpeVocab {
     addBos: bos >= 0,
     addEos: false,
   };
+}
+
+/**
+ * The tokenizer a Hugging Face `tokenizer.json` describes, read once:
+ * byte-level BPE where it has a ByteLevel pre-tokenizer or decoder
+ * (SentencePiece-BPE files have neither), SentencePiece BPE otherwise.
+ * @param text - the file's text
+ * @throws LlamitaError as {@link spmVocabFromTokenizerJson} and {@link bpeVocabFromTokenizerJson}.
+ */
+export function tokenizerFromTokenizerJson(text: string): SpmTokenizer | BpeTokenizer {
+  const json = parseBpeJson(text);
+  const byteLevel = JSON.stringify([json.pre_tokenizer ?? null, json.decoder ?? null]).includes('"ByteLevel"');
+  return byteLevel ? new BpeTokenizer(bpeVocabOf(json)) : new SpmTokenizer(spmVocabOf(json));
 }

@@ -9,7 +9,7 @@ export { TokenType, type SpmVocab } from './vocab.js';
 export { SpmTokenizer, type EncodeOptions } from './spm.js';
 export { StreamDecoder, type DecodableTokenizer } from './stream-decoder.js';
 export { MAX_INPUT_LENGTH, PieceTable } from './piece-table.js';
-export { spmVocabFromTokenizerJson, bpeVocabFromTokenizerJson } from './hf-json.js';
+export { spmVocabFromTokenizerJson, bpeVocabFromTokenizerJson, tokenizerFromTokenizerJson } from './hf-json.js';
 export { BpeTokenizer, type BpeVocab } from './bpe.js';
 export { IGNORES_MERGES, PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
 export { spmVocabFromSentencePieceModel } from './sentencepiece-model.js';

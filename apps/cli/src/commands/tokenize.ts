@@ -1,26 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bpeVocabFromGguf, readGguf, spmVocabFromGguf } from '@llamita/model';
-import { BpeTokenizer, SpmTokenizer, bpeVocabFromTokenizerJson, spmVocabFromSentencePieceModel, spmVocabFromTokenizerJson } from '@llamita/tokenizer';
+import { BpeTokenizer, SpmTokenizer, spmVocabFromSentencePieceModel, tokenizerFromTokenizerJson } from '@llamita/tokenizer';
 import { UsageError } from '../cli-error.js';
 import { openModel } from '../source.js';
 import { joinNegativeValues } from '../options.js';
 
-/** A tokenizer.json of a byte-level BPE model: it has a ByteLevel pre-tokenizer or decoder (SentencePiece ones have neither). */
-const isByteLevelJson = (json: { pre_tokenizer?: unknown; decoder?: unknown }): boolean => JSON.stringify([json.pre_tokenizer, json.decoder]).includes('"ByteLevel"');
-
 /** The tokenizer of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model: SentencePiece or byte-level BPE, as the file says. */
 async function loadTokenizer(path: string | undefined): Promise<SpmTokenizer | BpeTokenizer> {
-  if (path?.endsWith('.json')) {
-    const text = readFileSync(path, 'utf8');
-    let byteLevel = false;
-    try {
-      byteLevel = isByteLevelJson(JSON.parse(text) as object);
-    } catch {
-      // not JSON: spmVocabFromTokenizerJson says so, with the parser's message
-    }
-    return byteLevel ? new BpeTokenizer(bpeVocabFromTokenizerJson(text)) : new SpmTokenizer(spmVocabFromTokenizerJson(text));
-  }
+  if (path?.endsWith('.json')) return tokenizerFromTokenizerJson(readFileSync(path, 'utf8'));
   if (path?.endsWith('.model')) return new SpmTokenizer(spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(path))));
   const source = await openModel(path);
   const file = await readGguf(source);
