@@ -7,8 +7,9 @@
 #   MODELS="q4_0 q4_k_m f16" REPEATS=3 bash .gpu/gpu-bench.sh
 # BUNDLES="llamita llamita-base" benches each bundle in .gpu/ in turn, model by
 # model (a build of the previous landing beside this one: the baseline in the same run).
-# TILES="64x128/4x8 64x64/4x4 32x64/2x4" benches the first bundle once more with each
-# prefill tile (--webgpu-tile), as bench-MODEL-BUNDLE-tTILE.json.
+# VARIANTS="--webgpu-tile 64x64/4x4;--webgpu-decode 8x32/4;--webgpu-float-dot" benches the
+# first bundle once more with each ;-separated set of bench flags (tuning), as
+# bench-MODEL-BUNDLE-vN.json (N from 1; variants.txt lists them).
 set -euo pipefail
 out=${OUT:-/tmp/llamita-gpu-out}
 work=/tmp/llamita-models
@@ -32,9 +33,12 @@ for d in $models; do
   done
   b=${BUNDLES%% *}
   b=${b:-llamita}
-  for tile in ${TILES:-}; do
-    name="bench-$d-$b-t${tile//\//-}"
-    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu --webgpu-tile "$tile" --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" --json > "$out/$name.json" 2> "$out/$name.log" || echo "bench $d $b tile $tile failed" >&2
-    echo "== $d $b tile $tile"; tail -2 "$out/$name.log"
+  IFS=';' read -r -a variants <<< "${VARIANTS:-}"
+  for i in "${!variants[@]}"; do
+    name="bench-$d-$b-v$((i + 1))"
+    echo "v$((i + 1)) ${variants[$i]}" >> "$out/variants-$d.txt"
+    # shellcheck disable=SC2086 # a variant is several flags
+    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu ${variants[$i]} --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" --json > "$out/$name.json" 2> "$out/$name.log" || echo "bench $d $b ${variants[$i]} failed" >&2
+    echo "== $d $b ${variants[$i]}: $(grep -o '"prefill_tok_s":[0-9.]*,"decode_tok_s":[0-9.]*' "$out/$name.json")"
   done
 done

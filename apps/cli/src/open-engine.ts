@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DType } from '@llamita/core';
-import type { TiledShape } from '@llamita/backend-webgpu';
 import { openHfCheckpoint } from '@llamita/model/node';
 import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
 import { loadCheckpoint, loadModel, type Engine, type FailoverEvent } from 'llamita';
-import { backendOption } from './backends.js';
+import { backendOption, type WebGpuTuning } from './backends.js';
 import { UsageError } from './cli-error.js';
 import { progressBar } from './progress.js';
 import { openModel } from './source.js';
@@ -20,8 +19,8 @@ export interface EngineArgs {
   readonly plainSimd?: boolean;
   /** Wrap the backend in a {@link ProfilingBackend} (op-by-op timings). */
   readonly profile?: boolean;
-  /** WebGPU's prefill matmul tile (`--webgpu-tile`, tuning). */
-  readonly webgpuTile?: TiledShape;
+  /** WebGPU's kernel shapes and paths (`llamita bench --webgpu-*`, tuning). */
+  readonly webgpuTuning?: WebGpuTuning;
   readonly contextSize?: number;
   readonly quantize?: string;
   /** A Jinja chat template instead of the model's own. */
@@ -41,7 +40,7 @@ const QUANTIZE: readonly DType[] = ['f16', 'bf16', 'q8_0', 'q4_0', 'q5_0', 'q4_k
 export async function openEngine(args: EngineArgs): Promise<Engine> {
   if (args.quantize !== undefined && !QUANTIZE.includes(args.quantize as DType)) throw new UsageError(`--quantize must be one of ${QUANTIZE.join(', ')}`);
   const options = {
-    backend: backendOption(args.backend, args.threads, args.plainSimd, args.profile, args.webgpuTile),
+    backend: backendOption(args.backend, args.threads, args.plainSimd, args.profile, args.webgpuTuning),
     ...(args.contextSize !== undefined && { contextSize: args.contextSize }),
     ...(args.quantize !== undefined && { quantize: args.quantize as DType }),
     ...(args.chatTemplate !== undefined && { chatTemplate: args.chatTemplate }),

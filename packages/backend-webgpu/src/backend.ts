@@ -25,6 +25,8 @@ import {
   planOp,
   scratchBytes,
   tiledShapeFor,
+  checkDecodeShape,
+  type DecodeShape,
   type TiledShape,
   type Dispatch,
   type PlanOptions,
@@ -69,9 +71,23 @@ export interface WebGpuBackendOptions {
   /**
    * The prefill matmul's tile, for tuning on a given GPU (`llamita bench
    * --webgpu-tile`). Default: the largest of 64 × 128, 64 × 64 and 32 × 64
-   * that the device's workgroup memory holds ({@link tiledShapeFor}).
+   * that the device's workgroup memory holds ({@link tiledShapeFor}); at most
+   * 64 × 64 for unquantized weights.
    */
   readonly prefillTile?: TiledShape;
+  /**
+   * The decode matmul's workgroup (threads per output, outputs, weight blocks
+   * loaded at once), for tuning on a given GPU (`llamita bench
+   * --webgpu-decode`). Default: chosen per matmul from its shape.
+   */
+  readonly decodeShape?: DecodeShape;
+  /**
+   * Dot Q4_0, Q5_0 and Q8_0 weights with the Q8_0 activations in integers
+   * (`dot4I8Packed`), as llama.cpp does, where WGSL has
+   * `packed_4x8_integer_dot_product`. Default true; false keeps the float
+   * path (each weight decoded to f32), for comparison.
+   */
+  readonly integerDot?: boolean;
 }
 
 /**
@@ -124,6 +140,14 @@ export class WebGpuBackend implements Backend {
     void device.lost.then((info) => {
       this.lost = info;
     });
+  }
+
+  /**
+   * The kernels compiled so far, as pipeline keys (`pipelineKey`: `matmul:q4_0+norm+int|ROWS=16|...`):
+   * which WGSL variants this device runs, for diagnostics and tests.
+   */
+  get compiledKernels(): readonly string[] {
+    return this.pipelines.keys();
   }
 
   supports(op: Op): Support {
@@ -396,13 +420,20 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       const splitAttention = options.splitAttention ?? !isSoftware(adapter);
       const workgroupMemory = device.limits.maxComputeWorkgroupStorageSize;
       let tile: TiledShape;
+      let plainTile: TiledShape;
+      let decode: DecodeShape | undefined;
       try {
         tile = options.prefillTile ? checkTiledShape(options.prefillTile, workgroupMemory) : tiledShapeFor(workgroupMemory);
+        plainTile = options.prefillTile ? tile : tiledShapeFor(workgroupMemory, false);
+        decode = options.decodeShape && checkDecodeShape(options.decodeShape);
       } catch (e) {
         device.destroy();
         throw e;
       }
-      return new WebGpuBackend(device, describeAdapter(adapter), [(await entryPoint())!, adapter], { splitAttention, tile });
+      const gpu = (await entryPoint())!;
+      // a WGSL without the packed integer dot cannot compile lib/int-dot.wgsl: the float path then
+      const intDot = (options.integerDot ?? true) && (gpu.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false);
+      return new WebGpuBackend(device, describeAdapter(adapter), [gpu, adapter], { splitAttention, tile, plainTile, intDot, ...(decode && { decode }) });
     },
   };
 }

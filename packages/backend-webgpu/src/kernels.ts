@@ -55,6 +55,13 @@ import q5_k from './shaders/weights/q5_k.wgsl';
 import q6_k from './shaders/weights/q6_k.wgsl';
 import noMin from './shaders/weights/no-min.wgsl';
 import q8_0 from './shaders/weights/q8_0.wgsl';
+import f16Pairs from './shaders/weights/f16-pairs.wgsl';
+import bf16Pairs from './shaders/weights/bf16-pairs.wgsl';
+import intDot from './shaders/lib/int-dot.wgsl';
+import noIntDot from './shaders/lib/no-int-dot.wgsl';
+import q4_0Int from './shaders/weights-int/q4_0.wgsl';
+import q5_0Int from './shaders/weights-int/q5_0.wgsl';
+import q8_0Int from './shaders/weights-int/q8_0.wgsl';
 
 /** A weight dtype the WGSL decoders read (every weight dtype of the contract). */
 export type WgslWeightType = Exclude<DType, 'i32'>;
@@ -75,6 +82,18 @@ const WEIGHT_DECODERS: Readonly<Record<WgslWeightType, readonly string[]>> = {
   q5_k: [kquantScales, q5_k, noMin],
   q6_k: [q6_k, noMin],
 };
+
+/** Weight types matmul.wgsl can dot in integers (weights-int/<type>.wgsl) against Q8_0 activations. */
+const INT_DECODERS: Readonly<Partial<Record<WgslWeightType, string>>> = { q4_0: q4_0Int, q5_0: q5_0Int, q8_0: q8_0Int };
+
+/** Whether matmul.wgsl has an integer dot for a weight type (given WGSL's `packed_4x8_integer_dot_product`). */
+export const hasIntDot = (weights: WgslWeightType): boolean => INT_DECODERS[weights] !== undefined;
+
+/** The decoders that read two 16-bit weights a word (rows 4-byte aligned, K even). */
+const PAIR_DECODERS: Readonly<Partial<Record<WgslWeightType, string>>> = { f16: f16Pairs, bf16: bf16Pairs };
+
+/** Whether a weight type has a two-a-word decoder for matmul.wgsl. */
+export const hasPairDecoder = (weights: WgslWeightType): boolean => PAIR_DECODERS[weights] !== undefined;
 
 /**
  * How matmul converts the activation row for each weight type: llama.cpp's
@@ -114,6 +133,10 @@ export type KernelId =
       readonly residual?: boolean;
       /** Matmul only: weights (2 or 3) that read the same x, in one dispatch (lib/parts.wgsl); default 1. */
       readonly parts?: number;
+      /** Matmul only: each block's dot in i32 (lib/int-dot.wgsl), for a type {@link hasIntDot}. */
+      readonly intDot?: boolean;
+      /** Matmul only: 16-bit weights read two a word (weights/<type>-pairs.wgsl), for a type {@link hasPairDecoder}. */
+      readonly pairs?: boolean;
       /** Tiled matmul only: its tile (the default, 32 x 64 with 2 x 4 a thread, fits any device). */
       readonly tile?: TiledShape;
     }
@@ -131,7 +154,7 @@ export type KernelId =
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
   if ('weights' in id)
-    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
+    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
   return id.kernel;
 }
@@ -147,7 +170,11 @@ export function kernelSource(id: KernelId): string {
       const grouped = (id.parts ?? 1) > 1;
       const io = grouped ? [parts, partsBindings(id.parts!)] : [onePart, wWord, id.residual ? epilogueResidual : epiloguePlain];
       const prologue = id.swiglu ? [swigluLib, prologueSwiglu] : [xPlain, id.norm ? prologueNorm : prologueNone];
-      return [bytes, half, ...WEIGHT_DECODERS[id.weights], ...ACTIVATIONS[id.weights], ...prologue, ...io, matmulIo, matmul].join('\n');
+      const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
+      const pairDecoder = id.pairs ? PAIR_DECODERS[id.weights] : undefined;
+      const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
+      const dot = integer ? [intDot, integer] : [noIntDot];
+      return [bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul].join('\n');
     }
     case 'matmul_tiled':
       return [

@@ -16,6 +16,11 @@ export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   constructor(private readonly device: GPUDevice) {}
 
+  /** The keys ({@link pipelineKey}) of the pipelines compiled so far, in the order they were. */
+  keys(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
   /** The compute pipeline for `kernel` with `overrides`, compiled on first use. */
   get(kernel: KernelId, overrides: Overrides = {}): GPUComputePipeline {
     const key = pipelineKey(kernel, overrides);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plannedTensor, type Op } from '@llamita/core';
-import { checkTiledShape, matmulGroupFits, tiledShapeFor } from './plan.js';
+import { checkDecodeShape, checkTiledShape, matmulGroupFits, tiledShapeFor } from './plan.js';
 
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 const matmul = (m: number, k: number, n: number, dtype: MatmulOp['w']['dtype'] = 'q4_0'): MatmulOp => ({
@@ -15,6 +15,20 @@ describe('tiledShapeFor', () => {
     expect(tiledShapeFor(16_384)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
     expect(tiledShapeFor(20_000)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
     expect(tiledShapeFor(49_152)).toEqual({ mt: 64, nt: 128, rm: 4, rn: 8 });
+  });
+
+  it('keeps unquantized weights at 64 outputs a tile at most', () => {
+    expect(tiledShapeFor(49_152, false)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
+    expect(tiledShapeFor(16_384, false)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
+  });
+});
+
+describe('checkDecodeShape', () => {
+  it('takes powers of two up to 256 threads and an unroll of 1 to 8, and says why it refuses another', () => {
+    expect(checkDecodeShape({ threads: 8, rows: 32, unroll: 2 })).toEqual({ threads: 8, rows: 32, unroll: 2 });
+    expect(() => checkDecodeShape({ threads: 12, rows: 16, unroll: 4 })).toThrow(/decode shape 12x16\/4: threads and rows must be powers of two/);
+    expect(() => checkDecodeShape({ threads: 32, rows: 16, unroll: 4 })).toThrow(/threads \* rows at most 256/);
+    expect(() => checkDecodeShape({ threads: 16, rows: 16, unroll: 0 })).toThrow(/unroll must be 1 to 8/);
   });
 });
 

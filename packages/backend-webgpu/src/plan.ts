@@ -1,6 +1,6 @@
 import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
 import type { FusedMatmul, FusedRopeCache, PlannedOp } from './fuse.js';
-import { SUMMED_ACTIVATIONS, type KernelId, type WgslWeightType } from './kernels.js';
+import { SUMMED_ACTIVATIONS, hasIntDot, hasPairDecoder, type KernelId, type WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
 
 /** Largest workgroup count per dispatch dimension (WebGPU's default maxComputeWorkgroupsPerDimension). */
@@ -73,9 +73,22 @@ export function checkTiledShape(tile: TiledShape, maxComputeWorkgroupStorageSize
   return tile;
 }
 
-/** The largest tile whose workgroup memory fits `maxComputeWorkgroupStorageSize` (WebGPU guarantees 16 KiB, which the smallest fits). */
-export function tiledShapeFor(maxComputeWorkgroupStorageSize: number): TiledShape {
-  return TILED_SHAPES.find((t) => tiledBytes(t) <= maxComputeWorkgroupStorageSize) ?? TILED_SHAPES[TILED_SHAPES.length - 1]!;
+/**
+ * Most outputs a tile has for unquantized weights (F32, F16, BF16), read a
+ * value at a time: on the lent H100 their prefill ran faster at 64 × 64 than
+ * at 64 × 128 (F16: 2,873 against 2,102 tok/s, BENCHMARKS.md), quantized
+ * weights the other way round (Q4_0: 3,329 against 3,559).
+ */
+const PLAIN_TILE_MAX_OUTPUTS = 64;
+
+/**
+ * The largest tile whose workgroup memory fits `maxComputeWorkgroupStorageSize`
+ * (WebGPU guarantees 16 KiB, which the smallest fits), for quantized weights
+ * or (`quantized` false) unquantized ones.
+ */
+export function tiledShapeFor(maxComputeWorkgroupStorageSize: number, quantized = true): TiledShape {
+  const fits = (t: TiledShape) => tiledBytes(t) <= maxComputeWorkgroupStorageSize && (quantized || t.nt <= PLAIN_TILE_MAX_OUTPUTS);
+  return TILED_SHAPES.find(fits) ?? TILED_SHAPES[TILED_SHAPES.length - 1]!;
 }
 /** A matmul workgroup's tile: `tm` x rows by `rows` outputs, `threads` threads per output. */
 export interface MatmulShape {
@@ -105,6 +118,32 @@ export function matmulShape(m: number, k: number, n: number, quantized: boolean)
   const threads = Math.min(MATMUL_MAX_THREADS_PER_ROW, wide, nextPow2(Math.ceil(chunk / MATMUL_ELEMENTS_PER_THREAD)));
   const rows = Math.min(MATMUL_WG / threads, nextPow2(n));
   return { rows, threads, tm };
+}
+
+/** A decode matmul's workgroup (one x row), for tuning on a given GPU: `rows` outputs of `threads` threads each, `unroll` weight blocks a thread loads at once. */
+export interface DecodeShape {
+  /** Threads per output (a power of two). */
+  readonly threads: number;
+  /** Outputs per workgroup; threads · rows is at most 256, a power of two. */
+  readonly rows: number;
+  /** Weight segments a thread loads before using any (matmul.wgsl's UNROLL), 1 to 8. */
+  readonly unroll: number;
+}
+
+/** matmul.wgsl's UNROLL unless a {@link DecodeShape} says otherwise. */
+const MATMUL_UNROLL = 4;
+
+/**
+ * `shape` if matmul.wgsl can run it.
+ * @throws LlamitaError `E_INVALID_ARGUMENT` saying which rule it breaks.
+ */
+export function checkDecodeShape(shape: DecodeShape): DecodeShape {
+  const { threads, rows, unroll } = shape;
+  const pow2 = (v: number) => Number.isInteger(v) && v > 0 && nextPow2(v) === v;
+  const bad = (why: string) => new LlamitaError('E_INVALID_ARGUMENT', `decode shape ${threads}x${rows}/${unroll}: ${why}`);
+  if (!pow2(threads) || !pow2(rows) || threads * rows > MATMUL_WG) throw bad(`threads and rows must be powers of two with threads * rows at most ${MATMUL_WG}`);
+  if (!Number.isInteger(unroll) || unroll < 1 || unroll > 8) throw bad('unroll must be 1 to 8');
+  return shape;
 }
 
 /** A tensor's byte range as a bind group entry, and its first element counted from that range's start. */
@@ -172,6 +211,12 @@ export interface PlanOptions {
   readonly splitAttention: boolean;
   /** The prefill matmul's tile ({@link tiledShapeFor} the device's workgroup memory). */
   readonly tile: TiledShape;
+  /** The prefill matmul's tile for unquantized weights; default `tile`. */
+  readonly plainTile?: TiledShape;
+  /** Whether WGSL has `packed_4x8_integer_dot_product`: Q4_0, Q5_0 and Q8_0 matmuls then dot in integers (lib/int-dot.wgsl). */
+  readonly intDot?: boolean;
+  /** The decode matmul's workgroup, where tuned (default: {@link matmulShape}'s). */
+  readonly decode?: DecodeShape;
 }
 
 /** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
@@ -199,7 +244,7 @@ export function scratchBytes(op: Op, options: PlanOptions): number {
  */
 export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?: GPUBuffer): Dispatch[] {
   if (op.op === 'fused_matmul') {
-    const planned = planMatmul(op, bind, options.tile);
+    const planned = planMatmul(op, bind, options);
     const key = [op.norm, op.swiglu, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
     return planned ? [{ ...planned, key }] : [];
   }
@@ -254,7 +299,7 @@ export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[
  * output (or the swiglu's up and output) at 4 and 5, the residual and the sum
  * at 6 and 7, a group's other weights and outputs at 8-11.
  */
-function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Dispatch, 'key'> | undefined {
+function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
   const { matmul: op, norm, swiglu, residual } = fused;
   const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
@@ -269,7 +314,8 @@ function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Disp
   const sum = residual && bind(residual.add.out, 4);
   const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
   const weights = op.w.dtype as WgslWeightType;
-  const { rows, threads, tm } = matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+  const { rows, threads, tm } = m === 1 && options.decode ? { ...options.decode, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+  const unroll = m === 1 && options.decode ? options.decode.unroll : MATMUL_UNROLL;
   // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
   // params always carry them: the uniform binding must cover the whole Params struct)
   const columns = ns.map((np) => Math.ceil(np / rows));
@@ -296,13 +342,17 @@ function planMatmul(fused: FusedMatmul, bind: Bind, tile: TiledShape): Omit<Disp
   ];
   const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
   if (m >= MATMUL_TILED_MIN_M && !norm && !swiglu && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
+    const tile = DTYPE_INFO[weights].quantized ? options.tile : (options.plainTile ?? options.tile);
     const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile }, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
     return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
   }
-  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length };
+  const intDot = options.intDot === true && hasIntDot(weights);
+  // two 16-bit weights a word where every row starts at a word
+  const pairs = hasPairDecoder(weights) && k % 2 === 0 && partW.every((offset) => offset % 4 === 0);
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs };
   const groupColumns = columns.reduce((a, b) => a + b, 0);
   const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
-  return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm } };
+  return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: unroll } };
 }
 
 /** rope_cache.wgsl: q and k rotated, rotated k and v into their cache rows, in one dispatch. */
@@ -349,7 +399,7 @@ function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'k
       return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
     }
     case 'matmul':
-      return planMatmul({ op: 'fused_matmul', matmul: op }, bind, options.tile);
+      return planMatmul({ op: 'fused_matmul', matmul: op }, bind, options);
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];
       if (m === 0) return undefined;

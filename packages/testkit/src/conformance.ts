@@ -155,6 +155,8 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       ['q4_k', 9, 768, 5],
       ['q4_1', 10, 352, 3],
       ['q8_0', 12, 2080, 2],
+      ['q5_0', 1, 2080, 4],
+      ['bf16', 2, 1030, 3],
     ] as const)('matmul with %s weights over a long row m=%i k=%i n=%i', (dtype, m, k, n) => {
       cases('matmul', dtype)('matches the reference across chunk boundaries', async () => {
         const rng = new Prng(seed + k + 5);

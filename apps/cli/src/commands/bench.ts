@@ -3,11 +3,11 @@ import { ProfilingBackend, type Backend, type OpTiming } from '@llamita/core';
 import { WebGpuBackend } from '@llamita/backend-webgpu';
 import { UsageError } from '../cli-error.js';
 import { openEngine } from '../open-engine.js';
-import { parseTile } from '../backends.js';
+import { parseDecodeShape, parseTile } from '../backends.js';
 import { benchmark } from 'llamita';
 import { intFlag, joinNegativeValues } from '../options.js';
 
-export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--webgpu-tile MTxNT/RMxRN] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
+export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--webgpu-tile MTxNT/RMxRN] [--webgpu-decode TxR/U] [--webgpu-float-dot] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
 Measures prefill (the prompt in one batch) and decode (greedy, one token at a
 time) speed, as the median of --repeats runs from an empty cache, with the spread.
@@ -19,7 +19,11 @@ decode apart); running op by op makes those repeats a little slower. On
 webgpu the times are GPU times from timestamp queries, one pass per dispatch.
 --webgpu-tile sets webgpu's prefill matmul tile, for tuning (e.g. 64x64/4x4:
 64 rows by 64 outputs a workgroup, 4x4 products a thread; default: the largest
-of 64x128/4x8, 64x64/4x4, 32x64/2x4 the device's workgroup memory holds).`;
+of 64x128/4x8, 64x64/4x4, 32x64/2x4 the device's workgroup memory holds).
+--webgpu-decode sets the decode matmul's workgroup, for tuning (e.g. 16x16/4:
+16 threads per output, 16 outputs, 4 weight blocks loaded at once; default:
+chosen per matmul). --webgpu-float-dot decodes Q4_0, Q5_0 and Q8_0 weights to
+f32 instead of the integer dot, for comparison.`;
 
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
@@ -36,6 +40,8 @@ export async function bench(argv: string[]): Promise<void> {
       profile: { type: 'boolean', default: false },
       'plain-simd': { type: 'boolean', default: false },
       'webgpu-tile': { type: 'string' },
+      'webgpu-decode': { type: 'string' },
+      'webgpu-float-dot': { type: 'boolean', default: false },
     },
   });
   if (!values.model) throw new UsageError('--model is required');
@@ -50,7 +56,11 @@ export async function bench(argv: string[]): Promise<void> {
     profile: values.profile,
     plainSimd: values['plain-simd'],
     ...(threads !== undefined && { threads }),
-    ...(values['webgpu-tile'] !== undefined && { webgpuTile: parseTile(values['webgpu-tile']) }),
+    webgpuTuning: {
+      ...(values['webgpu-tile'] !== undefined && { prefillTile: parseTile(values['webgpu-tile']) }),
+      ...(values['webgpu-decode'] !== undefined && { decodeShape: parseDecodeShape(values['webgpu-decode']) }),
+      ...(values['webgpu-float-dot'] && { integerDot: false }),
+    },
   });
   const profiler = engine.model.backend instanceof ProfilingBackend ? engine.model.backend : undefined;
   const gpuProfiler = values.profile && engine.model.backend instanceof WebGpuBackend ? engine.model.backend.profiler : undefined;

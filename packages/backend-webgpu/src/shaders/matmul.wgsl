@@ -9,7 +9,10 @@
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
 // staged rows through `staged`), prologue/<none|rms-norm|swiglu>.wgsl (NORM,
 // norm_weight, store_normed; load_x, from lib/x-plain.wgsl for the first two)
-// and epilogue/<plain|residual>.wgsl (store).
+// and epilogue/<plain|residual>.wgsl (store); lib/int-dot.wgsl with
+// weights-int/<type>.wgsl (Q4_0, Q5_0, Q8_0 where WGSL has
+// packed_4x8_integer_dot_product: INT_DOT, the staged quants packed and each
+// block's dot in i32) or lib/no-int-dot.wgsl (the float path).
 //
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 4-7: the prologue's and
 // epilogue's, when they have any; 8-11: a grouped matmul's other parts'.
@@ -30,7 +33,7 @@ const TM_MAX: u32 = 8u;
 // every block (256); 8 KiB of workgroup memory, plus one pad word per 32
 const KC: u32 = 2048u;
 // loads a thread issues before waiting on any (staged elements, weight segments)
-const UNROLL: u32 = 4u;
+override UNROLL: u32 = 4u;
 // ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
 const ACT_DIVISOR: u32 = max(ACT_BLOCK, 1u);
 
@@ -90,12 +93,16 @@ fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32, first_column: bool) {
       block_raw[b] = s.z;
     }
     workgroupBarrier();
-    for (var i = lid; i < TM * len; i += WG) {
-      let e = (i / len) * chunk + i % len;
-      let b = e / ACT_DIVISOR;
-      xs[slot(e)] = act_quantize(staged(e), block_inverse[b]) * block_scale[b];
+    if (INT_DOT) {
+      pack_int(chunk, len, lid);
+    } else {
+      for (var i = lid; i < TM * len; i += WG) {
+        let e = (i / len) * chunk + i % len;
+        let b = e / ACT_DIVISOR;
+        xs[slot(e)] = act_quantize(staged(e), block_inverse[b]) * block_scale[b];
+      }
+      workgroupBarrier();
     }
-    workgroupBarrier();
   }
   if (ACT_SUM_CORRECTION) {
     for (var i = lid; i < TM * row_blocks; i += WG) {
@@ -185,7 +192,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var s0 = c0 / SEG + t; s0 < end; s0 += threads * UNROLL) {
         for (var u = 0u; u < UNROLL; u++) {
           let s = s0 + u * threads;
-          if (s < end) {
+          if (s < end && INT_DOT) {
+            add_segment_int(w_row, s, s * SEG - c0, chunk, &acc);
+          } else if (s < end) {
             add_segment(w_row, s, s * SEG - c0, chunk, &acc);
           }
         }
