@@ -28,6 +28,8 @@ import parts from './shaders/lib/parts.wgsl';
 import wWord from './shaders/lib/w-word.wgsl';
 import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
+import matmulTiledInt from './shaders/matmul_tiled_int.wgsl';
+import intBlock from './shaders/lib/int-block.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
 import prologueNorm from './shaders/prologue/rms-norm.wgsl';
 import prologueSwiglu from './shaders/prologue/swiglu.wgsl';
@@ -133,7 +135,7 @@ export type KernelId =
       readonly residual?: boolean;
       /** Matmul only: weights (2 or 3) that read the same x, in one dispatch (lib/parts.wgsl); default 1. */
       readonly parts?: number;
-      /** Matmul only: each block's dot in i32 (lib/int-dot.wgsl), for a type {@link hasIntDot}. */
+      /** Matmul and tiled matmul: each block's dot in i32 (lib/int-dot.wgsl, matmul_tiled_int.wgsl), for a type {@link hasIntDot}. */
       readonly intDot?: boolean;
       /** Matmul only: 16-bit weights read two a word (weights/<type>-pairs.wgsl), for a type {@link hasPairDecoder}. */
       readonly pairs?: boolean;
@@ -173,21 +175,15 @@ export function kernelSource(id: KernelId): string {
       const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
       const pairDecoder = id.pairs ? PAIR_DECODERS[id.weights] : undefined;
       const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
-      const dot = integer ? [intDot, integer] : [noIntDot];
+      const dot = integer ? [intBlock, intDot, integer] : [noIntDot];
       return [bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul].join('\n');
     }
-    case 'matmul_tiled':
-      return [
-        tileConstants(id.tile ?? DEFAULT_TILE),
-        bytes,
-        half,
-        wWord,
-        ...WEIGHT_DECODERS[id.weights],
-        ...ACTIVATIONS[id.weights],
-        id.residual ? epilogueResidual : epiloguePlain,
-        matmulIo,
-        matmulTiled,
-      ].join('\n');
+    case 'matmul_tiled': {
+      const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
+      const kernel = integer ? [intBlock, integer, matmulTiledInt] : [...WEIGHT_DECODERS[id.weights], matmulTiled];
+      const epilogue = id.residual ? epilogueResidual : epiloguePlain;
+      return [tileConstants(id.tile ?? DEFAULT_TILE), bytes, half, wWord, ...ACTIVATIONS[id.weights], epilogue, matmulIo, ...kernel].join('\n');
+    }
     case 'embedding':
       return [bytes, half, wWord, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'rope_cache':

@@ -70,6 +70,8 @@ export function checkTiledShape(tile: TiledShape, maxComputeWorkgroupStorageSize
   if (![mt, nt, rm, rn].every((v) => Number.isInteger(v) && v > 0) || mt % rm !== 0 || nt % rn !== 0) throw bad('rm and rn must divide mt and nt');
   if ((mt / rm) * (nt / rn) !== 256) throw bad(`(mt / rm) * (nt / rn) must be 256 threads, not ${(mt / rm) * (nt / rn)}`);
   if (tiledBytes(tile) > maxComputeWorkgroupStorageSize) throw bad(`needs ${tiledBytes(tile)} bytes of workgroup memory, the device has ${maxComputeWorkgroupStorageSize}`);
+  // matmul_tiled_int.wgsl quantizes a block of each x row with 4 of the 256 threads
+  if (mt > 64) throw bad('mt must be at most 64');
   return tile;
 }
 
@@ -341,12 +343,13 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
     ]),
   ];
   const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
+  const intDot = options.intDot === true && hasIntDot(weights);
   if (m >= MATMUL_TILED_MIN_M && !norm && !swiglu && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
     const tile = DTYPE_INFO[weights].quantized ? options.tile : (options.plainTile ?? options.tile);
-    const planned = dispatch({ kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile }, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
+    const kernel: KernelId = { kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile, intDot };
+    const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
     return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
   }
-  const intDot = options.intDot === true && hasIntDot(weights);
   // two 16-bit weights a word where every row starts at a word
   const pairs = hasPairDecoder(weights) && k % 2 === 0 && partW.every((offset) => offset % 4 === 0);
   const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs };

@@ -15,6 +15,11 @@ fn act_block_scales(start: u32) -> vec3<f32> {
   for (var i = 0u; i < 32u; i++) {
     amax = max(amax, abs(staged(start + i)));
   }
+  return q8_0_scales(amax);
+}
+
+// act_block_scales of a block whose largest magnitude is amax.
+fn q8_0_scales(amax: f32) -> vec3<f32> {
   let d = amax / 127.0;
   let inverse = select(0.0, 127.0 / amax, d != 0.0);
   return vec3<f32>(round_f16(d), inverse, d);

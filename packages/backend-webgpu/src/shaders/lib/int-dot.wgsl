@@ -6,30 +6,20 @@
 // by d_w · d_x. Four products an instruction instead of a decode, a multiply
 // and an add per element.
 // Needs matmul.wgsl's staging (staged, block_inverse, block_scale, KC, TM,
-// TM_MAX, WG) and act/q8_0.wgsl (act_quantize).
+// TM_MAX, WG), act/q8_0.wgsl (act_quantize) and lib/int-block.wgsl.
 
 const INT_DOT: bool = true;
-
-// One block of weights for the integer dot: d, and its 32 quants packed four
-// to a word in element order (word j holds elements 4j .. 4j + 3), each the
-// stored quant; the block's values are (q - INT_OFFSET) · d.
-struct IntBlock {
-  d: f32,
-  q: array<u32, 8>,
-}
 
 // Word i of the staged activation quants lives at i + i / 8: the threads of
 // one output read consecutive blocks' words, which then hit different banks.
 var<workgroup> xq: array<u32, KC / 4u + KC / 32u>;
-// Σ q_x of each staged block, for the weights' INT_OFFSET
-var<workgroup> block_qsum: array<i32, 64>;
 
 fn qslot(i: u32) -> u32 {
   return i + (i >> 3u);
 }
 
 // Packs the staged rows' quants (len elements of each of the TM rows, a row
-// every `chunk`) four to a word, and sums each block's quants.
+// every `chunk`) four to a word.
 fn pack_int(chunk: u32, len: u32, lid: u32) {
   let row_words = len / 4u;
   for (var i = lid; i < TM * row_words; i += WG) {
@@ -44,18 +34,6 @@ fn pack_int(chunk: u32, len: u32, lid: u32) {
     xq[qslot(e / 4u)] = pack4xI8(q);
   }
   workgroupBarrier();
-  if (INT_OFFSET != 0) {
-    let row_blocks = len / 32u;
-    for (var i = lid; i < TM * row_blocks; i += WG) {
-      let b = (i / row_blocks) * (chunk / 32u) + i % row_blocks;
-      var sum = 0;
-      for (var j = 0u; j < 8u; j++) {
-        sum += dot4I8Packed(xq[qslot(b * 8u + j)], 0x01010101u);
-      }
-      block_qsum[b] = sum;
-    }
-    workgroupBarrier();
-  }
 }
 
 // Adds block s of weight row w_row, dotted with each staged x row (the block
@@ -69,8 +47,6 @@ fn add_segment_int(w_row: u32, s: u32, base: u32, chunk: u32, acc: ptr<function,
     for (var j = 0u; j < 8u; j++) {
       sum += dot4I8Packed(w.q[j], xq[qslot(word + j)]);
     }
-    let b = start / 32u;
-    sum -= INT_OFFSET * block_qsum[b];
-    (*acc)[r] += w.d * block_scale[b] * f32(sum);
+    (*acc)[r] += w.d * block_scale[start / 32u] * f32(sum);
   }
 }

@@ -1,9 +1,7 @@
 // Q5_0 weights for lib/int-dot.wgsl: block s of the row at byte p (22 bytes:
-// d f16 | qh u32, bit j the fifth bit of element j | qs[16] as Q4_0's) as
-// packed quants; value = (q - 16) · d.
-// Needs lib/bytes.wgsl (w_*).
-
-const INT_OFFSET: i32 = 16;
+// d f16 | qh u32, bit j the fifth bit of element j | qs[16] as Q4_0's; value
+// = (q - 16) · d) as signed bytes q - 16.
+// Needs lib/bytes.wgsl (w_*), lib/int-block.wgsl (IntBlock, offset_bytes).
 
 // Four fifth bits (bits 0-3 of h) moved to bit 4 of each byte.
 fn spread_fifth_bits(h: u32) -> u32 {
@@ -17,8 +15,8 @@ fn decode_int(p: u32, s: u32) -> IntBlock {
   out.d = w_f16(blk);
   for (var j = 0u; j < 4u; j++) {
     let word = w_u32(blk + 6u + 4u * j);
-    out.q[j] = (word & 0x0f0f0f0fu) | spread_fifth_bits((qh >> (4u * j)) & 0xfu);
-    out.q[j + 4u] = ((word >> 4u) & 0x0f0f0f0fu) | spread_fifth_bits((qh >> (16u + 4u * j)) & 0xfu);
+    out.q[j] = offset_bytes((word & 0x0f0f0f0fu) | spread_fifth_bits((qh >> (4u * j)) & 0xfu), 16u);
+    out.q[j + 4u] = offset_bytes(((word >> 4u) & 0x0f0f0f0fu) | spread_fifth_bits((qh >> (16u + 4u * j)) & 0xfu), 16u);
   }
   return out;
 }

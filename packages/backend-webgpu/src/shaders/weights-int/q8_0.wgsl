@@ -1,9 +1,6 @@
 // Q8_0 weights for lib/int-dot.wgsl: block s of the row at byte p (34 bytes:
-// d f16 | qs[32] int8) as packed quants, already four signed bytes a word;
-// value = q · d.
-// Needs lib/bytes.wgsl (w_*).
-
-const INT_OFFSET: i32 = 0;
+// d f16 | qs[32] int8; value = q · d), already four signed bytes a word.
+// Needs lib/bytes.wgsl (w_*), lib/int-block.wgsl (IntBlock).
 
 fn decode_int(p: u32, s: u32) -> IntBlock {
   let blk = p + s * 34u;
