@@ -72,7 +72,7 @@ export interface WebGpuBackendOptions {
    * The prefill matmul's tile, for tuning on a given GPU (`llamita bench
    * --webgpu-tile`). Default: the largest of 64 × 128, 64 × 64 and 32 × 64
    * that the device's workgroup memory holds ({@link tiledShapeFor}); at most
-   * 64 × 64 for unquantized weights.
+   * 64 × 64 for unquantized weights and the integer dot.
    */
   readonly prefillTile?: TiledShape;
   /**
@@ -88,6 +88,13 @@ export interface WebGpuBackendOptions {
    * path (each weight decoded to f32), for comparison.
    */
   readonly integerDot?: boolean;
+  /**
+   * Use subgroup operations where the adapter has the `subgroups` feature
+   * and WGSL the `subgroup_id` builtin: a decode matmul then sums each
+   * output's threads by shuffles instead of through workgroup memory.
+   * Default true; false keeps the path without them, for comparison.
+   */
+  readonly subgroups?: boolean;
 }
 
 /**
@@ -414,26 +421,34 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       // the adapter's own limits where the kernels use more than the defaults: buffer sizes, a grouped
       // matmul's storage bindings (up to 9), the prefill tile's workgroup memory
       const { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage, maxComputeWorkgroupStorageSize } = adapter.limits;
-      const requiredFeatures: GPUFeatureName[] = options.timestamps && adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+      const gpu = (await entryPoint())!;
+      const wgsl = gpu.wgslLanguageFeatures;
+      const subgroups = (options.subgroups ?? true) && adapter.features.has('subgroups') && (wgsl?.has('subgroup_id') ?? false);
+      const requiredFeatures: GPUFeatureName[] = [
+        ...(options.timestamps && adapter.features.has('timestamp-query') ? (['timestamp-query'] as const) : []),
+        ...(subgroups ? (['subgroups'] as const) : []),
+      ];
       const requiredLimits = { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage, maxComputeWorkgroupStorageSize };
       const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
       const splitAttention = options.splitAttention ?? !isSoftware(adapter);
       const workgroupMemory = device.limits.maxComputeWorkgroupStorageSize;
       let tile: TiledShape;
-      let plainTile: TiledShape;
+      let narrowTile: TiledShape;
       let decode: DecodeShape | undefined;
       try {
         tile = options.prefillTile ? checkTiledShape(options.prefillTile, workgroupMemory) : tiledShapeFor(workgroupMemory);
-        plainTile = options.prefillTile ? tile : tiledShapeFor(workgroupMemory, false);
+        narrowTile = options.prefillTile ? tile : tiledShapeFor(workgroupMemory, true);
         decode = options.decodeShape && checkDecodeShape(options.decodeShape);
       } catch (e) {
         device.destroy();
         throw e;
       }
-      const gpu = (await entryPoint())!;
       // a WGSL without the packed integer dot cannot compile lib/int-dot.wgsl: the float path then
-      const intDot = (options.integerDot ?? true) && (gpu.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false);
-      return new WebGpuBackend(device, describeAdapter(adapter), [gpu, adapter], { splitAttention, tile, plainTile, intDot, ...(decode && { decode }) });
+      const intDot = (options.integerDot ?? true) && (wgsl?.has('packed_4x8_integer_dot_product') ?? false);
+      // browsers without these adapter-info fields leave the subgroup path off
+      const { subgroupMinSize = 0, subgroupMaxSize = 0 } = adapter.info;
+      const sizes = subgroups && subgroupMinSize > 0 && subgroupMaxSize > 0 ? { subgroups: { minSize: subgroupMinSize, maxSize: subgroupMaxSize } } : {};
+      return new WebGpuBackend(device, describeAdapter(adapter), [gpu, adapter], { splitAttention, tile, narrowTile, intDot, ...(decode && { decode }), ...sizes });
     },
   };
 }

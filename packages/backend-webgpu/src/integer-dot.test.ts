@@ -58,6 +58,7 @@ describe.skipIf(!probe.ok)(`WebGPU matmul: the integer dot of Q4_0, Q5_0 and Q8_
       const { got, want } = await matmul(backend, 'f16', 2, k, 9);
       expect(compare(got, want, F32_TOLERANCE).ok).toBe(true);
     }
-    expect(backend.compiledKernels.map((key) => key.split('|')[0])).toEqual(['matmul:f16+pairs', 'matmul:f16']);
+    // (where the device's subgroups are as wide as these matmuls' 4 threads an output, the kernels also carry +sg)
+    expect(backend.compiledKernels.map((key) => key.split('|')[0]!.replace('+sg', ''))).toEqual(['matmul:f16+pairs', 'matmul:f16']);
   });
 });

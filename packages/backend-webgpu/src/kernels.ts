@@ -30,6 +30,8 @@ import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
 import matmulTiledInt from './shaders/matmul_tiled_int.wgsl';
 import intBlock from './shaders/lib/int-block.wgsl';
+import reduceShared from './shaders/lib/reduce-shared.wgsl';
+import reduceSubgroup from './shaders/lib/reduce-subgroup.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
 import prologueNorm from './shaders/prologue/rms-norm.wgsl';
 import prologueSwiglu from './shaders/prologue/swiglu.wgsl';
@@ -137,6 +139,8 @@ export type KernelId =
       readonly parts?: number;
       /** Matmul and tiled matmul: each block's dot in i32 (lib/int-dot.wgsl, matmul_tiled_int.wgsl), for a type {@link hasIntDot}. */
       readonly intDot?: boolean;
+      /** Matmul only: each output's threads summed by subgroup shuffles (lib/reduce-subgroup.wgsl), not in workgroup memory. */
+      readonly subgroups?: boolean;
       /** Matmul only: 16-bit weights read two a word (weights/<type>-pairs.wgsl), for a type {@link hasPairDecoder}. */
       readonly pairs?: boolean;
       /** Tiled matmul only: its tile (the default, 32 x 64 with 2 x 4 a thread, fits any device). */
@@ -156,7 +160,7 @@ export type KernelId =
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
   if ('weights' in id)
-    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
+    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.subgroups ? '+sg' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
   return id.kernel;
 }
@@ -176,7 +180,9 @@ export function kernelSource(id: KernelId): string {
       const pairDecoder = id.pairs ? PAIR_DECODERS[id.weights] : undefined;
       const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
       const dot = integer ? [intBlock, intDot, integer] : [noIntDot];
-      return [bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul].join('\n');
+      // an enable directive must come before every declaration
+      const reduce = id.subgroups ? ['enable subgroups;', reduceSubgroup] : [reduceShared];
+      return [reduce[0], bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul, ...reduce.slice(1)].join('\n');
     }
     case 'matmul_tiled': {
       const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;

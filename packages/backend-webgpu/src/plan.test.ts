@@ -17,9 +17,9 @@ describe('tiledShapeFor', () => {
     expect(tiledShapeFor(49_152)).toEqual({ mt: 64, nt: 128, rm: 4, rn: 8 });
   });
 
-  it('keeps unquantized weights at 64 outputs a tile at most', () => {
-    expect(tiledShapeFor(49_152, false)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
-    expect(tiledShapeFor(16_384, false)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
+  it('keeps a narrow tile (unquantized weights, the integer dot) at 64 outputs at most', () => {
+    expect(tiledShapeFor(49_152, true)).toEqual({ mt: 64, nt: 64, rm: 4, rn: 4 });
+    expect(tiledShapeFor(16_384, true)).toEqual({ mt: 32, nt: 64, rm: 2, rn: 4 });
   });
 });
 

@@ -76,20 +76,21 @@ export function checkTiledShape(tile: TiledShape, maxComputeWorkgroupStorageSize
 }
 
 /**
- * Most outputs a tile has for unquantized weights (F32, F16, BF16), read a
- * value at a time: on the lent H100 their prefill ran faster at 64 × 64 than
- * at 64 × 128 (F16: 2,873 against 2,102 tok/s, BENCHMARKS.md), quantized
- * weights the other way round (Q4_0: 3,329 against 3,559).
+ * Most outputs a narrow tile has: the tile of unquantized weights (F32, F16,
+ * BF16) and of the integer dot (matmul_tiled_int.wgsl). On the lent H100
+ * those ran faster at 64 × 64 than at 64 × 128 (F16 prefill 2,873 against
+ * 2,102 tok/s; Q4_0 in integers 7,174 against 6,386), where quantized weights
+ * decoded to f32 ran the other way round (Q4_0: 3,559 against 3,329).
  */
-const PLAIN_TILE_MAX_OUTPUTS = 64;
+const NARROW_TILE_MAX_OUTPUTS = 64;
 
 /**
  * The largest tile whose workgroup memory fits `maxComputeWorkgroupStorageSize`
- * (WebGPU guarantees 16 KiB, which the smallest fits), for quantized weights
- * or (`quantized` false) unquantized ones.
+ * (WebGPU guarantees 16 KiB, which the smallest fits); `narrow`, at most 64
+ * outputs (see {@link PlanOptions.narrowTile}).
  */
-export function tiledShapeFor(maxComputeWorkgroupStorageSize: number, quantized = true): TiledShape {
-  const fits = (t: TiledShape) => tiledBytes(t) <= maxComputeWorkgroupStorageSize && (quantized || t.nt <= PLAIN_TILE_MAX_OUTPUTS);
+export function tiledShapeFor(maxComputeWorkgroupStorageSize: number, narrow = false): TiledShape {
+  const fits = (t: TiledShape) => tiledBytes(t) <= maxComputeWorkgroupStorageSize && (!narrow || t.nt <= NARROW_TILE_MAX_OUTPUTS);
   return TILED_SHAPES.find(fits) ?? TILED_SHAPES[TILED_SHAPES.length - 1]!;
 }
 /** A matmul workgroup's tile: `tm` x rows by `rows` outputs, `threads` threads per output. */
@@ -132,8 +133,14 @@ export interface DecodeShape {
   readonly unroll: number;
 }
 
-/** matmul.wgsl's UNROLL unless a {@link DecodeShape} says otherwise. */
+/** matmul.wgsl's UNROLL for batches of x rows unless a {@link DecodeShape} says otherwise. */
 const MATMUL_UNROLL = 4;
+/**
+ * matmul.wgsl's UNROLL for one x row (decode): fewer weight blocks in flight
+ * a thread, fewer registers, more workgroups resident; on the lent H100 Q4_0
+ * decoded at 393 tok/s with 2 against 368 with 4 (BENCHMARKS.md).
+ */
+const MATMUL_DECODE_UNROLL = 2;
 
 /**
  * `shape` if matmul.wgsl can run it.
@@ -213,12 +220,18 @@ export interface PlanOptions {
   readonly splitAttention: boolean;
   /** The prefill matmul's tile ({@link tiledShapeFor} the device's workgroup memory). */
   readonly tile: TiledShape;
-  /** The prefill matmul's tile for unquantized weights; default `tile`. */
-  readonly plainTile?: TiledShape;
+  /** The prefill matmul's tile for unquantized weights and the integer dot; default `tile`. */
+  readonly narrowTile?: TiledShape;
   /** Whether WGSL has `packed_4x8_integer_dot_product`: Q4_0, Q5_0 and Q8_0 matmuls then dot in integers (lib/int-dot.wgsl). */
   readonly intDot?: boolean;
   /** The decode matmul's workgroup, where tuned (default: {@link matmulShape}'s). */
   readonly decode?: DecodeShape;
+  /**
+   * The device's subgroup sizes, where it has subgroups and WGSL has the
+   * `subgroup_id` builtin: matmuls whose outputs' threads fit the smallest
+   * then sum them by shuffles (lib/reduce-subgroup.wgsl).
+   */
+  readonly subgroups?: { readonly minSize: number; readonly maxSize: number };
 }
 
 /** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
@@ -317,7 +330,7 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
   const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
   const weights = op.w.dtype as WgslWeightType;
   const { rows, threads, tm } = m === 1 && options.decode ? { ...options.decode, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const unroll = m === 1 && options.decode ? options.decode.unroll : MATMUL_UNROLL;
+  const unroll = m === 1 ? (options.decode?.unroll ?? MATMUL_DECODE_UNROLL) : MATMUL_UNROLL;
   // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
   // params always carry them: the uniform binding must cover the whole Params struct)
   const columns = ns.map((np) => Math.ceil(np / rows));
@@ -345,14 +358,17 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
   const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
   const intDot = options.intDot === true && hasIntDot(weights);
   if (m >= MATMUL_TILED_MIN_M && !norm && !swiglu && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
-    const tile = DTYPE_INFO[weights].quantized ? options.tile : (options.plainTile ?? options.tile);
+    const tile = DTYPE_INFO[weights].quantized && !intDot ? options.tile : (options.narrowTile ?? options.tile);
     const kernel: KernelId = { kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile, intDot };
     const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
     return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
   }
   // two 16-bit weights a word where every row starts at a word
   const pairs = hasPairDecoder(weights) && k % 2 === 0 && partW.every((offset) => offset % 4 === 0);
-  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs };
+  // an output's threads within the smallest subgroup, and whole subgroups of the largest size
+  const sg = options.subgroups;
+  const subgroups = sg !== undefined && threads <= sg.minSize && (rows * threads) % sg.maxSize === 0;
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs, subgroups };
   const groupColumns = columns.reduce((a, b) => a + b, 0);
   const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
   return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: unroll } };

@@ -9,7 +9,8 @@
 // act_quantize, ACT_SUM_CORRECTION, act_block_correction; they read the
 // staged rows through `staged`), prologue/<none|rms-norm|swiglu>.wgsl (NORM,
 // norm_weight, store_normed; load_x, from lib/x-plain.wgsl for the first two)
-// and epilogue/<plain|residual>.wgsl (store); lib/int-dot.wgsl with
+// and epilogue/<plain|residual>.wgsl (store); lib/reduce-shared.wgsl or
+// lib/reduce-subgroup.wgsl (the entry point, reduce_output, workgroup_sum); lib/int-dot.wgsl with
 // weights-int/<type>.wgsl (Q4_0, Q5_0, Q8_0 where WGSL has
 // packed_4x8_integer_dot_product: INT_DOT, the staged quants packed and each
 // block's dot in i32) or lib/no-int-dot.wgsl (the float path).
@@ -22,7 +23,8 @@
 // elements of each of its x rows at a time in workgroup memory (converted:
 // rounded to f16/bf16, or quantized to Q8 blocks), then WG / ROWS threads per
 // output stride over that chunk's segments, decoding each weight segment once
-// for all TM rows; the partial sums are reduced in workgroup memory.
+// for all TM rows; the partial sums are reduced in workgroup memory, or
+// across a subgroup's lanes (lib/reduce-subgroup.wgsl).
 
 override WG: u32 = 256u;
 override ROWS: u32 = 4u;
@@ -44,7 +46,6 @@ var<workgroup> block_scale: array<f32, 64>;
 var<workgroup> block_inverse: array<f32, 64>;
 var<workgroup> block_raw: array<f32, 64>;
 var<workgroup> block_correction: array<f32, 64>;
-var<workgroup> partial: array<f32, WG>;
 var<workgroup> row_scale: array<f32, TM_MAX>;
 
 fn slot(i: u32) -> u32 {
@@ -119,19 +120,12 @@ fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32, first_column: bool) {
 // workgroups write the norm's output.
 fn normalize(m0: u32, chunk: u32, len: u32, lid: u32, first_column: bool, squares: array<f32, TM_MAX>) {
   for (var r = 0u; r < TM; r++) {
-    partial[lid] = squares[r];
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-      if (lid < stride) {
-        partial[lid] += partial[lid + stride];
-      }
-      workgroupBarrier();
-    }
+    let total = workgroup_sum(squares[r], lid);
     if (lid == 0u) {
-      row_scale[r] = 1.0 / sqrt(partial[0] / f32(params.K) + params.eps);
+      row_scale[r] = 1.0 / sqrt(total / f32(params.K) + params.eps);
     }
-    workgroupBarrier();
   }
+  workgroupBarrier();
   for (var base = 0u; base < TM * len; base += WG * UNROLL) {
     for (var u = 0u; u < UNROLL; u++) {
       let i = base + u * WG + lid;
@@ -171,8 +165,9 @@ fn add_segment(w_row: u32, s: u32, base: u32, chunk: u32, acc: ptr<function, arr
   }
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+// The kernel of one invocation, `lid` its index in the workgroup (given by
+// the entry point of lib/reduce-shared.wgsl or lib/reduce-subgroup.wgsl).
+fn matmul(wg: vec3<u32>, lid: u32) {
   let threads = WG / ROWS;
   let t = lid % threads;
   // the output this thread's row of the grid computes, within its part (lib/one-part.wgsl or lib/parts.wgsl)
@@ -204,17 +199,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 
   for (var r = 0u; r < TM; r++) {
-    partial[lid] = acc[r];
-    workgroupBarrier();
-    for (var stride = threads / 2u; stride > 0u; stride /= 2u) {
-      if (t < stride) {
-        partial[lid] += partial[lid + stride];
-      }
-      workgroupBarrier();
-    }
+    let total = reduce_output(acc[r], t, lid);
     if (t == 0u && n < rows && m0 + r < params.M) {
-      store(m0 + r, n, partial[lid]);
+      store(m0 + r, n, total);
     }
-    workgroupBarrier();
   }
 }
