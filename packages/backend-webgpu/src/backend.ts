@@ -18,6 +18,7 @@ import {
 import { PipelineCache } from './pipelines.js';
 import { fuseGraph } from './fuse.js';
 import {
+  ATTENTION_BLOCKED_BYTES,
   checkTiledShape,
   matmulGroupFits,
   matmulNormFits,
@@ -448,7 +449,15 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
       // browsers without these adapter-info fields leave the subgroup path off
       const { subgroupMinSize = 0, subgroupMaxSize = 0 } = adapter.info;
       const sizes = subgroups && subgroupMinSize > 0 && subgroupMaxSize > 0 ? { subgroups: { minSize: subgroupMinSize, maxSize: subgroupMaxSize } } : {};
-      return new WebGpuBackend(device, describeAdapter(adapter), [gpu, adapter], { splitAttention, tile, narrowTile, intDot, ...(decode && { decode }), ...sizes });
+      return new WebGpuBackend(device, describeAdapter(adapter), [gpu, adapter], {
+        splitAttention,
+        blockedAttention: workgroupMemory >= ATTENTION_BLOCKED_BYTES,
+        tile,
+        narrowTile,
+        intDot,
+        ...(decode && { decode }),
+        ...sizes,
+      });
     },
   };
 }

@@ -12,6 +12,7 @@ import add from './shaders/add.wgsl';
 import attentionCombine from './shaders/attention_combine.wgsl';
 import attentionSplit from './shaders/attention_split.wgsl';
 import attention from './shaders/attention.wgsl';
+import attentionBlocked from './shaders/attention_blocked.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
 import embedding from './shaders/embedding.wgsl';
@@ -148,7 +149,7 @@ export type KernelId =
     }
   | {
       /** Attention over the KV cache (in one pass, or the per-chunk half of the split form), or the rope and cache writes before it. */
-      readonly kernel: 'attention' | 'attention_split' | 'rope_cache';
+      readonly kernel: 'attention' | 'attention_blocked' | 'attention_split' | 'rope_cache';
       /** The cache's storage: f32, or f16 halves packed in u32 words. */
       readonly cache: 'f32' | 'f16';
     }
@@ -195,8 +196,9 @@ export function kernelSource(id: KernelId): string {
     case 'rope_cache':
       return [ropeAngle, half, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeCache].join('\n');
     case 'attention':
+    case 'attention_blocked':
     case 'attention_split': {
-      const kernel = id.kernel === 'attention' ? attention : attentionSplit;
+      const kernel = { attention, attention_blocked: attentionBlocked, attention_split: attentionSplit }[id.kernel];
       return id.cache === 'f16' ? [half, kvF16, kernel].join('\n') : [kvF32, kernel].join('\n');
     }
     case 'attention_combine':

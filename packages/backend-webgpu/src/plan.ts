@@ -133,14 +133,12 @@ export interface DecodeShape {
   readonly unroll: number;
 }
 
-/** matmul.wgsl's UNROLL for batches of x rows unless a {@link DecodeShape} says otherwise. */
-const MATMUL_UNROLL = 4;
 /**
- * matmul.wgsl's UNROLL for one x row (decode): fewer weight blocks in flight
- * a thread, fewer registers, more workgroups resident; on the lent H100 Q4_0
- * decoded at 393 tok/s with 2 against 368 with 4 (BENCHMARKS.md).
+ * matmul.wgsl's UNROLL unless a {@link DecodeShape} says otherwise. On the
+ * lent H100, 2 and 4 decoded Q4_0 equally within run-to-run spread (393 and
+ * 368 tok/s one run, 406 and 418 the next; BENCHMARKS.md).
  */
-const MATMUL_DECODE_UNROLL = 2;
+const MATMUL_UNROLL = 4;
 
 /**
  * `shape` if matmul.wgsl can run it.
@@ -208,6 +206,13 @@ const ATTENTION_SPLIT_MAX_M = 8;
 /** Keys per workgroup of the split attention (attention_split.wgsl's CHUNK). */
 const ATTENTION_CHUNK = 64;
 
+/** Query tokens a workgroup of attention_blocked.wgsl takes (its QB). */
+const ATTENTION_BLOCK_QUERIES = 32;
+/** The largest head dimension attention_blocked.wgsl stages (its HD_MAX). */
+const ATTENTION_BLOCKED_MAX_HD = 64;
+/** Workgroup memory attention_blocked.wgsl declares: q and k tiles with a pad word a row, v, scores, key counts. */
+export const ATTENTION_BLOCKED_BYTES = (32 * 65 + 32 * 65 + 32 * 64 + 32 * 33 + 32 + 1) * 4;
+
 type AttentionOp = Extract<Op, { op: 'attention' }>;
 
 /** How the planner shapes dispatches for one device. */
@@ -218,6 +223,12 @@ export interface PlanOptions {
    * software adapter, where one workgroup per head is faster.
    */
   readonly splitAttention: boolean;
+  /**
+   * Run a batch of more than 8 query tokens (prefill) through
+   * attention_blocked.wgsl, each tile of keys staged once for 32 queries,
+   * where the device's workgroup memory holds its {@link ATTENTION_BLOCKED_BYTES}.
+   */
+  readonly blockedAttention?: boolean;
   /** The prefill matmul's tile ({@link tiledShapeFor} the device's workgroup memory). */
   readonly tile: TiledShape;
   /** The prefill matmul's tile for unquantized weights and the integer dot; default `tile`. */
@@ -330,7 +341,7 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
   const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
   const weights = op.w.dtype as WgslWeightType;
   const { rows, threads, tm } = m === 1 && options.decode ? { ...options.decode, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const unroll = m === 1 ? (options.decode?.unroll ?? MATMUL_DECODE_UNROLL) : MATMUL_UNROLL;
+  const unroll = m === 1 && options.decode ? options.decode.unroll : MATMUL_UNROLL;
   // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
   // params always carry them: the uniform binding must cover the whole Params struct)
   const columns = ns.map((np) => Math.ceil(np / rows));
@@ -441,6 +452,9 @@ function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'k
       const unit = cache === 'f16' ? 2 : 4;
       const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
       const params = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, out.offset, f32Bits(op.scale)];
+      if (options.blockedAttention && m > ATTENTION_SPLIT_MAX_M && hd <= ATTENTION_BLOCKED_MAX_HD) {
+        return dispatch({ kernel: 'attention_blocked', cache }, [...params, m], [q, k, v, pos, out], [nHead, Math.ceil(m / ATTENTION_BLOCK_QUERIES), 1]);
+      }
       return dispatch({ kernel: 'attention', cache }, params, [q, k, v, pos, out], [nHead, m, 1]);
     }
     case 'swiglu':

@@ -265,6 +265,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       [1, 2, 1, 80, 530],
       [2, 2, 2, 256, 20],
       [12, 4, 2, 16, 40],
+      [70, 4, 2, 64, 100],
     ])('attention m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
       cases('attention')('matches the f64 reference (causal, grouped-query)', async () => {
         const rng = new Prng(seed + ctx);
@@ -285,6 +286,7 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       [4, 8, 2, 64, 37],
       [1, 4, 4, 32, 290],
       [9, 4, 2, 32, 70],
+      [40, 2, 1, 64, 75],
     ])('attention over an f16 cache m=%i heads=%i kv=%i hd=%i ctx=%i', (m, nh, nkv, hd, ctx) => {
       cases('attention', 'f16')('matches the f64 reference on f16-rounded inputs, within f16 accumulation error', async () => {
         const rng = new Prng(seed + ctx + 1);
