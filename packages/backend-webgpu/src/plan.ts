@@ -206,7 +206,11 @@ const ATTENTION_SPLIT_MAX_M = 8;
 /** Keys per workgroup of the split attention (attention_split.wgsl's CHUNK). */
 const ATTENTION_CHUNK = 64;
 
-/** Query tokens a workgroup of attention_blocked.wgsl takes (its QB). */
+/**
+ * Query tokens a workgroup of attention_blocked.wgsl takes (its QB), and the
+ * fewest a batch sends there: a smaller batch would leave the block partly
+ * idle and the GPU with only n_head workgroups (the one-query kernel has n_head · m).
+ */
 const ATTENTION_BLOCK_QUERIES = 32;
 /** The largest head dimension attention_blocked.wgsl stages (its HD_MAX). */
 const ATTENTION_BLOCKED_MAX_HD = 64;
@@ -224,7 +228,7 @@ export interface PlanOptions {
    */
   readonly splitAttention: boolean;
   /**
-   * Run a batch of more than 8 query tokens (prefill) through
+   * Run a batch of 32 or more query tokens (prefill) through
    * attention_blocked.wgsl, each tile of keys staged once for 32 queries,
    * where the device's workgroup memory holds its {@link ATTENTION_BLOCKED_BYTES}.
    */
@@ -452,7 +456,7 @@ function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'k
       const unit = cache === 'f16' ? 2 : 4;
       const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
       const params = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, out.offset, f32Bits(op.scale)];
-      if (options.blockedAttention && m > ATTENTION_SPLIT_MAX_M && hd <= ATTENTION_BLOCKED_MAX_HD) {
+      if (options.blockedAttention && m >= ATTENTION_BLOCK_QUERIES && hd <= ATTENTION_BLOCKED_MAX_HD) {
         return dispatch({ kernel: 'attention_blocked', cache }, [...params, m], [q, k, v, pos, out], [nHead, Math.ceil(m / ATTENTION_BLOCK_QUERIES), 1]);
       }
       return dispatch({ kernel: 'attention', cache }, params, [q, k, v, pos, out], [nHead, m, 1]);
