@@ -138,11 +138,11 @@ export type KernelId =
       readonly residual?: boolean;
       /** Matmul only: weights (2 or 3) that read the same x, in one dispatch (lib/parts.wgsl); default 1. */
       readonly parts?: number;
-      /** Matmul and tiled matmul: each block's dot in i32 (lib/int-dot.wgsl, matmul_tiled_int.wgsl), for a type {@link hasIntDot}. */
+      /** Matmul and tiled matmul: each block's dot in i32 (lib/int-dot.wgsl, matmul_tiled_int.wgsl), for Q4_0, Q5_0 and Q8_0 weights. */
       readonly intDot?: boolean;
       /** Matmul only: each output's threads summed by subgroup shuffles (lib/reduce-subgroup.wgsl), not in workgroup memory. */
       readonly subgroups?: boolean;
-      /** Matmul only: 16-bit weights read two a word (weights/<type>-pairs.wgsl), for a type {@link hasPairDecoder}. */
+      /** Matmul only: F16 or BF16 weights read two a word (weights/<type>-pairs.wgsl). */
       readonly pairs?: boolean;
       /** Tiled matmul only: its tile (the default, 32 x 64 with 2 x 4 a thread, fits any device). */
       readonly tile?: TiledShape;

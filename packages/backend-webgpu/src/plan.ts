@@ -230,7 +230,7 @@ export interface PlanOptions {
   /**
    * Run a batch of 32 or more query tokens (prefill) through
    * attention_blocked.wgsl, each tile of keys staged once for 32 queries,
-   * where the device's workgroup memory holds its {@link ATTENTION_BLOCKED_BYTES}.
+   * where the device's workgroup memory holds it (about 29 KiB).
    */
   readonly blockedAttention?: boolean;
   /** The prefill matmul's tile ({@link tiledShapeFor} the device's workgroup memory). */
@@ -239,14 +239,19 @@ export interface PlanOptions {
   readonly narrowTile?: TiledShape;
   /** Whether WGSL has `packed_4x8_integer_dot_product`: Q4_0, Q5_0 and Q8_0 matmuls then dot in integers (lib/int-dot.wgsl). */
   readonly intDot?: boolean;
-  /** The decode matmul's workgroup, where tuned (default: {@link matmulShape}'s). */
+  /** The decode matmul's workgroup, where tuned (default: chosen per matmul from its shape). */
   readonly decode?: DecodeShape;
   /**
    * The device's subgroup sizes, where it has subgroups and WGSL has the
    * `subgroup_id` builtin: matmuls whose outputs' threads fit the smallest
    * then sum them by shuffles (lib/reduce-subgroup.wgsl).
    */
-  readonly subgroups?: { readonly minSize: number; readonly maxSize: number };
+  readonly subgroups?: {
+    /** The adapter's smallest subgroup (`subgroupMinSize`). */
+    readonly minSize: number;
+    /** The adapter's largest subgroup (`subgroupMaxSize`). */
+    readonly maxSize: number;
+  };
 }
 
 /** An attention op that runs split over the cache, with its chunk count; undefined for any other op. */
