@@ -13,6 +13,7 @@ import attentionCombine from './shaders/attention_combine.wgsl';
 import attentionSplit from './shaders/attention_split.wgsl';
 import attention from './shaders/attention.wgsl';
 import attentionBlocked from './shaders/attention_blocked.wgsl';
+import attentionIo from './shaders/lib/attention-io.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
 import embedding from './shaders/embedding.wgsl';
@@ -31,6 +32,7 @@ import matmul from './shaders/matmul.wgsl';
 import matmulTiled from './shaders/matmul_tiled.wgsl';
 import matmulTiledInt from './shaders/matmul_tiled_int.wgsl';
 import intBlock from './shaders/lib/int-block.wgsl';
+import tile from './shaders/lib/tile.wgsl';
 import reduceShared from './shaders/lib/reduce-shared.wgsl';
 import reduceSubgroup from './shaders/lib/reduce-subgroup.wgsl';
 import prologueNone from './shaders/prologue/none.wgsl';
@@ -189,7 +191,7 @@ export function kernelSource(id: KernelId): string {
       const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
       const kernel = integer ? [intBlock, integer, matmulTiledInt] : [...WEIGHT_DECODERS[id.weights], matmulTiled];
       const epilogue = id.residual ? epilogueResidual : epiloguePlain;
-      return [tileConstants(id.tile ?? DEFAULT_TILE), bytes, half, wWord, ...ACTIVATIONS[id.weights], epilogue, matmulIo, ...kernel].join('\n');
+      return [tileConstants(id.tile ?? DEFAULT_TILE), bytes, half, wWord, ...ACTIVATIONS[id.weights], epilogue, matmulIo, tile, ...kernel].join('\n');
     }
     case 'embedding':
       return [bytes, half, wWord, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
@@ -198,8 +200,8 @@ export function kernelSource(id: KernelId): string {
     case 'attention':
     case 'attention_blocked':
     case 'attention_split': {
-      const kernel = { attention, attention_blocked: attentionBlocked, attention_split: attentionSplit }[id.kernel];
-      return id.cache === 'f16' ? [half, kvF16, kernel].join('\n') : [kvF32, kernel].join('\n');
+      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [attentionSplit] }[id.kernel];
+      return id.cache === 'f16' ? [half, kvF16, ...kernel].join('\n') : [kvF32, ...kernel].join('\n');
     }
     case 'attention_combine':
       return attentionCombine;

@@ -460,9 +460,9 @@ function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'k
       const cache = op.k.dtype === 'f16' ? 'f16' : 'f32';
       const unit = cache === 'f16' ? 2 : 4;
       const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
-      const params = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, out.offset, f32Bits(op.scale)];
+      const params = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, out.offset, f32Bits(op.scale), m];
       if (options.blockedAttention && m >= ATTENTION_BLOCK_QUERIES && hd <= ATTENTION_BLOCKED_MAX_HD) {
-        return dispatch({ kernel: 'attention_blocked', cache }, [...params, m], [q, k, v, pos, out], [nHead, Math.ceil(m / ATTENTION_BLOCK_QUERIES), 1]);
+        return dispatch({ kernel: 'attention_blocked', cache }, params, [q, k, v, pos, out], [nHead, Math.ceil(m / ATTENTION_BLOCK_QUERIES), 1]);
       }
       return dispatch({ kernel: 'attention', cache }, params, [q, k, v, pos, out], [nHead, m, 1]);
     }

@@ -2,15 +2,11 @@
 // (query head, query token), with an online softmax over tiles of WG keys
 // (flash-attention style: no score buffer, any context length).
 //
-// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q).
+// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q) and
+// lib/attention-io.wgsl (Params, Q, POS, OUT).
 //
-// Bindings (group 0), indexed in elements from the given offsets:
-//   0: Q   f32 [M, n_head, hd]                     (read)
-//   1: K   [ctx, n_kv, hd] cache (kv snippet)      (read)
-//   2: V   [ctx, n_kv, hd] cache (kv snippet)      (read)
-//   3: POS i32 [M]: query i sees keys 0..POS[i]    (read)
-//   4: OUT f32 [M, n_head * hd]                    (read_write)
-//   5: params (uniform)
+// Bindings (group 0): lib/attention-io.wgsl's; 1, 2: K and V, [ctx, n_kv, hd]
+// cache rows (the kv snippet).
 // Dispatch: (n_head, M, 1) workgroups of WG threads (hd <= WG). Per tile of
 // WG keys each thread scores one key and the workgroup reduces the tile's max
 // and sum; then the threads split into WG / hd groups, thread (g, d) adding
@@ -19,24 +15,6 @@
 
 override WG: u32 = 256u;
 const NEG_BIG: f32 = -3.0e38;
-
-struct Params {
-  n_head: u32,
-  n_kv: u32,
-  hd: u32,
-  ctx: u32,
-  q_offset: u32,
-  k_offset: u32,
-  v_offset: u32,
-  pos_offset: u32,
-  out_offset: u32,
-  scale: f32,
-}
-
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(3) var<storage, read> POS: array<i32>;
-@group(0) @binding(4) var<storage, read_write> OUT: array<f32>;
-@group(0) @binding(5) var<uniform> params: Params;
 
 var<workgroup> qs: array<f32, WG>;
 var<workgroup> probs: array<f32, WG>;

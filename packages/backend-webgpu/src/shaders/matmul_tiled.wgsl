@@ -7,9 +7,10 @@
 //
 // Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
 // lib/half.wgsl, weights/<type>.wgsl (SEG, decode), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
-// act_quantize: they read x through `staged`) and epilogue/<plain|residual>.wgsl
-// (store). Not for weights whose activations carry block sums (Q4_1, Q5_1),
-// nor with a fused norm: plan.ts gives those to matmul.wgsl.
+// act_quantize: they read x through `staged`), epilogue/<plain|residual>.wgsl
+// (store) and lib/tile.wgsl (WG, TY, TX, store_tile). Not for weights whose
+// activations carry block sums (Q4_1, Q5_1), nor with a fused norm: plan.ts
+// gives those to matmul.wgsl.
 //
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 6-7: the residual epilogue's.
 // Dispatch: (ceil(N / NT), ceil(M / MT), 1) workgroups of WG threads.
@@ -18,11 +19,6 @@
 // chosen by the device's workgroup memory); (MT / RM) * (NT / RN) = WG.
 // one 32-element segment of every quantized type; K is a multiple of it for those
 const KT: u32 = 32u;
-const WG: u32 = 256u;
-// each thread's products: rows ty + TY i, outputs tx + TX j (interleaved, so
-// neighbouring threads read neighbouring rows of the tiles: no bank conflicts)
-const TY: u32 = MT / RM;
-const TX: u32 = NT / RN;
 // a tile row's stride in workgroup memory: one pad word against bank conflicts
 const STRIDE: u32 = KT + 1u;
 // ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
@@ -107,13 +103,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < RM; i++) {
-    for (var j = 0u; j < RN; j++) {
-      let m = m0 + ty + TY * i;
-      let n = n0 + tx + TX * j;
-      if (m < params.M && n < params.N) {
-        store(m, n, acc[i * RN + j]);
-      }
-    }
-  }
+  store_tile(m0, n0, ty, tx, acc);
 }

@@ -9,18 +9,14 @@
 // Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
 // lib/half.wgsl, lib/w-word.wgsl, lib/int-block.wgsl, weights-int/<type>.wgsl
 // (decode_int), act/q8_0.wgsl (q8_0_scales, act_quantize) and
-// epilogue/<plain|residual>.wgsl (store). Needs WGSL's packed_4x8_integer_dot_product.
+// epilogue/<plain|residual>.wgsl (store) and lib/tile.wgsl (WG, TY, TX,
+// store_tile). Needs WGSL's packed_4x8_integer_dot_product.
 //
 // Bindings (group 0): lib/matmul-io.wgsl's 0-3; 6-7: the residual epilogue's.
 // Dispatch: (ceil(N / NT), ceil(M / MT), 1) workgroups of WG threads.
 
 // MT, NT, RM, RN: the tile, prepended by kernels.ts (plan.ts's TiledShape);
 // (MT / RM) * (NT / RN) = WG, and MT * X_THREADS <= WG.
-const WG: u32 = 256u;
-// each thread's products: rows ty + TY i, outputs tx + TX j (interleaved, so
-// neighbouring threads read neighbouring rows of the tiles: no bank conflicts)
-const TY: u32 = MT / RM;
-const TX: u32 = NT / RN;
 // a tile row: a block's 8 words and one pad word against bank conflicts
 const STRIDE: u32 = 9u;
 // threads that quantize one x row's block, 8 elements each
@@ -120,13 +116,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < RM; i++) {
-    for (var c = 0u; c < RN; c++) {
-      let m = m0 + ty + TY * i;
-      let n = n0 + tx + TX * c;
-      if (m < params.M && n < params.N) {
-        store(m, n, acc[i * RN + c]);
-      }
-    }
-  }
+  store_tile(m0, n0, ty, tx, acc);
 }
