@@ -19,6 +19,7 @@ import { PipelineCache } from './pipelines.js';
 import { fuseGraph } from './fuse.js';
 import {
   ATTENTION_BLOCKED_BYTES,
+  checkDecodeShape,
   checkTiledShape,
   matmulGroupFits,
   matmulNormFits,
@@ -26,12 +27,11 @@ import {
   planOp,
   scratchBytes,
   tiledShapeFor,
-  checkDecodeShape,
   type DecodeShape,
-  type TiledShape,
   type Dispatch,
   type PlanOptions,
   type TensorBinding,
+  type TiledShape,
 } from './plan.js';
 import { supportsOp } from './support.js';
 import { encodeDispatch, KernelProfiler, type TimedDispatch } from './timestamps.js';

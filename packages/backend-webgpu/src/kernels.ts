@@ -184,8 +184,9 @@ export function kernelSource(id: KernelId): string {
       const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
       const dot = integer ? [intBlock, intDot, integer] : [noIntDot];
       // an enable directive must come before every declaration
-      const reduce = id.subgroups ? ['enable subgroups;', reduceSubgroup] : [reduceShared];
-      return [reduce[0], bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul, ...reduce.slice(1)].join('\n');
+      const enable = id.subgroups ? ['enable subgroups;'] : [];
+      const reduce = id.subgroups ? reduceSubgroup : reduceShared;
+      return [...enable, bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul, reduce].join('\n');
     }
     case 'matmul_tiled': {
       const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;

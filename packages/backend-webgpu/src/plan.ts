@@ -214,8 +214,17 @@ const ATTENTION_CHUNK = 64;
 const ATTENTION_BLOCK_QUERIES = 32;
 /** The largest head dimension attention_blocked.wgsl stages (its HD_MAX). */
 const ATTENTION_BLOCKED_MAX_HD = 64;
-/** Workgroup memory attention_blocked.wgsl declares: q and k tiles with a pad word a row, v, scores, key counts. */
-export const ATTENTION_BLOCKED_BYTES = (32 * 65 + 32 * 65 + 32 * 64 + 32 * 33 + 32 + 1) * 4;
+/** Keys a tile of attention_blocked.wgsl stages (its KB). */
+const ATTENTION_BLOCK_KEYS = 32;
+/** Workgroup memory attention_blocked.wgsl declares: q and k tiles with a pad word a row, v, scores with a pad word a row, key counts and their most. */
+export const ATTENTION_BLOCKED_BYTES =
+  4 *
+  (ATTENTION_BLOCK_QUERIES * (ATTENTION_BLOCKED_MAX_HD + 1) +
+    ATTENTION_BLOCK_KEYS * (ATTENTION_BLOCKED_MAX_HD + 1) +
+    ATTENTION_BLOCK_KEYS * ATTENTION_BLOCKED_MAX_HD +
+    ATTENTION_BLOCK_QUERIES * (ATTENTION_BLOCK_KEYS + 1) +
+    ATTENTION_BLOCK_QUERIES +
+    1);
 
 type AttentionOp = Extract<Op, { op: 'attention' }>;
 
@@ -349,8 +358,10 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
   const sum = residual && bind(residual.add.out, 4);
   const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
   const weights = op.w.dtype as WgslWeightType;
-  const { rows, threads, tm } = m === 1 && options.decode ? { ...options.decode, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const unroll = m === 1 && options.decode ? options.decode.unroll : MATMUL_UNROLL;
+  // a tuned decode shape applies to one x row only
+  const tuned = m === 1 ? options.decode : undefined;
+  const { rows, threads, tm } = tuned ? { ...tuned, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
+  const unroll = tuned?.unroll ?? MATMUL_UNROLL;
   // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
   // params always carry them: the uniform binding must cover the whole Params struct)
   const columns = ns.map((np) => Math.ceil(np / rows));
