@@ -90,6 +90,12 @@ export interface WebGpuBackendOptions {
    */
   readonly integerDot?: boolean;
   /**
+   * With the integer dot, quantize a decode matmul's x once, in a dispatch of
+   * its own, for all its workgroups to read (`PlanOptions.preparedX`).
+   * Default true; false has each workgroup stage and quantize x itself, for comparison.
+   */
+  readonly preparedX?: boolean;
+  /**
    * Use subgroup operations where the adapter has the `subgroups` feature
    * and WGSL the `subgroup_id` builtin: a decode matmul then sums each
    * output's threads by shuffles instead of through workgroup memory.
@@ -200,15 +206,16 @@ export class WebGpuBackend implements Backend {
     this.checkAlive();
     checkGraph(this, graph);
     const bind = (t: Tensor, unit: 1 | 2 | 4) => this.bind(t, unit);
-    // one scratch buffer for the graph's intermediates: its ops run in order
-    const scratchSize = Math.max(0, ...graph.map((op) => scratchBytes(op, this.planOptions)));
-    const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
     const rules = {
       normFits: matmulNormFits,
       swigluFits: matmulSwigluFits,
       groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage),
     };
-    const dispatches = fuseGraph(graph, rules).flatMap((op) => planOp(op, bind, this.planOptions, scratch));
+    const planned = fuseGraph(graph, rules);
+    // one scratch buffer for the graph's intermediates: its ops run in order
+    const scratchSize = Math.max(0, ...planned.map((op) => scratchBytes(op, this.planOptions)));
+    const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
+    const dispatches = planned.flatMap((op) => planOp(op, bind, this.planOptions, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
@@ -455,6 +462,7 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
         tile,
         narrowTile,
         intDot,
+        preparedX: options.preparedX ?? true,
         ...(decode && { decode }),
         ...sizes,
       });

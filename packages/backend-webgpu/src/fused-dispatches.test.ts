@@ -4,13 +4,18 @@ import { createWebGpuBackendFactory, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './node-gpu.test-helper.js';
 
 const factory = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true });
+// each decode matmul workgroup staging and quantizing x itself: no quantize_x dispatch before the integer matmuls
+const stagedX = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true, preparedX: false });
 const probe = await factory.probe();
 
 // what the fused kernels compute is checked against the reference by the conformance suite
 // ("matmuls of different widths reading it", "rope ... of q and k, then k and v into ... cache"); here, that each is one dispatch
 describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipped: ${probe.ok ? '' : probe.reason})`}`, () => {
-  it('runs a norm and the q, k and v projections reading it as one dispatch, and a batch of 32 rows (tiled) as four', async () => {
-    const backend = (await factory.create()) as Backend & WebGpuBackend;
+  it.each([
+    ['each workgroup staging x', stagedX, []],
+    ['x prepared once (quantize_x.wgsl, the norm in it)', factory, [['prepare x: rms_norm + matmul q4_0 [32, 512] + matmul q4_0 [8, 512] + matmul q4_0 [8, 512]', 1]]],
+  ] as const)('runs a norm and the q, k and v projections reading it as one matmul dispatch (%s), and a batch of 32 rows (tiled) as four', async (_, from, prepare) => {
+    const backend = (await from.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
     const block = (m: number): Op[] => {
       const [x, h] = [tensor('f32', [m, 512]), tensor('f32', [m, 512])];
@@ -24,13 +29,14 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
     const calls = (await profiler.report()).all!.map((t) => [t.key, t.calls]);
     expect(calls).toEqual(
       expect.arrayContaining([
+        ...prepare,
         ['rms_norm + matmul q4_0 [32, 512] + matmul q4_0 [8, 512] + matmul q4_0 [8, 512]', 1],
         ['rms_norm', 1],
         ['matmul q4_0 [32, 512] batched', 1],
         ['matmul q4_0 [8, 512] batched', 2],
       ]),
     );
-    expect(calls).toHaveLength(4);
+    expect(calls).toHaveLength(4 + prepare.length);
     backend.dispose();
   });
 
@@ -49,8 +55,11 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
     backend.dispose();
   });
 
-  it('runs a swiglu, the down projection reading it and the residual add as one dispatch', async () => {
-    const backend = (await factory.create()) as Backend & WebGpuBackend;
+  it.each([
+    ['each workgroup staging x', stagedX, []],
+    ['x prepared once (quantize_x.wgsl, the swiglu in it)', factory, [['prepare x: swiglu + matmul q4_0 [64, 512] + add', 1]]],
+  ] as const)('runs a swiglu, the down projection reading it and the residual add as one matmul dispatch (%s)', async (_, from, prepare) => {
+    const backend = (await from.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
     const [act, down] = [tensor('f32', [1, 512]), tensor('f32', [1, 64])];
     backend.run([
@@ -58,7 +67,9 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
       { op: 'matmul', x: act, w: tensor('q4_0', [64, 512]), out: down },
       { op: 'add', a: tensor('f32', [1, 64]), b: down, out: tensor('f32', [1, 64]) },
     ]);
-    expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['swiglu + matmul q4_0 [64, 512] + add', 1]]);
+    const calls = (await backend.profiler!.report()).all!.map((t) => [t.key, t.calls]);
+    expect(calls).toEqual(expect.arrayContaining([...prepare, ['swiglu + matmul q4_0 [64, 512] + add', 1]]));
+    expect(calls).toHaveLength(1 + prepare.length);
     backend.dispose();
   });
 

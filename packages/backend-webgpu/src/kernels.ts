@@ -25,6 +25,11 @@ import bytes from './shaders/lib/bytes.wgsl';
 import half from './shaders/lib/half.wgsl';
 import kquantScales from './shaders/lib/kquant-scales.wgsl';
 import matmulIo from './shaders/lib/matmul-io.wgsl';
+import matmulThreads from './shaders/lib/matmul-threads.wgsl';
+import stage from './shaders/lib/stage.wgsl';
+import intPack from './shaders/lib/int-pack.wgsl';
+import matmulPrepared from './shaders/matmul_prepared.wgsl';
+import quantizeX from './shaders/quantize_x.wgsl';
 import onePart from './shaders/lib/one-part.wgsl';
 import parts from './shaders/lib/parts.wgsl';
 import wWord from './shaders/lib/w-word.wgsl';
@@ -146,6 +151,8 @@ export type KernelId =
       readonly subgroups?: boolean;
       /** Matmul only: F16 or BF16 weights read two a word (weights/<type>-pairs.wgsl). */
       readonly pairs?: boolean;
+      /** Matmul only, with `intDot`: x read as quantize_x.wgsl prepared it (matmul_prepared.wgsl), not staged by each workgroup. */
+      readonly prepared?: boolean;
       /** Tiled matmul only: its tile (the default, 32 x 64 with 2 x 4 a thread, fits any device). */
       readonly tile?: TiledShape;
     }
@@ -156,6 +163,12 @@ export type KernelId =
       readonly cache: 'f32' | 'f16';
     }
   | {
+      /** x rows quantized to Q8_0 once for the prepared matmuls (quantize_x.wgsl). */
+      readonly kernel: 'quantize_x';
+      /** What makes x first: nothing, a fused RMSNorm, or silu(gate) * up (prologue/<none|rms-norm|swiglu>.wgsl). */
+      readonly prologue: 'none' | 'norm' | 'swiglu';
+    }
+  | {
       /** A kernel with one variant. */
       readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select' | 'attention_combine';
     };
@@ -163,8 +176,9 @@ export type KernelId =
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
 export function kernelLabel(id: KernelId): string {
   if ('weights' in id)
-    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.subgroups ? '+sg' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
+    return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.prepared ? '+prepared' : ''}${id.subgroups ? '+sg' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
   if ('cache' in id) return `${id.kernel}:${id.cache}`;
+  if ('prologue' in id) return `${id.kernel}:${id.prologue}`;
   return id.kernel;
 }
 
@@ -178,15 +192,20 @@ export function kernelSource(id: KernelId): string {
     case 'matmul': {
       const grouped = (id.parts ?? 1) > 1;
       const io = grouped ? [parts, partsBindings(id.parts!)] : [onePart, wWord, id.residual ? epilogueResidual : epiloguePlain];
-      const prologue = id.swiglu ? [swigluLib, prologueSwiglu] : [xPlain, id.norm ? prologueNorm : prologueNone];
-      const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
-      const pairDecoder = id.pairs ? PAIR_DECODERS[id.weights] : undefined;
-      const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
-      const dot = integer ? [intBlock, intDot, integer] : [noIntDot];
       // an enable directive must come before every declaration
       const enable = id.subgroups ? ['enable subgroups;'] : [];
       const reduce = id.subgroups ? reduceSubgroup : reduceShared;
-      return [...enable, bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmul, reduce].join('\n');
+      const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;
+      if (id.prepared && integer) return [...enable, bytes, half, intBlock, integer, ...io, matmulIo, matmulThreads, matmulPrepared, reduce].join('\n');
+      const prologue = id.swiglu ? [swigluLib, prologueSwiglu] : [xPlain, id.norm ? prologueNorm : prologueNone];
+      const pairDecoder = id.pairs ? PAIR_DECODERS[id.weights] : undefined;
+      const decoders = pairDecoder ? [pairDecoder, noMin] : WEIGHT_DECODERS[id.weights];
+      const dot = integer ? [intBlock, intPack, intDot, integer] : [noIntDot];
+      return [...enable, bytes, half, ...decoders, ...ACTIVATIONS[id.weights], ...dot, ...prologue, ...io, matmulIo, matmulThreads, stage, matmul, reduce].join('\n');
+    }
+    case 'quantize_x': {
+      const prologue = { none: [xPlain, prologueNone], norm: [xPlain, prologueNorm], swiglu: [swigluLib, prologueSwiglu] }[id.prologue];
+      return [half, actQ8_0, actNoSums, intPack, ...prologue, matmulIo, matmulThreads, stage, quantizeX, reduceShared].join('\n');
     }
     case 'matmul_tiled': {
       const integer = id.intDot ? INT_DECODERS[id.weights] : undefined;

@@ -248,6 +248,14 @@ export interface PlanOptions {
   readonly narrowTile?: TiledShape;
   /** Whether WGSL has `packed_4x8_integer_dot_product`: Q4_0, Q5_0 and Q8_0 matmuls then dot in integers (lib/int-dot.wgsl). */
   readonly intDot?: boolean;
+  /**
+   * With `intDot`: a batch of fewer than 32 rows (decode) has its x quantized
+   * to Q8_0 once, by a dispatch of its own (quantize_x.wgsl, with the norm or
+   * swiglu the matmul would have folded in), and the matmul reads it from
+   * memory (matmul_prepared.wgsl) instead of every workgroup staging,
+   * normalizing and quantizing x itself.
+   */
+  readonly preparedX?: boolean;
   /** The decode matmul's workgroup, where tuned (default: chosen per matmul from its shape). */
   readonly decode?: DecodeShape;
   /**
@@ -269,13 +277,30 @@ function splitAttention(op: Op, options: PlanOptions): { readonly op: AttentionO
   return { op, chunks: Math.ceil(op.k.shape[0]! / ATTENTION_CHUNK) };
 }
 
+/** The matmul with its folded ops that `op` is, if it is a matmul. */
+const asFusedMatmul = (op: FusedMatmul | Extract<Op, { op: 'matmul' }>): FusedMatmul => (op.op === 'fused_matmul' ? op : { op: 'fused_matmul', matmul: op });
+
+/** Whether a matmul runs on x that quantize_x.wgsl prepared ({@link PlanOptions.preparedX}). */
+function preparesX(fused: FusedMatmul, options: PlanOptions): boolean {
+  const m = fused.matmul.x.shape[0]!;
+  return options.preparedX === true && options.intDot === true && hasIntDot(fused.matmul.w.dtype as WgslWeightType) && m > 0 && m < MATMUL_TILED_MIN_M;
+}
+
+/** Bytes of x prepared by quantize_x.wgsl: a byte a quant, and an f32 scale a block of 32. */
+const preparedXBytes = (m: number, k: number): number => m * k + (m * k) / 8;
+
 /**
  * Bytes of scratch memory the dispatches of `op` need for their
- * intermediates (the split attention's per-chunk partials), 0 for most ops.
- * A graph's ops run in order, so one buffer of the largest size serves all.
+ * intermediates (the split attention's per-chunk partials, a prepared x), 0
+ * for most ops. A graph's ops run in order, so one buffer of the largest size serves all.
  */
-export function scratchBytes(op: Op, options: PlanOptions): number {
-  const split = splitAttention(op, options);
+export function scratchBytes(op: PlannedOp, options: PlanOptions): number {
+  if (op.op === 'fused_matmul' || op.op === 'matmul') {
+    const fused = asFusedMatmul(op);
+    const [m, k] = fused.matmul.x.shape as [number, number];
+    return preparesX(fused, options) ? preparedXBytes(m, k) : 0;
+  }
+  const split = op.op === 'fused_rope_cache' ? undefined : splitAttention(op, options);
   if (!split) return 0;
   const [m, nHead, hd] = split.op.q.shape as [number, number, number];
   return m * nHead * split.chunks * (hd + 2) * 4;
@@ -287,10 +312,11 @@ export function scratchBytes(op: Op, options: PlanOptions): number {
  * the op supported; `scratch` is a buffer of at least `scratchBytes(op, options)`.
  */
 export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?: GPUBuffer): Dispatch[] {
-  if (op.op === 'fused_matmul') {
-    const planned = planMatmul(op, bind, options);
-    const key = [op.norm, op.swiglu, op.matmul, ...(op.siblings ?? []), op.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
-    return planned ? [{ ...planned, key }] : [];
+  if (op.op === 'fused_matmul' || op.op === 'matmul') {
+    const fused = asFusedMatmul(op);
+    const key = [fused.norm, fused.swiglu, fused.matmul, ...(fused.siblings ?? []), fused.residual?.add].flatMap((o) => (o ? [opTimingKey(o)] : [])).join(' + ');
+    // a prepared x's quantize dispatch is timed apart from its matmul
+    return planMatmul(fused, bind, options, scratch).map((d) => ({ ...d, key: d.kernel.kernel === 'quantize_x' ? `prepare x: ${key}` : key }));
   }
   if (op.op === 'fused_rope_cache') {
     const planned = planRopeCache(op, bind);
@@ -343,13 +369,13 @@ export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[
  * output (or the swiglu's up and output) at 4 and 5, the residual and the sum
  * at 6 and 7, a group's other weights and outputs at 8-11.
  */
-function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
+function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'>[] {
   const { matmul: op, norm, swiglu, residual } = fused;
   const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
   const ns = parts.map((p) => p.w.shape[0]!);
   const n = ns.reduce((a, b) => a + b, 0);
-  if (m === 0 || n === 0) return undefined;
+  if (m === 0 || n === 0) return [];
   // a fused norm stages its own input, the norm's x; a fused swiglu its gate (X) and up (binding 4)
   const [x, w, out] = [bind(norm ? norm.x : swiglu ? swiglu.gate : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
   const normWeight = norm ? bind(norm.weight, 4) : swiglu && bind(swiglu.up, 4);
@@ -392,17 +418,49 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions): Omit<
     const tile = DTYPE_INFO[weights].quantized && !intDot ? options.tile : (options.narrowTile ?? options.tile);
     const kernel: KernelId = { kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile, intDot };
     const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
-    return { ...planned, bindings: bindings(planned), paramsBinding: 3 };
+    return [{ ...planned, bindings: bindings(planned), paramsBinding: 3 }];
   }
   // two 16-bit weights a word where every row starts at a word
   const pairs = hasPairDecoder(weights) && k % 2 === 0 && partW.every((offset) => offset % 4 === 0);
   // an output's threads within the smallest subgroup, and whole subgroups of the largest size
   const sg = options.subgroups;
   const subgroups = sg !== undefined && threads <= sg.minSize && (rows * threads) % sg.maxSize === 0;
-  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs, subgroups };
   const groupColumns = columns.reduce((a, b) => a + b, 0);
+  const overrides = { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: unroll };
+  if (preparesX(fused, options)) {
+    if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a matmul on a prepared x needs a scratch buffer of scratchBytes(op, options)');
+    // quantize_x.wgsl writes the quants and scales at the scratch's start (params.out_offset 0); the matmul reads them there (params.x_offset 0)
+    const xq = { binding: 12, resource: { buffer: scratch, offset: 0, size: preparedXBytes(m, k) } };
+    const prologue = norm ? 'norm' : swiglu ? 'swiglu' : 'none';
+    const quantizeParams = Uint32Array.from(params);
+    quantizeParams[5] = 0;
+    const matmulParams = Uint32Array.from(params);
+    matmulParams[3] = 0;
+    const present = extra.filter((e) => e !== undefined);
+    const normBindings = present.filter((e) => e.binding <= 5);
+    const others = present.filter((e) => e.binding > 5);
+    return [
+      {
+        kernel: { kernel: 'quantize_x', prologue },
+        params: quantizeParams,
+        bindings: [{ binding: 0, resource: x.resource }, ...normBindings, xq],
+        paramsBinding: 3,
+        groups: [Math.ceil(k / MATMUL_STAGED), m, 1],
+        overrides: { WG: MATMUL_WG, ROWS: 1, TM: 1, UNROLL: MATMUL_UNROLL },
+      },
+      {
+        kernel: { kernel: 'matmul', weights, residual: residual !== undefined, parts: parts.length, intDot, prepared: true, subgroups },
+        params: matmulParams,
+        bindings: [{ binding: 1, resource: w.resource }, { binding: 2, resource: out.resource }, ...others, xq],
+        paramsBinding: 3,
+        groups: [groupColumns, Math.ceil(m / tm), 1],
+        overrides,
+      },
+    ];
+  }
+  const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs, subgroups };
   const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
-  return { ...planned, bindings: bindings(planned), paramsBinding: 3, overrides: { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: unroll } };
+  return [{ ...planned, bindings: bindings(planned), paramsBinding: 3, overrides }];
 }
 
 /** rope_cache.wgsl: q and k rotated, rotated k and v into their cache rows, in one dispatch. */
@@ -436,7 +494,7 @@ function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | un
   ];
 }
 
-function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
+function planKernel(op: Exclude<Op, { op: 'matmul' }>, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
   switch (op.op) {
     case 'embedding': {
       const [m, dim] = op.out.shape as [number, number];
@@ -448,8 +506,6 @@ function planKernel(op: Op, bind: Bind, options: PlanOptions): Omit<Dispatch, 'k
       const params = [segments, dim, op.table.shape[0]!, ids.offset, table.offset, out.offset, rowBytes(op.table.dtype, dim)];
       return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
     }
-    case 'matmul':
-      return planMatmul({ op: 'fused_matmul', matmul: op }, bind, options);
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];
       if (m === 0) return undefined;

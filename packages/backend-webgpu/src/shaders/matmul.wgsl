@@ -2,7 +2,9 @@
 // from their GGUF blocks in registers as they are read (no dequantized copy
 // exists anywhere), against the activation rows converted as llama.cpp does.
 //
-// Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params), lib/bytes.wgsl,
+// Composed with: lib/matmul-io.wgsl (Params, X, W, OUT, params),
+// lib/matmul-threads.wgsl (WG, ROWS, TM, UNROLL), lib/stage.wgsl (stage,
+// staged, the block scales), lib/bytes.wgsl,
 // lib/half.wgsl, lib/one-part.wgsl with lib/w-word.wgsl, or lib/parts.wgsl
 // with its bindings (select_part, part_rows, part_w_offset, w_word; a
 // grouped matmul's store), weights/<type>.wgsl (SEG, decode, block_min), act/<type>.wgsl (ACT_BLOCK, round_act, act_block_scales,
@@ -10,8 +12,8 @@
 // staged rows through `staged`), prologue/<none|rms-norm|swiglu>.wgsl (NORM,
 // norm_weight, store_normed; load_x, from lib/x-plain.wgsl for the first two)
 // and epilogue/<plain|residual>.wgsl (store); lib/reduce-shared.wgsl or
-// lib/reduce-subgroup.wgsl (the entry point, reduce_output, workgroup_sum); lib/int-dot.wgsl with
-// weights-int/<type>.wgsl (Q4_0, Q5_0, Q8_0 where WGSL has
+// lib/reduce-subgroup.wgsl (the entry point, reduce_output, workgroup_sum);
+// lib/int-pack.wgsl and lib/int-dot.wgsl with weights-int/<type>.wgsl (Q4_0, Q5_0, Q8_0 where WGSL has
 // packed_4x8_integer_dot_product: INT_DOT, the staged quants packed and each
 // block's dot in i32) or lib/no-int-dot.wgsl (the float path).
 //
@@ -25,124 +27,6 @@
 // output stride over that chunk's segments, decoding each weight segment once
 // for all TM rows; the partial sums are reduced in workgroup memory, or
 // across a subgroup's lanes (lib/reduce-subgroup.wgsl).
-
-override WG: u32 = 256u;
-override ROWS: u32 = 4u;
-// x rows per workgroup: 1, 2, 4 or 8 (TM_MAX)
-override TM: u32 = 1u;
-const TM_MAX: u32 = 8u;
-// elements staged at once over all TM rows: KC / TM_MAX is a multiple of
-// every block (256); 8 KiB of workgroup memory, plus one pad word per 32
-const KC: u32 = 2048u;
-// loads a thread issues before waiting on any (staged elements, weight segments)
-override UNROLL: u32 = 4u;
-// ACT_BLOCK as a divisor: WGSL rejects a constant division by zero even in the untaken branch
-const ACT_DIVISOR: u32 = max(ACT_BLOCK, 1u);
-
-// Staged element i lives at i + i / 32: threads that read the same offset of
-// consecutive 32-element segments then hit different banks.
-var<workgroup> xs: array<f32, KC + KC / 32u>;
-var<workgroup> block_scale: array<f32, 64>;
-var<workgroup> block_inverse: array<f32, 64>;
-var<workgroup> block_raw: array<f32, 64>;
-var<workgroup> block_correction: array<f32, 64>;
-var<workgroup> row_scale: array<f32, TM_MAX>;
-
-fn slot(i: u32) -> u32 {
-  return i + (i >> 5u);
-}
-
-fn staged(i: u32) -> f32 {
-  return xs[slot(i)];
-}
-
-// Stages x[m0 + r, c0 .. c0 + len) into xs[r * chunk ..] for r < TM as the
-// dot product sees it; rows past M are zeros (their blocks quantize to zero).
-fn stage(m0: u32, chunk: u32, c0: u32, len: u32, lid: u32, first_column: bool) {
-  // each row's sum of squares over this thread's elements, for a fused norm
-  var squares: array<f32, TM_MAX>;
-  // UNROLL loads per thread in flight at once (a constant trip count the compiler unrolls)
-  for (var base = 0u; base < TM * len; base += WG * UNROLL) {
-    for (var u = 0u; u < UNROLL; u++) {
-      let i = base + u * WG + lid;
-      if (i < TM * len) {
-        let r = i / len;
-        let c = i % len;
-        var v = 0.0;
-        if (m0 + r < params.M) {
-          v = load_x((m0 + r) * params.K + c0 + c, first_column);
-        }
-        // a fused norm rounds after normalizing
-        xs[slot(r * chunk + c)] = select(round_act(v), v, NORM);
-        squares[r] += v * v;
-      }
-    }
-  }
-  workgroupBarrier();
-  if (NORM) {
-    normalize(m0, chunk, len, lid, first_column, squares);
-  }
-  // the blocks of row r are r * chunk / ACT_BLOCK + (0 .. len / ACT_BLOCK)
-  let row_blocks = len / ACT_DIVISOR;
-  let block_stride = chunk / ACT_DIVISOR;
-  if (ACT_BLOCK > 0u) {
-    for (var i = lid; i < TM * row_blocks; i += WG) {
-      let b = (i / row_blocks) * block_stride + i % row_blocks;
-      let s = act_block_scales(b * ACT_DIVISOR);
-      block_scale[b] = s.x;
-      block_inverse[b] = s.y;
-      block_raw[b] = s.z;
-    }
-    workgroupBarrier();
-    if (INT_DOT) {
-      pack_int(chunk, len, lid);
-    } else {
-      for (var i = lid; i < TM * len; i += WG) {
-        let e = (i / len) * chunk + i % len;
-        let b = e / ACT_DIVISOR;
-        xs[slot(e)] = act_quantize(staged(e), block_inverse[b]) * block_scale[b];
-      }
-      workgroupBarrier();
-    }
-  }
-  if (ACT_SUM_CORRECTION) {
-    for (var i = lid; i < TM * row_blocks; i += WG) {
-      let b = (i / row_blocks) * block_stride + i % row_blocks;
-      block_correction[b] = act_block_correction(b * ACT_DIVISOR, block_raw[b], block_scale[b]);
-    }
-    workgroupBarrier();
-  }
-}
-
-// The fused RMSNorm over whole staged rows (len = K): each row's scale from
-// its sum of squares (`squares`: this thread's share of each row's), then
-// every element scaled and rounded for the dot; the first column's
-// workgroups write the norm's output.
-fn normalize(m0: u32, chunk: u32, len: u32, lid: u32, first_column: bool, squares: array<f32, TM_MAX>) {
-  for (var r = 0u; r < TM; r++) {
-    let total = workgroup_sum(squares[r], lid);
-    if (lid == 0u) {
-      row_scale[r] = 1.0 / sqrt(total / f32(params.K) + params.eps);
-    }
-  }
-  workgroupBarrier();
-  for (var base = 0u; base < TM * len; base += WG * UNROLL) {
-    for (var u = 0u; u < UNROLL; u++) {
-      let i = base + u * WG + lid;
-      if (i < TM * len) {
-        let r = i / len;
-        let c = i % len;
-        let e = r * chunk + c;
-        let v = staged(e) * row_scale[r] * norm_weight(c);
-        if (first_column && m0 + r < params.M) {
-          store_normed(m0 + r, c, v);
-        }
-        xs[slot(e)] = round_act(v);
-      }
-    }
-  }
-  workgroupBarrier();
-}
 
 // Adds segment s of weight row w_row, dotted with each staged x row (the
 // segment starts at `base` of every row's chunk), to acc.
@@ -167,7 +51,7 @@ fn add_segment(w_row: u32, s: u32, base: u32, chunk: u32, acc: ptr<function, arr
 
 // The kernel of one invocation, `lid` its index in the workgroup (given by
 // the entry point of lib/reduce-shared.wgsl or lib/reduce-subgroup.wgsl).
-fn matmul(wg: vec3<u32>, lid: u32) {
+fn kernel(wg: vec3<u32>, lid: u32) {
   let threads = WG / ROWS;
   let t = lid % threads;
   // the output this thread's row of the grid computes, within its part (lib/one-part.wgsl or lib/parts.wgsl)

@@ -1,4 +1,4 @@
-// matmul.wgsl's INT_DOT hooks where the float path runs: any weight type
+// The INT_DOT hooks of lib/stage.wgsl and matmul.wgsl where the float path runs: any weight type
 // without weights-int/<type>.wgsl, or a WGSL without
 // packed_4x8_integer_dot_product.
 

@@ -1,4 +1,5 @@
-// matmul.wgsl's entry point and sums where the device has no subgroups (or an
+// The entry point (calling the kernel's `kernel(wg, lid)`) and sums of
+// matmul.wgsl, matmul_prepared.wgsl and quantize_x.wgsl, where the device has no subgroups (or an
 // output has more threads than a subgroup): partial sums halved in workgroup
 // memory, a barrier a step.
 
@@ -6,7 +7,7 @@ var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  matmul(wg, lid);
+  kernel(wg, lid);
 }
 
 // The sum of v over the WG / ROWS threads of one output (t: this thread's

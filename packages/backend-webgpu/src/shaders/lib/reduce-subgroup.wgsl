@@ -1,4 +1,5 @@
-// matmul.wgsl's entry point and sums with subgroup operations (the WGSL
+// The entry point (calling the kernel's `kernel(wg, lid)`) and sums of
+// matmul.wgsl, matmul_prepared.wgsl and quantize_x.wgsl, with subgroup operations (the WGSL
 // `subgroups` extension and the `subgroup_id` builtin; kernels.ts puts
 // `enable subgroups;` first): the threads of one output are consecutive lanes
 // of one subgroup (plan.ts picks this only where an output's threads fit the
@@ -20,7 +21,7 @@ fn main(
   @builtin(subgroup_invocation_id) lane: u32,
 ) {
   subgroup_width = size;
-  matmul(wg, subgroup * size + lane);
+  kernel(wg, subgroup * size + lane);
 }
 
 // The sum of v over the WG / ROWS threads of one output, the same at each of
