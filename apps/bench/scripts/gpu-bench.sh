@@ -38,7 +38,7 @@ for d in $models; do
     name="bench-$d-$b-v$((i + 1))"
     echo "v$((i + 1)) ${variants[$i]}" >> "$out/variants-$d.txt"
     # shellcheck disable=SC2086 # a variant is several flags
-    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu ${variants[$i]} --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" --json > "$out/$name.json" 2> "$out/$name.log" || echo "bench $d $b ${variants[$i]} failed" >&2
+    node ".gpu/$b.mjs" bench --model "$work/tiny-$d.gguf" --backend webgpu ${variants[$i]} ${PROFILE:+--profile} --prompt-tokens 512 --gen-tokens 128 --repeats "${REPEATS:-3}" --json > "$out/$name.json" 2> "$out/$name.log" || echo "bench $d $b ${variants[$i]} failed" >&2
     echo "== $d $b ${variants[$i]}: $(grep -o '"prefill_tok_s":[0-9.]*,"decode_tok_s":[0-9.]*' "$out/$name.json")"
   done
 done

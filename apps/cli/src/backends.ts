@@ -31,8 +31,8 @@ export function backendOption(name: string | undefined, threads: number | undefi
   return profile ? factories.map((f) => (f === webgpu ? f : { ...f, create: async () => new ProfilingBackend(await f.create()) })) : factories;
 }
 
-/** The WebGPU options `llamita bench` exposes for tuning: `--webgpu-tile`, `--webgpu-decode`, `--webgpu-float-dot`, `--webgpu-unprepared-x`, `--webgpu-no-subgroups`. */
-export type WebGpuTuning = Pick<WebGpuBackendOptions, 'prefillTile' | 'decodeShape' | 'integerDot' | 'preparedX' | 'subgroups'>;
+/** The WebGPU options `llamita bench` exposes for tuning: `--webgpu-tile`, `--webgpu-decode`, `--webgpu-float-dot`, `--webgpu-prepared-x`, `--webgpu-no-split-attention`, `--webgpu-no-subgroups`. */
+export type WebGpuTuning = Pick<WebGpuBackendOptions, 'prefillTile' | 'decodeShape' | 'integerDot' | 'preparedX' | 'splitAttention' | 'subgroups'>;
 
 /**
  * A decode matmul workgroup written `THREADSxROWS/UNROLL` (`16x16/4`), for `--webgpu-decode`.

@@ -91,8 +91,10 @@ export interface WebGpuBackendOptions {
   readonly integerDot?: boolean;
   /**
    * With the integer dot, quantize a decode matmul's x once, in a dispatch of
-   * its own, for all its workgroups to read (`PlanOptions.preparedX`).
-   * Default true; false has each workgroup stage and quantize x itself, for comparison.
+   * its own, for all its workgroups to read (`PlanOptions.preparedX`), instead
+   * of each workgroup staging and quantizing x itself. Default false: on the
+   * lent H100 the extra dispatch a matmul cost more than the staging it saves
+   * (Q4_0 decode 281 against 365 tok/s; BENCHMARKS.md). For experiments on other GPUs.
    */
   readonly preparedX?: boolean;
   /**
@@ -462,7 +464,7 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
         tile,
         narrowTile,
         intDot,
-        preparedX: options.preparedX ?? true,
+        preparedX: options.preparedX ?? false,
         ...(decode && { decode }),
         ...sizes,
       });

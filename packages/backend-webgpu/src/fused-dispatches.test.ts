@@ -4,16 +4,16 @@ import { createWebGpuBackendFactory, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './node-gpu.test-helper.js';
 
 const factory = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true });
-// each decode matmul workgroup staging and quantizing x itself: no quantize_x dispatch before the integer matmuls
-const stagedX = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true, preparedX: false });
+// x quantized once by a dispatch of its own (quantize_x.wgsl) before the integer decode matmuls
+const preparedX = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true, preparedX: true });
 const probe = await factory.probe();
 
 // what the fused kernels compute is checked against the reference by the conformance suite
 // ("matmuls of different widths reading it", "rope ... of q and k, then k and v into ... cache"); here, that each is one dispatch
 describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipped: ${probe.ok ? '' : probe.reason})`}`, () => {
   it.each([
-    ['each workgroup staging x', stagedX, []],
-    ['x prepared once (quantize_x.wgsl, the norm in it)', factory, [['prepare x: rms_norm + matmul q4_0 [32, 512] + matmul q4_0 [8, 512] + matmul q4_0 [8, 512]', 1]]],
+    ['each workgroup staging x', factory, []],
+    ['x prepared once (quantize_x.wgsl, the norm in it)', preparedX, [['prepare x: rms_norm + matmul q4_0 [32, 512] + matmul q4_0 [8, 512] + matmul q4_0 [8, 512]', 1]]],
   ] as const)('runs a norm and the q, k and v projections reading it as one matmul dispatch (%s), and a batch of 32 rows (tiled) as four', async (_, from, prepare) => {
     const backend = (await from.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
@@ -56,8 +56,8 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
   });
 
   it.each([
-    ['each workgroup staging x', stagedX, []],
-    ['x prepared once (quantize_x.wgsl, the swiglu in it)', factory, [['prepare x: swiglu + matmul q4_0 [64, 512] + add', 1]]],
+    ['each workgroup staging x', factory, []],
+    ['x prepared once (quantize_x.wgsl, the swiglu in it)', preparedX, [['prepare x: swiglu + matmul q4_0 [64, 512] + add', 1]]],
   ] as const)('runs a swiglu, the down projection reading it and the residual add as one matmul dispatch (%s)', async (_, from, prepare) => {
     const backend = (await from.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);

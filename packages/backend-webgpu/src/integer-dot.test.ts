@@ -8,7 +8,7 @@ import { nodeGpu } from './node-gpu.test-helper.js';
 
 const gpu = await nodeGpu();
 const integer = createWebGpuBackendFactory({ gpu, allowSoftwareAdapter: true });
-const staged = createWebGpuBackendFactory({ gpu, allowSoftwareAdapter: true, preparedX: false });
+const prepared = createWebGpuBackendFactory({ gpu, allowSoftwareAdapter: true, preparedX: true });
 const float = createWebGpuBackendFactory({ gpu, allowSoftwareAdapter: true, integerDot: false });
 const probe = await integer.probe();
 
@@ -40,18 +40,18 @@ describe.skipIf(!probe.ok)(`WebGPU matmul: the integer dot of Q4_0, Q5_0 and Q8_
     ['q5_0', 33],
     ['q8_0', 64],
   ] as const)('%s weights, m=%i: the integer path (x prepared once, or staged by each workgroup) and the float path all give the reference, across a chunk boundary', async (dtype, m) => {
-    const [withInt, withStaged, withFloat] = [(await integer.create()) as GpuBackend, (await staged.create()) as GpuBackend, (await float.create()) as GpuBackend];
-    for (const backend of [withInt, withStaged, withFloat]) {
+    const [withInt, withPrepared, withFloat] = [(await integer.create()) as GpuBackend, (await prepared.create()) as GpuBackend, (await float.create()) as GpuBackend];
+    for (const backend of [withInt, withPrepared, withFloat]) {
       const { got, want } = await matmul(backend, dtype, m, 2080, 37);
       const c = compare(got, want, F32_TOLERANCE);
       expect(c.ok, `nmse ${c.nmse.toExponential(2)}`).toBe(true);
     }
-    // m < 32 runs on x that quantize_x.wgsl prepared (matmul_prepared.wgsl), or staged (matmul.wgsl); a larger batch the tiled kernel
+    // m < 32 runs matmul.wgsl (x staged by each workgroup), or with preparedX on x that quantize_x.wgsl prepared (matmul_prepared.wgsl); a larger batch the tiled kernel
     const kernel = m < 32 ? 'matmul' : 'matmul_tiled';
     const kernels = (backend: GpuBackend) => backend.compiledKernels.map((key) => key.split('|')[0]!.replace('+sg', ''));
     const tiled = [expect.stringMatching(new RegExp(`^matmul_tiled:${dtype}\\+int@`))];
-    expect(kernels(withInt)).toEqual(m < 32 ? ['quantize_x:none', `matmul:${dtype}+int+prepared`] : tiled);
-    expect(kernels(withStaged)).toEqual(m < 32 ? [`matmul:${dtype}+int`] : tiled);
+    expect(kernels(withInt)).toEqual(m < 32 ? [`matmul:${dtype}+int`] : tiled);
+    expect(kernels(withPrepared)).toEqual(m < 32 ? ['quantize_x:none', `matmul:${dtype}+int+prepared`] : tiled);
     expect(withFloat.compiledKernels.filter((key) => key.includes('+int'))).toEqual([]);
     expect(withFloat.compiledKernels.filter((key) => key.startsWith(`${kernel}:${dtype}`))).toHaveLength(1);
   });

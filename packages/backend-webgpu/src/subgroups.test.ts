@@ -42,9 +42,7 @@ describe.skipIf(!hasSubgroups)(`WebGPU matmul with subgroup sums${hasSubgroups ?
   });
 
   it('a fused RMSNorm sums its squares by subgroups, then across them: the same result within f32 rounding', async () => {
-    // the norm folded into the matmul itself: each workgroup staging x (a prepared x is normalized by quantize_x.wgsl, without subgroups)
-    const stagedX = { ...tuned, preparedX: false };
-    const [on, off] = [(await createWebGpuBackendFactory(stagedX).create()) as GpuBackend, (await createWebGpuBackendFactory({ ...stagedX, subgroups: false }).create()) as GpuBackend];
+    const [on, off] = [(await createWebGpuBackendFactory(tuned).create()) as GpuBackend, (await createWebGpuBackendFactory({ ...tuned, subgroups: false }).create()) as GpuBackend];
     const [a, b] = [await normThenMatmul(on, 'q8_0', 2048, 40, true), await normThenMatmul(off, 'q8_0', 2048, 40, true)];
     expect(compare(a, b, F32_TOLERANCE).ok).toBe(true);
     expect(on.compiledKernels.some((key) => key.startsWith('matmul:q8_0+norm') && key.includes('+sg'))).toBe(true);

@@ -7,7 +7,7 @@ import { parseDecodeShape, parseTile } from '../backends.js';
 import { benchmark } from 'llamita';
 import { intFlag, joinNegativeValues } from '../options.js';
 
-export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--webgpu-tile MTxNT/RMxRN] [--webgpu-decode TxR/U] [--webgpu-float-dot] [--webgpu-unprepared-x] [--webgpu-no-subgroups] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
+export const benchHelp = `llamita bench --model FILE [--backend auto|webgpu|wasm|js] [--threads N] [--plain-simd] [--profile] [--webgpu-tile MTxNT/RMxRN] [--webgpu-decode TxR/U] [--webgpu-float-dot] [--webgpu-prepared-x] [--webgpu-no-split-attention] [--webgpu-no-subgroups] [--prompt-tokens 128] [--gen-tokens 64] [--repeats 3] [--json]
 
 Measures prefill (the prompt in one batch) and decode (greedy, one token at a
 time) speed, as the median of --repeats runs from an empty cache, with the spread.
@@ -23,9 +23,10 @@ of 64x128/4x8, 64x64/4x4, 32x64/2x4 the device's workgroup memory holds).
 --webgpu-decode sets the decode matmul's workgroup, for tuning (e.g. 16x16/4:
 16 threads per output, 16 outputs, 4 weight blocks loaded at once; default:
 chosen per matmul). --webgpu-float-dot decodes Q4_0, Q5_0 and Q8_0 weights to
-f32 instead of the integer dot, --webgpu-unprepared-x has each decode matmul
-workgroup quantize x itself instead of reading it quantized once a matmul,
-and --webgpu-no-subgroups sums without subgroup operations, for comparison.`;
+f32 instead of the integer dot, --webgpu-prepared-x quantizes each decode
+matmul's x once in a dispatch of its own instead of in every workgroup (an
+experiment), --webgpu-no-split-attention runs decode attention one workgroup
+per head instead of split over the cache, and --webgpu-no-subgroups sums without subgroup operations, for comparison.`;
 
 /** `llamita bench`. */
 export async function bench(argv: string[]): Promise<void> {
@@ -44,7 +45,8 @@ export async function bench(argv: string[]): Promise<void> {
       'webgpu-tile': { type: 'string' },
       'webgpu-decode': { type: 'string' },
       'webgpu-float-dot': { type: 'boolean', default: false },
-      'webgpu-unprepared-x': { type: 'boolean', default: false },
+      'webgpu-prepared-x': { type: 'boolean', default: false },
+      'webgpu-no-split-attention': { type: 'boolean', default: false },
       'webgpu-no-subgroups': { type: 'boolean', default: false },
     },
   });
@@ -64,7 +66,8 @@ export async function bench(argv: string[]): Promise<void> {
       ...(values['webgpu-tile'] !== undefined && { prefillTile: parseTile(values['webgpu-tile']) }),
       ...(values['webgpu-decode'] !== undefined && { decodeShape: parseDecodeShape(values['webgpu-decode']) }),
       ...(values['webgpu-float-dot'] && { integerDot: false }),
-      ...(values['webgpu-unprepared-x'] && { preparedX: false }),
+      ...(values['webgpu-prepared-x'] && { preparedX: true }),
+      ...(values['webgpu-no-split-attention'] && { splitAttention: false }),
       ...(values['webgpu-no-subgroups'] && { subgroups: false }),
     },
   });

@@ -15,6 +15,8 @@
 
 override WG: u32 = 256u;
 const MAX_K: u32 = 64u;
+// logits a thread loads at once in each round's scan
+const SCAN_UNROLL: u32 = 8u;
 const NONE: u32 = 0xffffffffu;
 
 struct Params {
@@ -101,12 +103,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var c = 0u; c < k; c++) {
     var bv = 0.0;
     var bi = NONE;
-    for (var j = lid; j < params.N; j += WG) {
-      let v = X[x + j];
-      let after = !have_last || v < last_value || (v == last_value && j > last_id);
-      if (after && before(v, j, bv, bi)) {
-        bv = v;
-        bi = j;
+    for (var j0 = lid; j0 < params.N; j0 += WG * SCAN_UNROLL) {
+      // SCAN_UNROLL loads issued before any is compared (a thread's loads would otherwise wait one by one)
+      var vs: array<f32, SCAN_UNROLL>;
+      for (var u = 0u; u < SCAN_UNROLL; u++) {
+        vs[u] = X[x + min(j0 + u * WG, params.N - 1u)];
+      }
+      for (var u = 0u; u < SCAN_UNROLL; u++) {
+        let j = j0 + u * WG;
+        let v = vs[u];
+        let after = !have_last || v < last_value || (v == last_value && j > last_id);
+        if (j < params.N && after && before(v, j, bv, bi)) {
+          bv = v;
+          bi = j;
+        }
       }
     }
     best_value[lid] = bv;
