@@ -98,6 +98,14 @@ export interface WebGpuBackendOptions {
    */
   readonly preparedX?: boolean;
   /**
+   * The largest byte range the planner binds at once (default and at most:
+   * the adapter's `maxStorageBufferBindingSize`, which the device requests):
+   * a matmul weight or an embedding table larger than this runs as one
+   * dispatch per range of its rows, never refused for its size. Lower it to
+   * try what a device with a smaller limit (WebGPU's default is 128 MiB) does.
+   */
+  readonly maxStorageBufferBindingSize?: number;
+  /**
    * Use subgroup operations where the adapter has the `subgroups` feature
    * and WGSL the `subgroup_id` builtin: a decode matmul then sums each
    * output's threads by shuffles instead of through workgroup memory.
@@ -167,7 +175,12 @@ export class WebGpuBackend implements Backend {
   }
 
   supports(op: Op): Support {
-    return supportsOp(op, this.device.limits);
+    return supportsOp(op, { maxStorageBufferBindingSize: this.maxBindingBytes });
+  }
+
+  /** The largest range one storage binding covers here: the device's limit, or the planner's smaller one. */
+  private get maxBindingBytes(): number {
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.planOptions.maxBindingBytes ?? Infinity);
   }
 
   allocate(spec: BufferSpec): BufferHandle {
@@ -211,13 +224,14 @@ export class WebGpuBackend implements Backend {
     const rules = {
       normFits: matmulNormFits,
       swigluFits: matmulSwigluFits,
-      groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage),
+      groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage, this.maxBindingBytes),
     };
     const planned = fuseGraph(graph, rules);
     // one scratch buffer for the graph's intermediates: its ops run in order
     const scratchSize = Math.max(0, ...planned.map((op) => scratchBytes(op, this.planOptions)));
     const scratch = scratchSize > 0 ? this.createGpuBuffer({ label: 'llamita scratch', size: scratchSize, usage: GPUBufferUsage.STORAGE }) : undefined;
-    const dispatches = planned.flatMap((op) => planOp(op, bind, this.planOptions, scratch));
+    const options = { ...this.planOptions, maxBindingBytes: this.maxBindingBytes };
+    const dispatches = planned.flatMap((op) => planOp(op, bind, options, scratch));
     const params = dispatches.length ? this.paramsFor(dispatches) : undefined;
     const recorded: TimedDispatch[] = dispatches.map((d, i) => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides);
@@ -449,6 +463,10 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
         tile = options.prefillTile ? checkTiledShape(options.prefillTile, workgroupMemory) : tiledShapeFor(workgroupMemory);
         narrowTile = options.prefillTile ? tile : tiledShapeFor(workgroupMemory, true);
         decode = options.decodeShape && checkDecodeShape(options.decodeShape);
+        const cap = options.maxStorageBufferBindingSize;
+        if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 4096)) {
+          throw new LlamitaError('E_INVALID_ARGUMENT', `maxStorageBufferBindingSize must be an integer of at least 4096 bytes (got ${cap})`);
+        }
       } catch (e) {
         device.destroy();
         throw e;
@@ -465,6 +483,7 @@ export function createWebGpuBackendFactory(options: WebGpuBackendOptions = {}): 
         narrowTile,
         intDot,
         preparedX: options.preparedX ?? false,
+        ...(options.maxStorageBufferBindingSize !== undefined && { maxBindingBytes: options.maxStorageBufferBindingSize }),
         ...(decode && { decode }),
         ...sizes,
       });

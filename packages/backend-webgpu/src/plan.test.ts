@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plannedTensor, type Op } from '@llamita/core';
-import { checkDecodeShape, checkTiledShape, matmulGroupFits, tiledShapeFor } from './plan.js';
+import { checkDecodeShape, checkTiledShape, matmulGroupFits, tiledShapeFor, weightPieces } from './plan.js';
 
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 const matmul = (m: number, k: number, n: number, dtype: MatmulOp['w']['dtype'] = 'q4_0'): MatmulOp => ({
@@ -55,5 +55,34 @@ describe('matmulGroupFits', () => {
   it('leaves prefill batches to the tiled kernel', () => {
     expect(matmulGroupFits([matmul(31, 512, 64), matmul(31, 512, 64)], 10)).toBe(true);
     expect(matmulGroupFits([matmul(32, 512, 64), matmul(32, 512, 64)], 10)).toBe(false);
+  });
+});
+
+describe('weightPieces', () => {
+  it('keeps a weight that fits one binding whole, and cuts a larger one into row ranges that each fit, covering every row once', () => {
+    // Llama 3.2 1B's F16 embedding table (128256 x 2048, 525 MB) against WebGPU's default 128 MiB binding
+    expect(weightPieces('f16', 128256, 2048, 2 ** 31)).toEqual([{ first: 0, rows: 128256 }]);
+    const pieces = weightPieces('f16', 128256, 2048, 128 * 2 ** 20);
+    expect(pieces).toHaveLength(4);
+    const rowBytes = 2048 * 2;
+    let next = 0;
+    for (const { first, rows } of pieces) {
+      expect(first).toBe(next);
+      // the binding also covers its start rounded down to the offset alignment, and a word past the end
+      expect(rows * rowBytes + 256 + 8).toBeLessThanOrEqual(128 * 2 ** 20);
+      next = first + rows;
+    }
+    expect(next).toBe(128256);
+    expect(weightPieces('q4_0', 32000, 2048)).toEqual([{ first: 0, rows: 32000 }]);
+  });
+
+  it('refuses a weight whose one row exceeds the binding', () => {
+    expect(() => weightPieces('f32', 4, 8192, 16_384)).toThrow(/one f32 row of 32768 bytes exceeds the storage binding limit of 16384 bytes/);
+  });
+
+  it('never groups a weight that must be split with its siblings', () => {
+    const [q, k] = [matmul(1, 2048, 2048), matmul(1, 2048, 256)];
+    expect(matmulGroupFits([q, k], 10)).toBe(true);
+    expect(matmulGroupFits([q, k], 10, 1_000_000)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { DTYPE_INFO, LlamitaError, numel, opTimingKey, type Op, type Tensor } from '@llamita/core';
+import { DTYPE_INFO, LlamitaError, numel, opTimingKey, sliceRows, type Op, type Tensor } from '@llamita/core';
 import type { FusedMatmul, FusedRopeCache, PlannedOp } from './fuse.js';
 import { SUMMED_ACTIVATIONS, hasIntDot, hasPairDecoder, type KernelId, type WgslWeightType } from './kernels.js';
 import type { Overrides } from './pipelines.js';
@@ -256,6 +256,13 @@ export interface PlanOptions {
    * normalizing and quantizing x itself.
    */
   readonly preparedX?: boolean;
+  /**
+   * The largest byte range one storage binding may cover (the device's
+   * `maxStorageBufferBindingSize`, or less where the backend is told so):
+   * a matmul weight or embedding table over it runs as one dispatch per
+   * range of its rows ({@link weightPieces}). Default: no limit.
+   */
+  readonly maxBindingBytes?: number;
   /** The decode matmul's workgroup, where tuned (default: chosen per matmul from its shape). */
   readonly decode?: DecodeShape;
   /**
@@ -323,6 +330,7 @@ export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?
     return planned ? [{ ...planned, key: [op.ropeQ, op.ropeK, op.copyK, op.copyV].map(opTimingKey).join(' + ') }] : [];
   }
   const key = opTimingKey(op);
+  if (op.op === 'embedding') return planEmbedding(op, bind, options).map((d) => ({ ...d, key }));
   const split = splitAttention(op, options);
   const planned = split && scratchBytes(op, options) > 0 ? planSplitAttention(split.op, bind, scratch, split.chunks) : [planKernel(op, bind, options)];
   return planned.filter((d) => d !== undefined).map((d) => ({ ...d, key }));
@@ -346,11 +354,14 @@ export const MATMUL_MAX_PARTS = 3;
  * Whether matmuls that read the same x can run as one grouped dispatch: a
  * batch small enough for matmul.wgsl (a tiled prefill gains nothing from
  * sharing x), one weight type and row length, and enough storage bindings
- * (x, a weight and an output per part, the norm's two) under the device's limit.
+ * (x, a weight and an output per part, the norm's two) under the device's
+ * limit, and weights that each fit one storage binding.
  */
-export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[], maxStorageBuffersPerShaderStage: number): boolean {
+export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[], maxStorageBuffersPerShaderStage: number, maxBindingBytes = Infinity): boolean {
   const [first] = matmuls;
   if (!first || matmuls.length > MATMUL_MAX_PARTS || 3 + 2 * matmuls.length > maxStorageBuffersPerShaderStage) return false;
+  // a weight split into row ranges runs alone
+  if (matmuls.some((mm) => weightPieces(mm.w.dtype, mm.w.shape[0]!, mm.w.shape[1]!, maxBindingBytes).length > 1)) return false;
   const [m, k] = first.x.shape as [number, number];
   if (m >= MATMUL_TILED_MIN_M || !matmuls.every((mm) => mm.w.dtype === first.w.dtype && mm.x.shape[1] === k)) return false;
   const ns = matmuls.map((mm) => mm.w.shape[0]!);
@@ -363,104 +374,181 @@ export function matmulGroupFits(matmuls: readonly Extract<Op, { op: 'matmul' }>[
   return ns.reduce((columns, n) => columns + Math.ceil(n / rows), 0) <= MAX_GROUPS;
 }
 
+/** Rows of a weight one dispatch reads: the whole weight, or a range of it where the weight exceeds a storage binding. */
+export interface WeightPiece {
+  /** The first weight row (output column) of the piece. */
+  readonly first: number;
+  /** Weight rows (outputs) in the piece. */
+  readonly rows: number;
+}
+
+/**
+ * Bytes a binding may cover beyond its tensor: the start rounded down to the
+ * storage offset alignment (at most 256), and whole words plus one more at the end.
+ */
+const BINDING_SLACK = 256 + 8;
+
+/**
+ * The row ranges of a `[rows, k]` weight of `dtype` each of which one storage
+ * binding of at most `maxBindingBytes` holds: the whole weight when it fits.
+ * @throws LlamitaError `E_UNSUPPORTED_OP` when not even one row fits (supportsOp refuses such a weight first).
+ */
+export function weightPieces(dtype: Tensor['dtype'], rows: number, k: number, maxBindingBytes = Infinity): WeightPiece[] {
+  const bytes = rowBytes(dtype, k);
+  if (rows * bytes + BINDING_SLACK <= maxBindingBytes) return [{ first: 0, rows }];
+  const perPiece = Math.floor((maxBindingBytes - BINDING_SLACK) / bytes);
+  if (perPiece < 1) throw new LlamitaError('E_UNSUPPORTED_OP', `one ${dtype} row of ${bytes} bytes exceeds the storage binding limit of ${maxBindingBytes} bytes`);
+  return Array.from({ length: Math.ceil(rows / perPiece) }, (_, i) => ({ first: i * perPiece, rows: Math.min(perPiece, rows - i * perPiece) }));
+}
+
+/** The bindings of a matmul with what is folded into it, as planMatmul's dispatches share them. */
+interface MatmulBindings {
+  readonly x: TensorBinding;
+  readonly w: TensorBinding;
+  readonly out: TensorBinding;
+  readonly normWeight?: TensorBinding;
+  readonly normOut?: TensorBinding;
+  readonly res?: TensorBinding;
+  readonly sum?: TensorBinding;
+  readonly siblings: readonly (readonly [TensorBinding, TensorBinding])[];
+}
+
 /**
  * A matmul with what is folded into it (matmul.wgsl with its prologue and
  * epilogue snippets): bindings 0-2 and the params at 3, the norm's weight and
  * output (or the swiglu's up and output) at 4 and 5, the residual and the sum
- * at 6 and 7, a group's other weights and outputs at 8-11.
+ * at 6 and 7, a group's other weights and outputs at 8-11. A weight larger
+ * than a storage binding (`options.maxBindingBytes`) runs as one dispatch per
+ * range of its rows, each writing its columns of the output (`out_stride`).
+ * With a prepared x, quantize_x.wgsl runs first, once.
  */
 function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'>[] {
   const { matmul: op, norm, swiglu, residual } = fused;
-  const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
-  const ns = parts.map((p) => p.w.shape[0]!);
-  const n = ns.reduce((a, b) => a + b, 0);
+  const n = [op, ...(fused.siblings ?? [])].reduce((total, p) => total + p.w.shape[0]!, 0);
   if (m === 0 || n === 0) return [];
   // a fused norm stages its own input, the norm's x; a fused swiglu its gate (X) and up (binding 4)
-  const [x, w, out] = [bind(norm ? norm.x : swiglu ? swiglu.gate : op.x, 4), bind(op.w, 1), bind(op.out, 4)];
   const normWeight = norm ? bind(norm.weight, 4) : swiglu && bind(swiglu.up, 4);
   const normOut = norm ? bind(norm.out, 4) : swiglu && bind(swiglu.out, 4);
-  const res = residual && bind(residual.other, 4);
-  const sum = residual && bind(residual.add.out, 4);
-  const siblings = parts.slice(1).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const);
-  const weights = op.w.dtype as WgslWeightType;
-  // a tuned decode shape applies to one x row only
-  const tuned = m === 1 ? options.decode : undefined;
-  const { rows, threads, tm } = tuned ? { ...tuned, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[op.w.dtype].quantized);
-  const unroll = tuned?.unroll ?? MATMUL_UNROLL;
+  const bound = {
+    x: bind(norm ? norm.x : swiglu ? swiglu.gate : op.x, 4),
+    out: bind(op.out, 4),
+    ...(normWeight && { normWeight }),
+    ...(normOut && { normOut }),
+    ...(residual && { res: bind(residual.other, 4), sum: bind(residual.add.out, 4) }),
+    siblings: (fused.siblings ?? []).map((p) => [bind(p.w, 1), bind(p.out, 4)] as const),
+  };
+  // a group's weights each fit a binding (matmulGroupFits); only a lone weight is split
+  const pieces = fused.siblings?.length ? [{ first: 0, rows: op.w.shape[0]! }] : weightPieces(op.w.dtype, op.w.shape[0]!, k, options.maxBindingBytes);
+  const whole = pieces.length === 1;
+  const planned = pieces.map((piece) => planMatmulPiece(fused, { ...bound, w: bind(whole ? op.w : sliceRows(op.w, piece.first, piece.rows), 1) }, options, piece, scratch));
+  // (quantize_x.wgsl binds no weight: x stands in for w in the bindings it shares)
+  return preparesX(fused, options) ? [planQuantizeX(fused, { ...bound, w: bound.x }, scratch), ...planned] : planned;
+}
+
+/** The matmuls' params (lib/matmul-io.wgsl's Params) for a piece of the weight's rows. */
+function matmulParams(fused: FusedMatmul, b: MatmulBindings, piece: WeightPiece, groupRows: number): number[] {
+  const { matmul: op, norm } = fused;
+  const [m, k] = op.x.shape as [number, number];
+  const parts = [op, ...(fused.siblings ?? [])];
+  const ns = parts.length > 1 ? parts.map((p) => p.w.shape[0]!) : [piece.rows];
   // each part's first workgroup column, outputs, weight and output offsets (lib/parts.wgsl; the
   // params always carry them: the uniform binding must cover the whole Params struct)
-  const columns = ns.map((np) => Math.ceil(np / rows));
-  const partStart = columns.map((_, p) => columns.slice(0, p).reduce((a, b) => a + b, 0));
-  const partW = [w.offset, ...siblings.map(([pw]) => pw.offset)];
-  const partOut = [out.offset, ...siblings.map(([, po]) => po.offset)];
+  const columns = ns.map((np) => Math.ceil(np / groupRows));
+  const partStart = columns.map((_, p) => columns.slice(0, p).reduce((a, c) => a + c, 0));
+  const out = b.out.offset + piece.first;
+  const partW = [b.w.offset, ...b.siblings.map(([pw]) => pw.offset)];
+  const partOut = [out, ...b.siblings.map(([, po]) => po.offset)];
   const vec4 = (values: number[]) => [0, 1, 2, 3].map((i) => values[i] ?? 0);
-  const params = [
-    ...[m, k, n, x.offset, w.offset, out.offset, rowBytes(op.w.dtype, k), normWeight?.offset ?? 0, normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res?.offset ?? 0, sum?.offset ?? 0],
+  const n = ns.reduce((a, c) => a + c, 0);
+  const [res, sum] = [b.res ? b.res.offset + piece.first : 0, b.sum ? b.sum.offset + piece.first : 0];
+  const outStride = op.w.shape[0]!;
+  return [
+    ...[m, k, n, b.x.offset, b.w.offset, out, rowBytes(op.w.dtype, k), b.normWeight?.offset ?? 0, b.normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res, sum, outStride, 0, 0, 0],
     ...vec4(partStart),
     ...vec4(ns),
     ...vec4(partW),
     ...vec4(partOut),
   ];
+}
+
+/** The bindings 4-11 of a matmul dispatch: the prologue's (norm or swiglu), the residual's, a group's other parts'. */
+function extraBindings(b: MatmulBindings): { binding: number; resource: GPUBufferBinding }[] {
   const extra = [
-    normWeight && { binding: 4, resource: normWeight.resource },
-    normOut && { binding: 5, resource: normOut.resource },
-    res && { binding: 6, resource: res.resource },
-    sum && { binding: 7, resource: sum.resource },
-    ...siblings.flatMap(([pw, po], i) => [
+    b.normWeight && { binding: 4, resource: b.normWeight.resource },
+    b.normOut && { binding: 5, resource: b.normOut.resource },
+    b.res && { binding: 6, resource: b.res.resource },
+    b.sum && { binding: 7, resource: b.sum.resource },
+    ...b.siblings.flatMap(([pw, po], i) => [
       { binding: 8 + 2 * i, resource: pw.resource },
       { binding: 9 + 2 * i, resource: po.resource },
     ]),
   ];
-  const bindings = (planned: Omit<Dispatch, 'key'>) => [...planned.bindings, ...extra.filter((e) => e !== undefined)];
+  return extra.filter((e) => e !== undefined);
+}
+
+/** The matmul's x prepared once: quantize_x.wgsl with the folded norm or swiglu, into the scratch buffer's start. */
+function planQuantizeX(fused: FusedMatmul, b: MatmulBindings, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'> {
+  if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a matmul on a prepared x needs a scratch buffer of scratchBytes(op, options)');
+  const [m, k] = fused.matmul.x.shape as [number, number];
+  const params = matmulParams(fused, b, { first: 0, rows: fused.matmul.w.shape[0]! }, 1);
+  // quantize_x.wgsl writes the quants and scales from params.out_offset: the scratch's start
+  params[5] = 0;
+  return {
+    kernel: { kernel: 'quantize_x', prologue: fused.norm ? 'norm' : fused.swiglu ? 'swiglu' : 'none' },
+    params: Uint32Array.from(params),
+    bindings: [{ binding: 0, resource: b.x.resource }, ...extraBindings(b).filter((e) => e.binding <= 5), preparedXBinding(scratch, m, k)],
+    paramsBinding: 3,
+    groups: [Math.ceil(k / MATMUL_STAGED), m, 1],
+    overrides: { WG: MATMUL_WG, ROWS: 1, TM: 1, UNROLL: MATMUL_UNROLL },
+  };
+}
+
+/** The scratch range quantize_x.wgsl writes and matmul_prepared.wgsl reads (binding 12). */
+const preparedXBinding = (scratch: GPUBuffer, m: number, k: number) => ({ binding: 12, resource: { buffer: scratch, offset: 0, size: preparedXBytes(m, k) } });
+
+/** One dispatch of a matmul over the weight rows of `piece`: the tiled kernel for a batch, matmul.wgsl (or matmul_prepared.wgsl) otherwise. */
+function planMatmulPiece(fused: FusedMatmul, b: MatmulBindings, options: PlanOptions, piece: WeightPiece, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'> {
+  const { matmul: op, norm, swiglu, residual } = fused;
+  const parts = [op, ...(fused.siblings ?? [])];
+  const [m, k] = op.x.shape as [number, number];
+  const ns = parts.length > 1 ? parts.map((p) => p.w.shape[0]!) : [piece.rows];
+  const n = ns.reduce((a, c) => a + c, 0);
+  const weights = op.w.dtype as WgslWeightType;
   const intDot = options.intDot === true && hasIntDot(weights);
+  const extra = extraBindings(b);
   if (m >= MATMUL_TILED_MIN_M && !norm && !swiglu && parts.length === 1 && !SUMMED_ACTIVATIONS.has(weights)) {
     const tile = DTYPE_INFO[weights].quantized && !intDot ? options.tile : (options.narrowTile ?? options.tile);
     const kernel: KernelId = { kernel: 'matmul_tiled', weights, residual: residual !== undefined, tile, intDot };
-    const planned = dispatch(kernel, params, [x, w, out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
-    return [{ ...planned, bindings: bindings(planned), paramsBinding: 3 }];
+    const planned = dispatch(kernel, matmulParams(fused, b, piece, 1), [b.x, b.w, b.out], [Math.ceil(n / tile.nt), Math.ceil(m / tile.mt), 1]);
+    return { ...planned, bindings: [...planned.bindings, ...extra], paramsBinding: 3 };
   }
-  // two 16-bit weights a word where every row starts at a word
-  const pairs = hasPairDecoder(weights) && k % 2 === 0 && partW.every((offset) => offset % 4 === 0);
+  // a tuned decode shape applies to one x row only
+  const tuned = m === 1 ? options.decode : undefined;
+  const { rows, threads, tm } = tuned ? { ...tuned, tm: 1 } : matmulShape(m, k, n, DTYPE_INFO[weights].quantized);
+  const overrides = { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: tuned?.unroll ?? MATMUL_UNROLL };
+  const params = matmulParams(fused, b, piece, rows);
+  const groups: [number, number, number] = [ns.reduce((columns, np) => columns + Math.ceil(np / rows), 0), Math.ceil(m / tm), 1];
   // an output's threads within the smallest subgroup, and whole subgroups of the largest size
   const sg = options.subgroups;
   const subgroups = sg !== undefined && threads <= sg.minSize && (rows * threads) % sg.maxSize === 0;
-  const groupColumns = columns.reduce((a, b) => a + b, 0);
-  const overrides = { WG: rows * threads, ROWS: rows, TM: tm, UNROLL: unroll };
   if (preparesX(fused, options)) {
-    if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a matmul on a prepared x needs a scratch buffer of scratchBytes(op, options)');
-    // quantize_x.wgsl writes the quants and scales at the scratch's start (params.out_offset 0); the matmul reads them there (params.x_offset 0)
-    const xq = { binding: 12, resource: { buffer: scratch, offset: 0, size: preparedXBytes(m, k) } };
-    const prologue = norm ? 'norm' : swiglu ? 'swiglu' : 'none';
-    const quantizeParams = Uint32Array.from(params);
-    quantizeParams[5] = 0;
-    const matmulParams = Uint32Array.from(params);
-    matmulParams[3] = 0;
-    const present = extra.filter((e) => e !== undefined);
-    const normBindings = present.filter((e) => e.binding <= 5);
-    const others = present.filter((e) => e.binding > 5);
-    return [
-      {
-        kernel: { kernel: 'quantize_x', prologue },
-        params: quantizeParams,
-        bindings: [{ binding: 0, resource: x.resource }, ...normBindings, xq],
-        paramsBinding: 3,
-        groups: [Math.ceil(k / MATMUL_STAGED), m, 1],
-        overrides: { WG: MATMUL_WG, ROWS: 1, TM: 1, UNROLL: MATMUL_UNROLL },
-      },
-      {
-        kernel: { kernel: 'matmul', weights, residual: residual !== undefined, parts: parts.length, intDot, prepared: true, subgroups },
-        params: matmulParams,
-        bindings: [{ binding: 1, resource: w.resource }, { binding: 2, resource: out.resource }, ...others, xq],
-        paramsBinding: 3,
-        groups: [groupColumns, Math.ceil(m / tm), 1],
-        overrides,
-      },
-    ];
+    // matmul_prepared.wgsl reads x where quantize_x.wgsl wrote it: the scratch's start (params.x_offset 0)
+    params[3] = 0;
+    return {
+      kernel: { kernel: 'matmul', weights, residual: residual !== undefined, parts: parts.length, intDot, prepared: true, subgroups },
+      params: Uint32Array.from(params),
+      bindings: [{ binding: 1, resource: b.w.resource }, { binding: 2, resource: b.out.resource }, ...extra.filter((e) => e.binding > 5), preparedXBinding(scratch!, m, k)],
+      paramsBinding: 3,
+      groups,
+      overrides,
+    };
   }
+  // two 16-bit weights a word where every row starts at a word
+  const pairs = hasPairDecoder(weights) && k % 2 === 0 && [b.w, ...b.siblings.map(([pw]) => pw)].every((pw) => pw.offset % 4 === 0);
   const kernel: KernelId = { kernel: 'matmul', weights, norm: norm !== undefined, swiglu: swiglu !== undefined, residual: residual !== undefined, parts: parts.length, intDot, pairs, subgroups };
-  const planned = dispatch(kernel, params, [x, w, out], [groupColumns, Math.ceil(m / tm), 1]);
-  return [{ ...planned, bindings: bindings(planned), paramsBinding: 3, overrides }];
+  const planned = dispatch(kernel, params, [b.x, b.w, b.out], groups);
+  return { ...planned, bindings: [...planned.bindings, ...extra], paramsBinding: 3, overrides };
 }
 
 /** rope_cache.wgsl: q and k rotated, rotated k and v into their cache rows, in one dispatch. */
@@ -494,18 +582,28 @@ function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | un
   ];
 }
 
-function planKernel(op: Exclude<Op, { op: 'matmul' }>, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
+/**
+ * The embedding lookup: one dispatch, or one per range of the table's rows
+ * where the table exceeds a storage binding (each writes the ids in its
+ * range; the first also the zeros of an id outside the table).
+ */
+function planEmbedding(op: Extract<Op, { op: 'embedding' }>, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'>[] {
+  const [m, dim] = op.out.shape as [number, number];
+  if (m === 0) return [];
+  const [vocab] = op.table.shape as [number];
+  const pieces = weightPieces(op.table.dtype, vocab, dim, options.maxBindingBytes);
+  const ids = bind(op.ids, 4);
+  const out = bind(op.out, 4);
+  const segments = (m * dim) / segmentOf(op.table.dtype);
+  return pieces.map(({ first, rows }) => {
+    const table = bind(pieces.length === 1 ? op.table : sliceRows(op.table, first, rows), 1);
+    const params = [segments, dim, vocab, ids.offset, table.offset, out.offset, rowBytes(op.table.dtype, dim), first, rows];
+    return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
+  });
+}
+
+function planKernel(op: Exclude<Op, { op: 'matmul' | 'embedding' }>, bind: Bind, options: PlanOptions): Omit<Dispatch, 'key'> | undefined {
   switch (op.op) {
-    case 'embedding': {
-      const [m, dim] = op.out.shape as [number, number];
-      if (m === 0) return undefined;
-      const table = bind(op.table, 1);
-      const ids = bind(op.ids, 4);
-      const out = bind(op.out, 4);
-      const segments = (m * dim) / segmentOf(op.table.dtype);
-      const params = [segments, dim, op.table.shape[0]!, ids.offset, table.offset, out.offset, rowBytes(op.table.dtype, dim)];
-      return dispatch({ kernel: 'embedding', weights: op.table.dtype as WgslWeightType }, params, [table, ids, out], grid(Math.ceil(segments / WG)));
-    }
     case 'rms_norm': {
       const [m, n] = op.x.shape as [number, number];
       if (m === 0) return undefined;

@@ -1,5 +1,5 @@
 import { DTYPE_INFO, tensorBytes, type Op, type Support, type Tensor } from '@llamita/core';
-import { matmulShape, MAX_GROUPS } from './plan.js';
+import { matmulShape, MAX_GROUPS, weightPieces } from './plan.js';
 
 /** Largest top-k the select kernel keeps (select.wgsl's MAX_K). */
 export const MAX_SAMPLE_TOP_K = 64;
@@ -15,15 +15,15 @@ export interface SupportLimits {
 const no = (reason: string): Support => ({ ok: false, reason });
 const OK: Support = { ok: true };
 
-/** Every tensor an op binds, for the binding-size check. */
+/** Every tensor an op binds whole, for the binding-size check (a matmul's weight and an embedding table are split by rows instead: plan.ts's weightPieces). */
 function boundTensors(op: Op): Tensor[] {
   switch (op.op) {
     case 'embedding':
-      return [op.table, op.ids, op.out];
+      return [op.ids, op.out];
     case 'rms_norm':
       return [op.x, op.weight, op.out];
     case 'matmul':
-      return [op.x, op.w, op.out];
+      return [op.x, op.out];
     case 'rope':
       return [op.x, op.positions, op.out];
     case 'attention':
@@ -46,6 +46,14 @@ export function supportsOp(op: Op, limits: SupportLimits): Support {
   const tooLarge = boundTensors(op).find((t) => tensorBytes(t) > limits.maxStorageBufferBindingSize);
   if (tooLarge) {
     return no(`a ${tooLarge.dtype}[${tooLarge.shape.join(', ')}] tensor of ${tensorBytes(tooLarge)} bytes exceeds this device's storage binding limit of ${limits.maxStorageBufferBindingSize} bytes`);
+  }
+  const weight = op.op === 'matmul' ? op.w : op.op === 'embedding' ? op.table : undefined;
+  if (weight) {
+    try {
+      weightPieces(weight.dtype, weight.shape[0]!, weight.shape[1]!, limits.maxStorageBufferBindingSize);
+    } catch (e) {
+      return no((e as Error).message);
+    }
   }
   switch (op.op) {
     case 'matmul': {

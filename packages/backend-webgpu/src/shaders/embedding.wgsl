@@ -9,7 +9,10 @@
 //   2: OUT f32 [M, dim], from out_offset                      (read_write)
 //   3: params (uniform)
 // Dispatch: (min(G, 65535), ceil(G / 65535), 1) with G = ceil(M * dim / SEG / WG);
-// one thread decodes one segment of one row. An id outside [0, vocab) gives zeros.
+// one thread decodes one segment of one row. A table larger than one storage
+// binding takes one dispatch per range of rows (first_row .. first_row +
+// rows, W bound to that range): each writes the ids in its range, the first
+// also the zeros of an id outside [0, vocab).
 
 override WG: u32 = 256u;
 
@@ -21,6 +24,8 @@ struct Params {
   table_offset: u32,
   out_offset: u32,
   row_bytes: u32,
+  first_row: u32,
+  rows: u32,
 }
 
 @group(0) @binding(0) var<storage, read> W: array<u32>;
@@ -40,12 +45,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let id = IDS[params.ids_offset + i];
   let out = params.out_offset + i * params.dim + s * SEG;
   if (id < 0 || u32(id) >= params.vocab) {
-    for (var l = 0u; l < SEG; l++) {
-      OUT[out + l] = 0.0;
+    if (params.first_row == 0u) {
+      for (var l = 0u; l < SEG; l++) {
+        OUT[out + l] = 0.0;
+      }
     }
     return;
   }
-  let w = decode(params.table_offset + u32(id) * params.row_bytes, s);
+  if (u32(id) < params.first_row || u32(id) >= params.first_row + params.rows) {
+    return;
+  }
+  let w = decode(params.table_offset + (u32(id) - params.first_row) * params.row_bytes, s);
   for (var l = 0u; l < SEG; l++) {
     OUT[out + l] = w[l];
   }

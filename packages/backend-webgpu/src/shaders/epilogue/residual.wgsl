@@ -9,7 +9,7 @@
 @group(0) @binding(7) var<storage, read_write> SUM: array<f32>;
 
 fn store(m: u32, n: u32, v: f32) {
-  let i = m * params.N + n;
+  let i = m * params.out_stride + n;
   OUT[params.out_offset + i] = v;
   SUM[params.sum_offset + i] = v + RES[params.res_offset + i];
 }

@@ -7,7 +7,9 @@
 //   3: params (uniform): the norm's (norm_offset, h_offset, eps; the swiglu
 //      prologue's up and output offsets in norm_offset and h_offset), the
 //      residual's (res_offset, sum_offset) and a grouped matmul's part_*
-//      (lib/parts.wgsl) are used only with those snippets
+//      (lib/parts.wgsl) are used only with those snippets; out_stride: the
+//      elements between output rows (N, or more where the weight is split into
+//      dispatches of fewer rows, each writing its columns of OUT, RES and SUM)
 
 struct Params {
   M: u32,
@@ -22,6 +24,7 @@ struct Params {
   eps: f32,
   res_offset: u32,
   sum_offset: u32,
+  out_stride: u32,
   // a grouped matmul's parts p = 0, 1, 2: first workgroup column, outputs
   // (weight rows), weight offset (bytes) and output offset (f32 elements)
   part_start: vec4<u32>,
