@@ -30,8 +30,16 @@ export interface LlamaLoadOptions {
 /** What to read back after {@link LlamaModel.evaluate}. */
 export type LogitsMode = 'last' | 'all';
 
-/** Prepared graphs kept per model (one per batch size and logits mode); the decode step's stays, others come and go. */
-const PREPARED_GRAPHS = 8;
+/**
+ * Prepared graphs kept per model (one per batch size and logits mode); the
+ * decode step's stays, others come and go. Scoring (`llamita eval`) sends
+ * batches of a hundred or more sizes, contexts and continuations: with 8 kept,
+ * nearly every batch planned its graph and made its bind groups again (on
+ * WebGPU, 3.5 s of a 19.7 s HellaSwag run of 150 items; BENCHMARKS.md); a
+ * kept graph costs little memory (its params and, for decode-sized batches,
+ * the split attention's scratch).
+ */
+const PREPARED_GRAPHS = 64;
 
 /** Everything a model keeps on its backend. */
 interface Placement {
