@@ -24,6 +24,7 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
   const headDim = dim / nHeads;
   const ropeDims = metaNumber(file, 'llama.rope.dimension_count', headDim);
   if (ropeDims !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
+  refuseLlamaVariants(file);
   return checkConfig(
     {
       dim,
@@ -40,6 +41,23 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
     },
     file.source.name,
   );
+}
+
+/**
+ * Refuses what a `llama` GGUF may carry that the forward pass does not
+ * compute, so such a file gets an error naming it instead of running wrong:
+ * RoPE frequency factors (`rope_freqs.weight`, how Llama 3.1 and 3.2 files
+ * scale RoPE), another RoPE scaling, and biases in the block.
+ */
+function refuseLlamaVariants(file: GgufFile): void {
+  const name = file.source.name;
+  if (file.tensors.some((t) => t.name === 'rope_freqs.weight')) {
+    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE frequency factors (rope_freqs.weight, Llama 3.1 and later) are not supported yet`, { tensor: 'rope_freqs.weight' });
+  }
+  const scaling = metaString(file, 'llama.rope.scaling.type', 'none');
+  if (scaling !== 'none') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE scaling "${scaling}" is not supported yet`, { key: 'llama.rope.scaling.type' });
+  const bias = file.tensors.find((t) => t.name.endsWith('.bias'));
+  if (bias) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: ${bias.name}: biases in the block are not supported yet`, { tensor: bias.name });
 }
 
 /** A GGUF file as a {@link TensorSource} (its names are already llama.cpp's). */

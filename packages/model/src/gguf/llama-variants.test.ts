@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { concatBytes } from '@llamita/core';
+import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { llamaConfigFromGguf } from './gguf-llama.js';
+import { readGguf, readTensorData } from './reader.js';
+import { bytesSource } from './source.js';
+import type { GgufValue } from './types.js';
+import { serializeGguf, type GgufTensorToWrite } from './writer.js';
+
+const have = fixturesAvailable();
+
+/** stories260K.gguf (made by llama.cpp) rewritten with extra metadata and tensors, read back. */
+async function stories260KWith(metadata: [string, GgufValue][], tensors: GgufTensorToWrite[]) {
+  const file = await readGguf(bytesSource(new Uint8Array(readFileSync(fixturePath('stories260K/stories260K.gguf'))), 'stories260K.gguf'));
+  const own = await Promise.all(file.tensors.map(async (t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: await readTensorData(file, t) })));
+  const bytes = concatBytes(serializeGguf(new Map([...file.metadata, ...metadata]), [...own, ...tensors]));
+  return readGguf(bytesSource(bytes, 'variant.gguf'));
+}
+
+const f32 = (name: string, n: number): GgufTensorToWrite => ({ name, dtype: 'f32', shape: [n], data: new Uint8Array(4 * n) });
+
+describe.skipIf(!have)(`llama GGUF files with what the forward pass does not compute${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
+  it('reads the unchanged file', async () => {
+    expect(llamaConfigFromGguf(await stories260KWith([], [])).nLayers).toBe(5);
+  });
+
+  it.each([
+    ['RoPE frequency factors (Llama 3.1 and 3.2)', [], [f32('rope_freqs.weight', 4)], /rope_freqs\.weight, Llama 3\.1 and later\) are not supported/],
+    ['linear RoPE scaling', [['llama.rope.scaling.type', { type: 'string', value: 'linear' }]], [], /RoPE scaling "linear" is not supported/],
+    ['a bias on q (Qwen2-style)', [], [f32('blk.0.attn_q.bias', 64)], /blk\.0\.attn_q\.bias: biases in the block are not supported/],
+  ] as const)('refuses %s with E_UNSUPPORTED_MODEL naming it', async (_what, metadata, tensors, message) => {
+    const file = await stories260KWith([...metadata] as [string, GgufValue][], [...tensors]);
+    expect(() => llamaConfigFromGguf(file)).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED_MODEL', message: expect.stringMatching(message) }));
+  });
+});
