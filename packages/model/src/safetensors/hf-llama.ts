@@ -26,6 +26,10 @@ export function llamaConfigFromHf(json: string): LlamaConfig {
     return v;
   };
   if (c.rope_scaling != null) throw new LlamitaError('E_UNSUPPORTED_MODEL', 'config.json: rope_scaling is not supported yet');
+  // the bias tensors would otherwise be left unread and the model run without them
+  for (const key of ['attention_bias', 'mlp_bias']) {
+    if (c[key] === true) throw new LlamitaError('E_UNSUPPORTED_MODEL', `config.json: ${key} is not supported yet`, { key });
+  }
   const dim = num('hidden_size');
   const nHeads = num('num_attention_heads');
   return checkConfig(
