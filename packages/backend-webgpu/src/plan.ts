@@ -404,13 +404,17 @@ export function weightPieces(dtype: Tensor['dtype'], rows: number, k: number, ma
 /** The bindings of a matmul with what is folded into it, as planMatmul's dispatches share them. */
 interface MatmulBindings {
   readonly x: TensorBinding;
-  readonly w: TensorBinding;
   readonly out: TensorBinding;
   readonly normWeight?: TensorBinding;
   readonly normOut?: TensorBinding;
   readonly res?: TensorBinding;
   readonly sum?: TensorBinding;
   readonly siblings: readonly (readonly [TensorBinding, TensorBinding])[];
+}
+
+/** The bindings of one matmul dispatch: the shared ones and the range of the weight it reads. */
+interface MatmulPieceBindings extends MatmulBindings {
+  readonly w: TensorBinding;
 }
 
 /**
@@ -441,13 +445,16 @@ function planMatmul(fused: FusedMatmul, bind: Bind, options: PlanOptions, scratc
   // a group's weights each fit a binding (matmulGroupFits); only a lone weight is split
   const pieces = fused.siblings?.length ? [{ first: 0, rows: op.w.shape[0]! }] : weightPieces(op.w.dtype, op.w.shape[0]!, k, options.maxBindingBytes);
   const whole = pieces.length === 1;
-  const planned = pieces.map((piece) => planMatmulPiece(fused, { ...bound, w: bind(whole ? op.w : sliceRows(op.w, piece.first, piece.rows), 1) }, options, piece, scratch));
-  // (quantize_x.wgsl binds no weight: x stands in for w in the bindings it shares)
-  return preparesX(fused, options) ? [planQuantizeX(fused, { ...bound, w: bound.x }, scratch), ...planned] : planned;
+  const prepared = preparesX(fused, options);
+  if (prepared && !scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a matmul on a prepared x needs a scratch buffer of scratchBytes(op, options)');
+  // with a prepared x, the scratch buffer that holds it; the matmul dispatches read it there
+  const xq = prepared ? scratch : undefined;
+  const planned = pieces.map((piece) => planMatmulPiece(fused, { ...bound, w: bind(whole ? op.w : sliceRows(op.w, piece.first, piece.rows), 1) }, options, piece, xq));
+  return xq ? [planQuantizeX(fused, bound, xq), ...planned] : planned;
 }
 
-/** The matmuls' params (lib/matmul-io.wgsl's Params) for a piece of the weight's rows. */
-function matmulParams(fused: FusedMatmul, b: MatmulBindings, piece: WeightPiece, groupRows: number): number[] {
+/** The matmuls' params (lib/matmul-io.wgsl's Params) for a piece of the weight's rows; without `b.w` (quantize_x.wgsl reads no weight), weight offset 0. */
+function matmulParams(fused: FusedMatmul, b: MatmulBindings & { readonly w?: TensorBinding }, piece: WeightPiece, groupRows: number): number[] {
   const { matmul: op, norm } = fused;
   const [m, k] = op.x.shape as [number, number];
   const parts = [op, ...(fused.siblings ?? [])];
@@ -457,14 +464,15 @@ function matmulParams(fused: FusedMatmul, b: MatmulBindings, piece: WeightPiece,
   const columns = ns.map((np) => Math.ceil(np / groupRows));
   const partStart = columns.map((_, p) => columns.slice(0, p).reduce((a, c) => a + c, 0));
   const out = b.out.offset + piece.first;
-  const partW = [b.w.offset, ...b.siblings.map(([pw]) => pw.offset)];
+  const wOffset = b.w?.offset ?? 0;
+  const partW = [wOffset, ...b.siblings.map(([pw]) => pw.offset)];
   const partOut = [out, ...b.siblings.map(([, po]) => po.offset)];
   const vec4 = (values: number[]) => [0, 1, 2, 3].map((i) => values[i] ?? 0);
   const n = ns.reduce((a, c) => a + c, 0);
   const [res, sum] = [b.res ? b.res.offset + piece.first : 0, b.sum ? b.sum.offset + piece.first : 0];
   const outStride = op.w.shape[0]!;
   return [
-    ...[m, k, n, b.x.offset, b.w.offset, out, rowBytes(op.w.dtype, k), b.normWeight?.offset ?? 0, b.normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res, sum, outStride, 0, 0, 0],
+    ...[m, k, n, b.x.offset, wOffset, out, rowBytes(op.w.dtype, k), b.normWeight?.offset ?? 0, b.normOut?.offset ?? 0, f32Bits(norm?.eps ?? 0), res, sum, outStride, 0, 0, 0],
     ...vec4(partStart),
     ...vec4(ns),
     ...vec4(partW),
@@ -488,8 +496,7 @@ function extraBindings(b: MatmulBindings): { binding: number; resource: GPUBuffe
 }
 
 /** The matmul's x prepared once: quantize_x.wgsl with the folded norm or swiglu, into the scratch buffer's start. */
-function planQuantizeX(fused: FusedMatmul, b: MatmulBindings, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'> {
-  if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a matmul on a prepared x needs a scratch buffer of scratchBytes(op, options)');
+function planQuantizeX(fused: FusedMatmul, b: MatmulBindings, scratch: GPUBuffer): Omit<Dispatch, 'key'> {
   const [m, k] = fused.matmul.x.shape as [number, number];
   const params = matmulParams(fused, b, { first: 0, rows: fused.matmul.w.shape[0]! }, 1);
   // quantize_x.wgsl writes the quants and scales from params.out_offset: the scratch's start
@@ -507,8 +514,12 @@ function planQuantizeX(fused: FusedMatmul, b: MatmulBindings, scratch: GPUBuffer
 /** The scratch range quantize_x.wgsl writes and matmul_prepared.wgsl reads (binding 12). */
 const preparedXBinding = (scratch: GPUBuffer, m: number, k: number) => ({ binding: 12, resource: { buffer: scratch, offset: 0, size: preparedXBytes(m, k) } });
 
-/** One dispatch of a matmul over the weight rows of `piece`: the tiled kernel for a batch, matmul.wgsl (or matmul_prepared.wgsl) otherwise. */
-function planMatmulPiece(fused: FusedMatmul, b: MatmulBindings, options: PlanOptions, piece: WeightPiece, scratch: GPUBuffer | undefined): Omit<Dispatch, 'key'> {
+/**
+ * One dispatch of a matmul over the weight rows of `piece`: the tiled kernel
+ * for a batch, matmul.wgsl otherwise, or matmul_prepared.wgsl reading x from
+ * `preparedX` (the scratch buffer quantize_x.wgsl wrote) where given.
+ */
+function planMatmulPiece(fused: FusedMatmul, b: MatmulPieceBindings, options: PlanOptions, piece: WeightPiece, preparedX: GPUBuffer | undefined): Omit<Dispatch, 'key'> {
   const { matmul: op, norm, swiglu, residual } = fused;
   const parts = [op, ...(fused.siblings ?? [])];
   const [m, k] = op.x.shape as [number, number];
@@ -532,13 +543,13 @@ function planMatmulPiece(fused: FusedMatmul, b: MatmulBindings, options: PlanOpt
   // an output's threads within the smallest subgroup, and whole subgroups of the largest size
   const sg = options.subgroups;
   const subgroups = sg !== undefined && threads <= sg.minSize && (rows * threads) % sg.maxSize === 0;
-  if (preparesX(fused, options)) {
+  if (preparedX) {
     // matmul_prepared.wgsl reads x where quantize_x.wgsl wrote it: the scratch's start (params.x_offset 0)
     params[3] = 0;
     return {
       kernel: { kernel: 'matmul', weights, residual: residual !== undefined, parts: parts.length, intDot, prepared: true, subgroups },
       params: Uint32Array.from(params),
-      bindings: [{ binding: 1, resource: b.w.resource }, { binding: 2, resource: b.out.resource }, ...extra.filter((e) => e.binding > 5), preparedXBinding(scratch!, m, k)],
+      bindings: [{ binding: 1, resource: b.w.resource }, { binding: 2, resource: b.out.resource }, ...extra.filter((e) => e.binding > 5), preparedXBinding(preparedX, m, k)],
       paramsBinding: 3,
       groups,
       overrides,
