@@ -25,6 +25,7 @@ import {
   matmulNormFits,
   matmulSwigluFits,
   planOp,
+  ropeAttentionFits,
   scratchBytes,
   tiledShapeFor,
   type DecodeShape,
@@ -225,6 +226,7 @@ export class WebGpuBackend implements Backend {
       normFits: matmulNormFits,
       swigluFits: matmulSwigluFits,
       groupFits: (matmuls: Parameters<typeof matmulGroupFits>[0]) => matmulGroupFits(matmuls, this.device.limits.maxStorageBuffersPerShaderStage, this.maxBindingBytes),
+      ropeAttentionFits: (attention: Parameters<typeof ropeAttentionFits>[0]) => ropeAttentionFits(attention, this.planOptions, this.device.limits.maxStorageBuffersPerShaderStage),
     };
     const planned = fuseGraph(graph, rules);
     // one scratch buffer for the graph's intermediates: its ops run in order

@@ -77,6 +77,36 @@ describe('fuseGraph', () => {
       expect(fuseGraph(start(t([2], 'i32')), rules).map((p) => p.op)).toEqual(['fused_rope_cache']);
     });
 
+    describe('with the attention after it, for one token', () => {
+      const [q1, k1, qRot1, kRot1, v1, kc, vc, out] = [t([1, 4, 8]), t([1, 2, 8]), t([1, 4, 8]), t([1, 2, 8]), t([1, 16]), t([32, 2, 8], 'f16'), t([32, 2, 8], 'f16'), t([1, 32])];
+      const positions = t([1], 'i32');
+      const decode = (attentionOut: Tensor = out): Graph => [
+        { op: 'rope', x: q1, positions, theta: 10000, mode: 'adjacent', out: qRot1 },
+        { op: 'rope', x: k1, positions, theta: 10000, mode: 'adjacent', out: kRot1 },
+        { op: 'copy', src: reshape(kRot1, [1, 16]), dst: reshape(kc, [32, 16]), rows: positions },
+        { op: 'copy', src: v1, dst: reshape(vc, [32, 16]), rows: positions },
+        { op: 'attention', q: qRot1, k: kc, v: vc, positions, scale: 0.35, out: attentionOut },
+      ];
+      const folding: FuseRules = { ...rules, ropeAttentionFits: () => true };
+
+      it('folds all five ops into one where the rules let the attention take them', () => {
+        const planned = fuseGraph(decode(), folding);
+        expect(planned.map((p) => p.op)).toEqual(['fused_rope_attention']);
+        expect(planned[0]!.op === 'fused_rope_attention' && planned[0]!.start.copyK.dst.buffer).toBe(kc.buffer);
+        expect(fuseGraph(decode(), rules).map((p) => p.op)).toEqual(['fused_rope_cache', 'attention']);
+      });
+
+      it('keeps the attention apart when its output overlaps what the fused kernel reads', () => {
+        expect(fuseGraph(decode(reshape(qRot1, [1, 32])), folding).map((p) => p.op)).toEqual(['fused_rope_cache', 'attention']);
+      });
+
+      it('keeps the attention apart for a batch of tokens (their rows would all be new)', () => {
+        const graph: Graph = [...start(t([2], 'i32')).slice(0, 4)];
+        const attention: Graph = [{ op: 'attention', q: qRot, k: reshape(kCache, [32, 2, 8]), v: reshape(vCache, [32, 2, 8]), positions: (graph[0] as { positions: Tensor }).positions, scale: 0.35, out: t([2, 32]) }];
+        expect(fuseGraph([...graph, ...attention], folding).map((p) => p.op)).toEqual(['fused_rope_cache', 'attention']);
+      });
+    });
+
     it('keeps the four ops when v goes to other rows than k', () => {
       expect(fuseGraph(start(t([2], 'i32'), t([2], 'i32')), rules).map((p) => p.op)).toEqual(['rope', 'rope', 'copy', 'copy']);
     });

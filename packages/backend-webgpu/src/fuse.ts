@@ -1,4 +1,4 @@
-import { overlaps, type Graph, type Op, type Tensor } from '@llamita/core';
+import { numel, overlaps, type Graph, type Op, type Tensor } from '@llamita/core';
 
 type MatmulOp = Extract<Op, { op: 'matmul' }>;
 type RmsNormOp = Extract<Op, { op: 'rms_norm' }>;
@@ -6,6 +6,7 @@ type AddOp = Extract<Op, { op: 'add' }>;
 type SwigluOp = Extract<Op, { op: 'swiglu' }>;
 type RopeOp = Extract<Op, { op: 'rope' }>;
 type CopyOp = Extract<Op, { op: 'copy' }>;
+type AttentionOp = Extract<Op, { op: 'attention' }>;
 
 /** A matmul with the ops folded into its kernel: the RMSNorm that makes its x, the residual add of its output, the matmuls that read the same x. */
 export interface FusedMatmul {
@@ -35,8 +36,20 @@ export interface FusedRopeCache {
   readonly copyV: CopyOp;
 }
 
-/** An op of the graph as planned: as it is, a matmul with its neighbours folded in, or the fused start of attention. */
-export type PlannedOp = Op | FusedMatmul | FusedRopeCache;
+/**
+ * A decode token's rope and cache write folded into the attention that reads
+ * them: the attention kernel rotates q as it loads it and takes the token's
+ * own key and value from k and v, so no dispatch runs before it.
+ */
+export interface FusedRopeAttention {
+  readonly op: 'fused_rope_attention';
+  readonly start: FusedRopeCache;
+  /** Reads start's rotated q and the caches start writes, at start's positions (one token). */
+  readonly attention: AttentionOp;
+}
+
+/** An op of the graph as planned: as it is, a matmul with its neighbours folded in, or the fused start of attention (alone or with the attention). */
+export type PlannedOp = Op | FusedMatmul | FusedRopeCache | FusedRopeAttention;
 
 /** Whether two tensors are the same bytes seen the same way. */
 const same = (a: Tensor, b: Tensor): boolean => a.buffer.id === b.buffer.id && a.byteOffset === b.byteOffset && a.dtype === b.dtype && a.shape.join() === b.shape.join();
@@ -49,6 +62,8 @@ export interface FuseRules {
   groupFits(matmuls: readonly MatmulOp[]): boolean;
   /** Whether the matmul's kernel can make its x from a swiglu's gate and up as it stages it. */
   swigluFits(matmul: MatmulOp): boolean;
+  /** Whether the attention's kernel can take the rope and cache write before it (a decode token, split over the cache); default never. */
+  ropeAttentionFits?(attention: AttentionOp): boolean;
 }
 
 /**
@@ -67,7 +82,9 @@ export interface FuseRules {
  * - a matmul followed by an add of its output and another tensor (the
  *   residual stream): the matmul's kernel adds and writes the sum;
  * - rope of q, rope of k, and the copies of the rotated k and of v into
- *   cache rows at the same positions: one kernel ({@link FusedRopeCache}).
+ *   cache rows at the same positions: one kernel ({@link FusedRopeCache}),
+ *   or none of its own when the attention right after reads them and
+ *   `rules.ropeAttentionFits` it ({@link FusedRopeAttention}).
  */
 export function fuseGraph(graph: Graph, rules: FuseRules): PlannedOp[] {
   const planned: PlannedOp[] = [];
@@ -93,8 +110,10 @@ export function fuseGraph(graph: Graph, rules: FuseRules): PlannedOp[] {
     }
     const ropeCache = op.op === 'rope' ? ropeCacheAt(graph, i) : undefined;
     if (ropeCache) {
-      planned.push(ropeCache);
-      i += 3;
+      const attention = graph[i + 4];
+      const withAttention = attention?.op === 'attention' && rules.ropeAttentionFits?.(attention) && readsStart(attention, ropeCache);
+      planned.push(withAttention ? { op: 'fused_rope_attention', start: ropeCache, attention } : ropeCache);
+      i += withAttention ? 4 : 3;
       continue;
     }
     const next = graph[i + 1];
@@ -157,6 +176,30 @@ function ropeCacheAt(graph: Graph, start: number): FusedRopeCache | undefined {
   const written = [ropeQ.out, ropeK.out, copyK.dst, copyV.dst];
   if (written.some((w, j) => read.some((r) => overlaps(w, r)) || written.some((other, l) => l !== j && overlaps(w, other)))) return undefined;
   return { op: 'fused_rope_cache', ropeQ, ropeK, copyK, copyV };
+}
+
+/** Whether two tensors are the same bytes, whatever their shapes. */
+const sameBytes = (a: Tensor, b: Tensor): boolean => a.buffer.id === b.buffer.id && a.byteOffset === b.byteOffset && a.dtype === b.dtype && numel(a.shape) === numel(b.shape);
+
+/**
+ * Whether `attention` is one token's attention over what `start` writes: its
+ * rotated q, the caches it copies into (whole, at an offset of whole words,
+ * which the folded cache write needs) and its positions, and an output that
+ * overlaps nothing the fused kernel reads or writes.
+ */
+function readsStart(attention: AttentionOp, start: FusedRopeCache): boolean {
+  const { ropeQ, ropeK, copyK, copyV } = start;
+  const touched = [ropeQ.x, ropeQ.out, ropeK.x, ropeK.out, copyV.src, copyK.dst, copyV.dst, ropeQ.positions];
+  return (
+    ropeQ.x.shape[0] === 1 &&
+    same(attention.q, ropeQ.out) &&
+    same(attention.positions, ropeQ.positions) &&
+    sameBytes(attention.k, copyK.dst) &&
+    sameBytes(attention.v, copyV.dst) &&
+    attention.k.byteOffset % 4 === 0 &&
+    attention.v.byteOffset % 4 === 0 &&
+    !touched.some((t) => overlaps(attention.out, t))
+  );
 }
 
 /** The matmuls from `start` on that read `x`, in a row. */

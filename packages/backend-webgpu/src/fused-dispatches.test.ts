@@ -6,6 +6,8 @@ import { nodeGpu } from './node-gpu.test-helper.js';
 const factory = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true });
 // x quantized once by a dispatch of its own (quantize_x.wgsl) before the integer decode matmuls
 const preparedX = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true, preparedX: true });
+// attention split over the cache, as GPUs run decode (a software adapter's default is one pass)
+const splitAttention = createWebGpuBackendFactory({ gpu: await nodeGpu(), allowSoftwareAdapter: true, timestamps: true, splitAttention: true });
 const probe = await factory.probe();
 
 // what the fused kernels compute is checked against the reference by the conformance suite
@@ -52,6 +54,28 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
       { op: 'copy', src: tensor('f32', [1, 16]), dst: vCache, rows: positions },
     ]);
     expect((await backend.profiler!.report()).all!.map((t) => [t.key, t.calls])).toEqual([['rope + rope + copy + copy', 1]]);
+    backend.dispose();
+  });
+
+  it.each([
+    [1, [['rope + rope + copy + copy + attention', 2]]],
+    [2, [['rope + rope + copy + copy', 1], ['attention', 2]]],
+  ] as const)('folds the rope and cache writes of %i token(s) into the split attention after them only for one token (split + merge: two dispatches)', async (m, want) => {
+    const backend = (await splitAttention.create()) as Backend & WebGpuBackend;
+    const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
+    const [positions, qRot, kRot] = [tensor('i32', [m]), tensor('f32', [m, 4, 8]), tensor('f32', [m, 2, 8])];
+    const [kCache, vCache] = [tensor('f16', [100, 2, 8]), tensor('f16', [100, 2, 8])];
+    backend.run([
+      { op: 'rope', x: tensor('f32', [m, 4, 8]), positions, theta: 10000, mode: 'adjacent', out: qRot },
+      { op: 'rope', x: tensor('f32', [m, 2, 8]), positions, theta: 10000, mode: 'adjacent', out: kRot },
+      { op: 'copy', src: reshape(kRot, [m, 16]), dst: reshape(kCache, [100, 16]), rows: positions },
+      { op: 'copy', src: tensor('f32', [m, 16]), dst: reshape(vCache, [100, 16]), rows: positions },
+      { op: 'attention', q: qRot, k: kCache, v: vCache, positions, scale: 0.35, out: tensor('f32', [m, 32]) },
+    ]);
+    const calls = (await backend.profiler!.report()).all!.map((t) => [t.key.replace(/ \[[^\]]*\]/g, ''), t.calls]);
+    expect(calls).toEqual(expect.arrayContaining(want));
+    expect(calls).toHaveLength(want.length);
+    expect(backend.compiledKernels.some((key) => key.startsWith('attention_split:f16+rope'))).toBe(m === 1);
     backend.dispose();
   });
 

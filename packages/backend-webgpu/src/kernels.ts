@@ -14,6 +14,8 @@ import attentionSplit from './shaders/attention_split.wgsl';
 import attention from './shaders/attention.wgsl';
 import attentionBlocked from './shaders/attention_blocked.wgsl';
 import attentionIo from './shaders/lib/attention-io.wgsl';
+import attentionNewCached from './shaders/attention-new/cached.wgsl';
+import attentionNewRope from './shaders/attention-new/rope.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
 import embedding from './shaders/embedding.wgsl';
@@ -47,6 +49,7 @@ import swigluLib from './shaders/lib/swiglu.wgsl';
 import xPlain from './shaders/lib/x-plain.wgsl';
 import rmsNorm from './shaders/rms_norm.wgsl';
 import ropeAngle from './shaders/lib/rope-angle.wgsl';
+import ropePair from './shaders/lib/rope-pair.wgsl';
 import kvStoreF16 from './shaders/kv-store/f16.wgsl';
 import kvStoreF32 from './shaders/kv-store/f32.wgsl';
 import ropeCache from './shaders/rope_cache.wgsl';
@@ -161,6 +164,8 @@ export type KernelId =
       readonly kernel: 'attention' | 'attention_blocked' | 'attention_split' | 'rope_cache';
       /** The cache's storage: f32, or f16 halves packed in u32 words. */
       readonly cache: 'f32' | 'f16';
+      /** Split attention only: the decode token's rope and cache write folded in (attention-new/rope.wgsl). */
+      readonly rope?: boolean;
     }
   | {
       /** x rows quantized to Q8_0 once for the prepared matmuls (quantize_x.wgsl). */
@@ -177,7 +182,7 @@ export type KernelId =
 export function kernelLabel(id: KernelId): string {
   if ('weights' in id)
     return `${id.kernel}:${id.weights}${id.norm ? '+norm' : ''}${id.swiglu ? '+swiglu' : ''}${id.residual ? '+residual' : ''}${(id.parts ?? 1) > 1 ? `x${id.parts}` : ''}${id.intDot ? '+int' : ''}${id.pairs ? '+pairs' : ''}${id.prepared ? '+prepared' : ''}${id.subgroups ? '+sg' : ''}${id.tile ? `@${id.tile.mt}x${id.tile.nt}/${id.tile.rm}x${id.tile.rn}` : ''}`;
-  if ('cache' in id) return `${id.kernel}:${id.cache}`;
+  if ('cache' in id) return `${id.kernel}:${id.cache}${id.rope ? '+rope' : ''}`;
   if ('prologue' in id) return `${id.kernel}:${id.prologue}`;
   return id.kernel;
 }
@@ -216,12 +221,14 @@ export function kernelSource(id: KernelId): string {
     case 'embedding':
       return [bytes, half, wWord, ...WEIGHT_DECODERS[id.weights], embedding].join('\n');
     case 'rope_cache':
-      return [ropeAngle, half, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeCache].join('\n');
+      return [cacheBindings(id.cache, 'read_write', 6), ropeAngle, ropePair, half, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeCache].join('\n');
     case 'attention':
     case 'attention_blocked':
     case 'attention_split': {
-      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [attentionSplit] }[id.kernel];
-      return id.cache === 'f16' ? [half, kvF16, ...kernel].join('\n') : [kvF32, ...kernel].join('\n');
+      const kv = id.cache === 'f16' ? [half, kvF16] : [kvF32];
+      if (id.rope) return [cacheBindings(id.cache, 'read_write', 1), ...kv, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeAngle, ropePair, attentionNewRope, attentionSplit].join('\n');
+      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [attentionNewCached, attentionSplit] }[id.kernel];
+      return [cacheBindings(id.cache, 'read', 1), ...kv, ...kernel].join('\n');
     }
     case 'attention_combine':
       return attentionCombine;
@@ -276,6 +283,17 @@ ${stores.join('\n')}
   }
 }
 `;
+}
+
+/**
+ * The KV cache bindings KC and VC (`first`, `first + 1`) that kv/<type>.wgsl
+ * reads and kv-store/<type>.wgsl writes: u32 words of packed halves for an
+ * f16 cache. Declared here because a kernel that writes the cache must bind
+ * it read_write, and WGSL has no access mode parameter.
+ */
+function cacheBindings(cache: 'f32' | 'f16', access: 'read' | 'read_write', first: number): string {
+  const word = cache === 'f16' ? 'u32' : 'f32';
+  return ['KC', 'VC'].map((name, i) => `@group(0) @binding(${first + i}) var<storage, ${access}> ${name}: array<${word}>;`).join('\n');
 }
 
 /** matmul_tiled.wgsl's tile when none is given: the one every device's 16 KiB of workgroup memory holds. */

@@ -284,6 +284,18 @@ function splitAttention(op: Op, options: PlanOptions): { readonly op: AttentionO
   return { op, chunks: Math.ceil(op.k.shape[0]! / ATTENTION_CHUNK) };
 }
 
+/** Storage bindings of the split attention with the rope and cache write folded in (attention-new/rope.wgsl). */
+const ROPE_ATTENTION_STORAGE_BINDINGS = 9;
+
+/**
+ * Whether an attention op can take the rope and cache write before it
+ * (fuse.ts's FusedRopeAttention): one query token, split over the cache, and
+ * the device binds the kernel's nine storage buffers.
+ */
+export function ropeAttentionFits(op: AttentionOp, options: PlanOptions, maxStorageBuffersPerShaderStage: number): boolean {
+  return op.q.shape[0] === 1 && splitAttention(op, options) !== undefined && ROPE_ATTENTION_STORAGE_BINDINGS <= maxStorageBuffersPerShaderStage;
+}
+
 /** The matmul with its folded ops that `op` is, if it is a matmul. */
 const asFusedMatmul = (op: FusedMatmul | Extract<Op, { op: 'matmul' }>): FusedMatmul => (op.op === 'fused_matmul' ? op : { op: 'fused_matmul', matmul: op });
 
@@ -307,7 +319,7 @@ export function scratchBytes(op: PlannedOp, options: PlanOptions): number {
     const [m, k] = fused.matmul.x.shape as [number, number];
     return preparesX(fused, options) ? preparedXBytes(m, k) : 0;
   }
-  const split = op.op === 'fused_rope_cache' ? undefined : splitAttention(op, options);
+  const split = op.op === 'fused_rope_cache' ? undefined : splitAttention(op.op === 'fused_rope_attention' ? op.attention : op, options);
   if (!split) return 0;
   const [m, nHead, hd] = split.op.q.shape as [number, number, number];
   return m * nHead * split.chunks * (hd + 2) * 4;
@@ -328,6 +340,12 @@ export function planOp(op: PlannedOp, bind: Bind, options: PlanOptions, scratch?
   if (op.op === 'fused_rope_cache') {
     const planned = planRopeCache(op, bind);
     return planned ? [{ ...planned, key: [op.ropeQ, op.ropeK, op.copyK, op.copyV].map(opTimingKey).join(' + ') }] : [];
+  }
+  if (op.op === 'fused_rope_attention') {
+    const { start, attention } = op;
+    const key = [start.ropeQ, start.ropeK, start.copyK, start.copyV, attention].map(opTimingKey).join(' + ');
+    const chunks = splitAttention(attention, options)!.chunks;
+    return planSplitAttention(attention, bind, scratch, chunks, start).map((d) => ({ ...d, key }));
   }
   const key = opTimingKey(op);
   if (op.op === 'embedding') return planEmbedding(op, bind, options).map((d) => ({ ...d, key }));
@@ -576,21 +594,35 @@ function planRopeCache(fused: FusedRopeCache, bind: Bind): Omit<Dispatch, 'key'>
   return dispatch({ kernel: 'rope_cache', cache }, params, tensors, grid(Math.ceil(pairs / WG)));
 }
 
-/** Attention in two dispatches: per-chunk partials into `part`, then their merge into the output. */
-function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | undefined, chunks: number): Omit<Dispatch, 'key'>[] {
+/**
+ * Attention in two dispatches: per-chunk partials into `part`, then their
+ * merge into the output; with `start` (one token's rope and cache write,
+ * whose rotated q and caches the attention reads), the first dispatch does
+ * that work too (attention-new/rope.wgsl).
+ */
+function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | undefined, chunks: number, start?: FusedRopeCache): Omit<Dispatch, 'key'>[] {
   if (!scratch) throw new LlamitaError('E_INVALID_ARGUMENT', 'a split attention needs a scratch buffer of scratchBytes(op, options)');
   const [m, nHead, hd] = op.q.shape as [number, number, number];
   const [ctx, nKv] = op.k.shape as [number, number];
   const cache = op.k.dtype === 'f16' ? 'f16' : 'f32';
   const unit = cache === 'f16' ? 2 : 4;
-  const [q, k, v, pos, out] = [bind(op.q, 4), bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
+  const [k, v, pos, out] = [bind(op.k, unit), bind(op.v, unit), bind(op.positions, 4), bind(op.out, 4)];
+  // with the rope folded in, the kernel reads the unrotated q and writes the rotated one
+  const q = bind(start ? start.ropeQ.x : op.q, 4);
   const partBinding = { resource: { buffer: scratch, size: m * nHead * chunks * (hd + 2) * 4 }, offset: 0 };
   const splitParams = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, chunks, f32Bits(op.scale)];
   const combineParams = [nHead, hd, ctx, chunks, pos.offset, out.offset];
-  return [
-    dispatch({ kernel: 'attention_split', cache }, splitParams, [q, k, v, pos, partBinding], [chunks, nHead, m]),
-    { ...dispatch({ kernel: 'attention_combine' }, combineParams, [partBinding, pos, out], [nHead, m, 1]), overrides: { WG: Math.max(32, nextPow2(hd)) } },
-  ];
+  const combine = { ...dispatch({ kernel: 'attention_combine' }, combineParams, [partBinding, pos, out], [nHead, m, 1]), overrides: { WG: Math.max(32, nextPow2(hd)) } };
+  if (!start) {
+    const split = dispatch({ kernel: 'attention_split', cache }, [...splitParams, 0, 0, 0, 0, 0, 0], [q, k, v, pos, partBinding], [chunks, nHead, m]);
+    return [split, combine];
+  }
+  const rope = [start.ropeK.x, start.copyV.src, start.ropeQ.out, start.ropeK.out].map((t) => bind(t, 4));
+  const [kNew, vNew, qRot, kRot] = rope as [TensorBinding, TensorBinding, TensorBinding, TensorBinding];
+  const ropeParams = [f32Bits(Math.log2(start.ropeQ.theta)), start.ropeQ.mode === 'half' ? 1 : 0, kNew.offset, vNew.offset, qRot.offset, kRot.offset];
+  const split = dispatch({ kernel: 'attention_split', cache, rope: true }, [...splitParams, ...ropeParams], [q, k, v, pos, partBinding], [chunks, nHead, m]);
+  const extra = rope.map((b, i) => ({ binding: 6 + i, resource: b.resource }));
+  return [{ ...split, bindings: [...split.bindings, ...extra] }, combine];
 }
 
 /**

@@ -15,13 +15,20 @@ const have = fixturesAvailable();
 // its 512 x 64 f32 embedding table and classifier (131,072 bytes each) over a 100,000-byte binding: each runs as two dispatches
 const webgpuSplit = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: true, maxStorageBufferBindingSize: 100_000 });
 const webgpuHere = (await webgpuSplit.probe()).ok;
+// decode attention split over the cache as GPUs run it, each token's rope and cache write folded into it
+const webgpuSplitAttention = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: true, splitAttention: true });
 
 describe.skipIf(!have)(`stories260K greedy decoding${have ? '' : ' (skipped: ../shared/fixtures not found; set LLAMITA_FIXTURES)'}`, () => {
   // webgpu in batches of 32, so that every activation fits the small binding (the logits of 512 rows would not)
   const backends = [
     ['js', jsBackend, 512],
     ['wasm', wasmBackend, 512],
-    ...(webgpuHere ? [['webgpu with weights split over storage bindings of 100,000 bytes', webgpuSplit, 32] as const] : []),
+    ...(webgpuHere
+      ? ([
+          ['webgpu with weights split over storage bindings of 100,000 bytes', webgpuSplit, 32],
+          ['webgpu with decode attention split over the cache (rope and cache write folded in)', webgpuSplitAttention, 512],
+        ] as const)
+      : []),
   ] as const;
   it.each(backends)("reproduces llama2.c's run.c output for an empty prompt, exactly, on the %s backend", async (_name, backend, batchSize) => {
     const file = await readGguf(await fileSource(fixturePath('stories260K/stories260K.gguf')));

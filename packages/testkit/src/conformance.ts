@@ -442,6 +442,56 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
       });
     });
 
+    // a decode step's attention block: rope, cache writes and attention over the cache the writes just extended (a GPU may fold all of it into the attention kernel)
+    describe.each([
+      ['adjacent', 'f16', 70, 100, 4, 2, 64],
+      ['half', 'f32', 0, 8, 2, 1, 6],
+      ['adjacent', 'f32', 130, 140, 8, 2, 32],
+      ['half', 'f16', 63, 64, 4, 4, 8],
+    ] as const)('rope %s, an %s cache row at position %i of %i, then attention over the cache: heads %i/%i hd=%i', (mode, cache, position, ctx, hq, hkv, hd) => {
+      cases('attention', cache)('every tensor written matches the op-by-op reference, the cache row read only as written', async () => {
+        const rng = new Prng(seed + position + hd);
+        const width = hkv * hd;
+        const [q, k, v] = [randomF32(rng, hq * hd), randomF32(rng, width), randomF32(rng, width)];
+        // every row holds values before the step: the step's own row must be overwritten before any read of it
+        const [kOld, vOld] = [randomF32(rng, ctx * width), randomF32(rng, ctx * width)];
+        const stored = (a: Float32Array) => (cache === 'f16' ? Float32Array.from(a, (x) => f16ToF32(f32ToF16(x))) : a);
+        const cacheOf = (a: Float32Array) => (cache === 'f16' ? h.put('f16', [ctx, hkv, hd], Uint16Array.from(a, (x) => f32ToF16(x))) : h.f32([ctx, hkv, hd], a));
+        const [kCache, vCache] = [cacheOf(kOld), cacheOf(vOld)];
+        const positions = h.i32(Int32Array.of(position));
+        const [qRot, kRot, out] = [h.out('f32', [1, hq, hd]), h.out('f32', [1, hkv, hd]), h.out('f32', [1, hq * hd])];
+        const vt = h.f32([1, width], v);
+        const scale = 1 / Math.sqrt(hd);
+        backend.run([
+          { op: 'rope', x: h.f32([1, hq, hd], q), positions, theta: 10000, mode, out: qRot },
+          { op: 'rope', x: h.f32([1, hkv, hd], k), positions, theta: 10000, mode, out: kRot },
+          { op: 'copy', src: reshape(kRot, [1, width]), dst: reshape(kCache, [ctx, width]), rows: positions },
+          { op: 'copy', src: vt, dst: reshape(vCache, [ctx, width]), rows: positions },
+          { op: 'attention', q: qRot, k: kCache, v: vCache, positions, scale, out },
+        ]);
+        const wantQ = refRope(q, [position], 10000, mode, 1, hq, hd);
+        expectClose(asF32(await backend.read(qRot)), wantQ, tol);
+        const gotK = asF32(await backend.read(kRot));
+        expectClose(gotK, refRope(k, [position], 10000, mode, 1, hkv, hd), tol);
+        // the caches: the old rows, with row `position` now the rotated k and v as the cache stores them
+        const withRow = (old: Float32Array, row: Float32Array) => {
+          const want = stored(old).slice();
+          want.set(stored(row), position * width);
+          return want;
+        };
+        const [wantK, wantV] = [withRow(kOld, gotK), withRow(vOld, v)];
+        const cacheValues = async (t: Tensor) => {
+          const bytes = (await backend.read(t)).slice();
+          return cache === 'f16' ? Float32Array.from(new Uint16Array(bytes.buffer), f16ToF32) : new Float32Array(bytes.buffer);
+        };
+        expect([...(await cacheValues(kCache))]).toEqual([...wantK]);
+        expect([...(await cacheValues(vCache))]).toEqual([...wantV]);
+        const queries = cache === 'f16' ? Float64Array.from(wantQ, (x) => f16ToF32(f32ToF16(x))) : wantQ;
+        const want = refAttention(queries, wantK, wantV, [position], scale, 1, hq, hkv, hd);
+        expectClose(asF32(await backend.read(out)), want, cache === 'f16' ? F16_ACCUMULATION_TOLERANCE : tol);
+      });
+    });
+
     cases('copy')('a read returns the bytes as of its call: work queued while it is pending does not change them', async () => {
       const dst = h.f32([4], Float32Array.of(0, 0, 0, 0));
       const before = backend.read(dst);

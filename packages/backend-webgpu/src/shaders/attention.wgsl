@@ -2,11 +2,11 @@
 // (query head, query token), with an online softmax over tiles of WG keys
 // (flash-attention style: no score buffer, any context length).
 //
-// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q) and
-// lib/attention-io.wgsl (Params, Q, POS, OUT).
+// Composed with kv/<f32|f16>.wgsl (k_at, v_at, round_q) over kernels.ts's
+// cacheBindings (1 and 2, read) and lib/attention-io.wgsl (Params, Q, POS, OUT).
 //
-// Bindings (group 0): lib/attention-io.wgsl's; 1, 2: K and V, [ctx, n_kv, hd]
-// cache rows (the kv snippet).
+// Bindings (group 0): lib/attention-io.wgsl's; 1, 2: KC and VC, [ctx, n_kv, hd]
+// cache rows.
 // Dispatch: (n_head, M, 1) workgroups of WG threads (hd <= WG). Per tile of
 // WG keys each thread scores one key and the workgroup reduces the tile's max
 // and sum; then the threads split into WG / hd groups, thread (g, d) adding

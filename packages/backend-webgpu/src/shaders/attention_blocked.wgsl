@@ -6,11 +6,11 @@
 // t + T, ... of it), then each keeps the query's online softmax and adds the
 // tile's values into the dimensions it owns (t, t + T, ...).
 //
-// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q) and
-// lib/attention-io.wgsl (Params, Q, POS, OUT).
+// Composed with kv/<f32|f16>.wgsl (k_at, v_at, round_q) over kernels.ts's
+// cacheBindings (1 and 2, read) and lib/attention-io.wgsl (Params, Q, POS, OUT).
 //
-// Bindings (group 0): lib/attention-io.wgsl's; 1, 2: K and V, [ctx, n_kv, hd]
-// cache rows (the kv snippet).
+// Bindings (group 0): lib/attention-io.wgsl's; 1, 2: KC and VC, [ctx, n_kv, hd]
+// cache rows.
 // Dispatch: (n_head, ceil(M / QB), 1) workgroups of WG = QB * T threads; hd <= HD_MAX.
 // Workgroup memory: about 29 KiB (plan.ts's ATTENTION_BLOCKED_BYTES).
 

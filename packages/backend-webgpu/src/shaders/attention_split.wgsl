@@ -4,16 +4,19 @@
 // attention_combine.wgsl merges. Many chunks keep the GPU busy where one
 // workgroup per head (attention.wgsl) would leave most of it idle.
 //
-// Composed with kv/<f32|f16>.wgsl (bindings 1 and 2, k_at, v_at, round_q).
+// Composed with kv/<f32|f16>.wgsl (k_at, v_at, round_q) over kernels.ts's
+// cacheBindings (1 and 2) and attention-new/<cached|rope>.wgsl: how q and
+// the keys and values are read (`query`, `key`, `value`, `write_new`), from
+// the cache as given, or with the token's own rope and cache write folded in.
 //
 // Bindings (group 0), indexed in elements from the given offsets:
 //   0: Q    f32 [M, n_head, hd]                          (read)
-//   1: K    [ctx, n_kv, hd] cache (kv snippet)           (read)
-//   2: V    [ctx, n_kv, hd] cache (kv snippet)           (read)
+//   1: KC   [ctx, n_kv, hd] cache (cacheBindings)        (read; read_write with rope)
+//   2: VC   [ctx, n_kv, hd] cache (cacheBindings)        (read; read_write with rope)
 //   3: POS  i32 [M]: query i sees keys 0..POS[i]         (read)
 //   4: PART f32 [M, n_head, chunks, hd + 2]: per chunk
 //           (max, sum, output[hd]), from 0               (read_write)
-//   5: params (uniform)
+//   5: params (uniform); 6-9: attention-new/rope.wgsl's
 // Dispatch: (chunks, n_head, M) workgroups of WG threads, chunks =
 // ceil(ctx / CHUNK), hd <= WG. WG / CHUNK threads score each key; then thread
 // (g, d) of WG / hd groups adds up dimension d over keys g, g + groups, ...
@@ -34,6 +37,14 @@ struct Params {
   pos_offset: u32,
   chunks: u32,
   scale: f32,
+  // attention-new/rope.wgsl's (zeros for cached.wgsl): rope.wgsl's mode and
+  // log2(theta), and where the unrotated k, v and the rotated q, k are
+  log2_theta: f32,
+  mode: u32,
+  knew_offset: u32,
+  vnew_offset: u32,
+  qrot_offset: u32,
+  krot_offset: u32,
 }
 
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
@@ -71,12 +82,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let token = wg.z;
   let hd = params.hd;
   let kv_head = head / (params.n_head / params.n_kv);
-  let row_stride = params.n_kv * hd;
+  let pos = POS[params.pos_offset + token];
   if (lid < hd) {
-    qs[lid] = round_q(Q[params.q_offset + (token * params.n_head + head) * hd + lid]);
+    qs[lid] = query(token, head, chunk, lid, pos);
   }
   if (lid == 0u) {
-    key_count = min(u32(max(POS[params.pos_offset + token], 0)) + 1u, params.ctx);
+    key_count = min(u32(max(pos, 0)) + 1u, params.ctx);
   }
   let n = workgroupUniformLoad(&key_count);
   let first = chunk * CHUNK;
@@ -98,9 +109,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let key = lid / per_key;
   var dot = 0.0;
   if (key < count) {
-    let k_row = params.k_offset + (first + key) * row_stride + kv_head * hd;
     for (var e = lid % per_key; e < hd; e += per_key) {
-      dot += qs[e] * k_at(k_row + e);
+      dot += qs[e] * key_at(token, first + key, kv_head, e, pos);
     }
   }
   lanes[lid] = dot;
@@ -125,9 +135,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let d = lid % hd;
   var acc = 0.0;
   if (g < groups) {
-    let v_base = params.v_offset + first * row_stride + kv_head * hd + d;
     for (var j = g; j < count; j += groups) {
-      acc += probs[j] * v_at(v_base + j * row_stride);
+      acc += probs[j] * value_at(token, first + j, kv_head, d, pos);
     }
   }
   lanes[lid] = acc;
@@ -143,4 +152,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     PART[part] = chunk_max;
     PART[part + 1u] = chunk_sum;
   }
+  write_new(token, head, chunk, lid, pos);
 }

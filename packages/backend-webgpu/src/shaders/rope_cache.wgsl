@@ -5,8 +5,9 @@
 // q, k or v; rotating an element needs only its pair's other element, so the
 // two may belong to different pairs (the 'half' mode).
 //
-// Composed with lib/rope-angle.wgsl, lib/half.wgsl and kv-store/<f32|f16>.wgsl
-// (KC, VC, store_k, store_v).
+// Composed with lib/rope-angle.wgsl, lib/rope-pair.wgsl (rotated, other_of),
+// lib/half.wgsl, kv-store/<f32|f16>.wgsl (store_k, store_v) and the cache
+// bindings KC, VC (read_write) that kernels.ts declares.
 //
 // Bindings (group 0), indexed from the params' offsets:
 //   0: Q    f32 [M, heads_q, hd]  (read)      1: QROT f32 [M, heads_q, hd] (read_write)
@@ -44,35 +45,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read> POS: array<i32>;
 @group(0) @binding(8) var<uniform> params: Params;
 
-// Element i of a head: its pair's index and the pair's other element (an offset within the head).
-fn pair_of(i: u32) -> vec2<u32> {
-  let half_hd = params.hd / 2u;
-  if (params.mode == 1u) {
-    return select(vec2<u32>(i, i + half_hd), vec2<u32>(i - half_hd, i - half_hd), i >= half_hd);
-  }
-  return vec2<u32>(i / 2u, i ^ 1u);
-}
-
-// Element e (of a [M, heads, hd] tensor, token t) rotated: x is its value,
-// other its pair's other element. As rope.wgsl: a' = a c - b s, b' = a s + b c.
-fn rotated(x: f32, other: f32, e: u32, t: u32) -> f32 {
-  let i = e % params.hd;
-  let pair = pair_of(i);
-  let cs = rope_cos_sin(POS[params.pos_offset + t], pair.x, params.hd, params.log2_theta);
-  // the second element of its pair: a mode-0 odd element, or one of a head's upper half
-  let second = select((i & 1u) == 1u, i >= params.hd / 2u, params.mode == 1u);
-  if (second) {
-    return other * cs.y + x * cs.x;
-  }
-  return x * cs.x - other * cs.y;
-}
-
-// The pair's other element's index, for element e of a head-major row.
-fn other_of(e: u32) -> u32 {
-  let i = e % params.hd;
-  return e - i + pair_of(i).y;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = (wg.x + wg.y * 65535u) * WG + lid;
@@ -81,21 +53,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kv_width = params.heads_kv * params.hd;
   if (g < q_pairs) {
     let e = 2u * g;
-    let t = e / (params.heads_q * params.hd);
+    let pos = POS[params.pos_offset + e / (params.heads_q * params.hd)];
     let o = params.q_offset;
-    QROT[params.qrot_offset + e] = rotated(Q[o + e], Q[o + other_of(e)], e, t);
-    QROT[params.qrot_offset + e + 1u] = rotated(Q[o + e + 1u], Q[o + other_of(e + 1u)], e + 1u, t);
+    QROT[params.qrot_offset + e] = rotated(Q[o + e], Q[o + other_of(e)], e, pos);
+    QROT[params.qrot_offset + e + 1u] = rotated(Q[o + e + 1u], Q[o + other_of(e + 1u)], e + 1u, pos);
     return;
   }
   if (g < q_pairs + kv_pairs) {
     let e = 2u * (g - q_pairs);
-    let t = e / kv_width;
+    let pos = POS[params.pos_offset + e / kv_width];
     let o = params.k_offset;
-    let a = rotated(K[o + e], K[o + other_of(e)], e, t);
-    let b = rotated(K[o + e + 1u], K[o + other_of(e + 1u)], e + 1u, t);
+    let a = rotated(K[o + e], K[o + other_of(e)], e, pos);
+    let b = rotated(K[o + e + 1u], K[o + other_of(e + 1u)], e + 1u, pos);
     KROT[params.krot_offset + e] = a;
     KROT[params.krot_offset + e + 1u] = b;
-    store_k(params.kc_offset, u32(POS[params.pos_offset + t]) * kv_width + e % kv_width, a, b);
+    store_k(params.kc_offset, u32(pos) * kv_width + e % kv_width, a, b);
     return;
   }
   if (g < q_pairs + 2u * kv_pairs) {

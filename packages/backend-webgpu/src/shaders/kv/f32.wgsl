@@ -1,14 +1,12 @@
-// An f32 KV cache: K and V as f32 arrays, q used as it is.
-
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
+// An f32 KV cache: KC and VC as f32 arrays (declared by kernels.ts's
+// cacheBindings), q used as it is.
 
 fn k_at(e: u32) -> f32 {
-  return K[e];
+  return KC[e];
 }
 
 fn v_at(e: u32) -> f32 {
-  return V[e];
+  return VC[e];
 }
 
 fn round_q(x: f32) -> f32 {

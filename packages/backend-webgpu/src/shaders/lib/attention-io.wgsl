@@ -1,6 +1,6 @@
 // The bindings and params of the attention kernels that write their output
 // directly (attention.wgsl, attention_blocked.wgsl); the K and V bindings
-// (1, 2) come from kv/<f32|f16>.wgsl. Indexed in elements from the offsets:
+// (1, 2) are kernels.ts's cacheBindings. Indexed in elements from the offsets:
 //   0: Q   f32 [M, n_head, hd]                     (read)
 //   3: POS i32 [M]: query i sees keys 0..POS[i]    (read)
 //   4: OUT f32 [M, n_head * hd]                    (read_write)
