@@ -16,6 +16,8 @@ import attentionBlocked from './shaders/attention_blocked.wgsl';
 import attentionIo from './shaders/lib/attention-io.wgsl';
 import attentionNewCached from './shaders/attention-new/cached.wgsl';
 import attentionNewRope from './shaders/attention-new/rope.wgsl';
+import attentionStoreCache from './shaders/attention-store/cache.wgsl';
+import attentionStoreNone from './shaders/attention-store/none.wgsl';
 import copyF16 from './shaders/copy_f16.wgsl';
 import copyF32 from './shaders/copy_f32.wgsl';
 import embedding from './shaders/embedding.wgsl';
@@ -160,11 +162,11 @@ export type KernelId =
       readonly tile?: TiledShape;
     }
   | {
-      /** Attention over the KV cache (in one pass, or the per-chunk half of the split form), or the rope and cache writes before it. */
-      readonly kernel: 'attention' | 'attention_blocked' | 'attention_split' | 'rope_cache';
+      /** Attention over the KV cache (in one pass, or the per-chunk half of the split form and its merge), or the rope and cache writes before it. */
+      readonly kernel: 'attention' | 'attention_blocked' | 'attention_split' | 'attention_combine' | 'rope_cache';
       /** The cache's storage: f32, or f16 halves packed in u32 words. */
       readonly cache: 'f32' | 'f16';
-      /** Split attention only: the decode token's rope and cache write folded in (attention-new/rope.wgsl). */
+      /** Split attention and its merge only: the decode token's rope folded into the split (attention-new/rope.wgsl), its cache write into the merge (attention-store/cache.wgsl). */
       readonly rope?: boolean;
     }
   | {
@@ -175,7 +177,7 @@ export type KernelId =
     }
   | {
       /** A kernel with one variant. */
-      readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select' | 'attention_combine';
+      readonly kernel: 'rms_norm' | 'rope' | 'swiglu' | 'add' | 'copy_f32' | 'copy_f16' | 'select';
     };
 
 /** The name a kernel goes by in labels and cache keys: `matmul:q4_k`, `attention:f16`, `add`. */
@@ -226,12 +228,14 @@ export function kernelSource(id: KernelId): string {
     case 'attention_blocked':
     case 'attention_split': {
       const kv = id.cache === 'f16' ? [half, kvF16] : [kvF32];
-      if (id.rope) return [cacheBindings(id.cache, 'read_write', 1), ...kv, id.cache === 'f16' ? kvStoreF16 : kvStoreF32, ropeAngle, ropePair, attentionNewRope, attentionSplit].join('\n');
-      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [attentionNewCached, attentionSplit] }[id.kernel];
+      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [id.rope ? [ropeAngle, ropePair, attentionNewRope] : [attentionNewCached], attentionSplit].flat() }[id.kernel];
       return [cacheBindings(id.cache, 'read', 1), ...kv, ...kernel].join('\n');
     }
-    case 'attention_combine':
-      return attentionCombine;
+    case 'attention_combine': {
+      if (!id.rope) return [attentionStoreNone, attentionCombine].join('\n');
+      const store = id.cache === 'f16' ? [half, kvStoreF16] : [kvStoreF32];
+      return [cacheBindings(id.cache, 'read_write', 6), ...store, attentionStoreCache, attentionCombine].join('\n');
+    }
     case 'copy_f16':
       return [half, copyF16].join('\n');
     case 'copy_f32':

@@ -284,7 +284,7 @@ function splitAttention(op: Op, options: PlanOptions): { readonly op: AttentionO
   return { op, chunks: Math.ceil(op.k.shape[0]! / ATTENTION_CHUNK) };
 }
 
-/** Storage bindings of the split attention with the rope and cache write folded in (attention-new/rope.wgsl). */
+/** Storage bindings of the split attention with the rope folded in (attention-new/rope.wgsl): more than its merge's 7. */
 const ROPE_ATTENTION_STORAGE_BINDINGS = 9;
 
 /**
@@ -612,17 +612,24 @@ function planSplitAttention(op: AttentionOp, bind: Bind, scratch: GPUBuffer | un
   const partBinding = { resource: { buffer: scratch, size: m * nHead * chunks * (hd + 2) * 4 }, offset: 0 };
   const splitParams = [nHead, nKv, hd, ctx, q.offset, k.offset, v.offset, pos.offset, chunks, f32Bits(op.scale)];
   const combineParams = [nHead, hd, ctx, chunks, pos.offset, out.offset];
-  const combine = { ...dispatch({ kernel: 'attention_combine' }, combineParams, [partBinding, pos, out], [nHead, m, 1]), overrides: { WG: Math.max(32, nextPow2(hd)) } };
+  const combineGroups: [number, number, number] = [nHead, m, 1];
+  const combineThreads = { WG: Math.max(32, nextPow2(hd)) };
   if (!start) {
     const split = dispatch({ kernel: 'attention_split', cache }, [...splitParams, 0, 0, 0, 0, 0, 0], [q, k, v, pos, partBinding], [chunks, nHead, m]);
-    return [split, combine];
+    const combine = dispatch({ kernel: 'attention_combine', cache }, [...combineParams, 0, 0, 0, 0, 0], [partBinding, pos, out], combineGroups);
+    return [split, { ...combine, overrides: combineThreads }];
   }
-  const rope = [start.ropeK.x, start.copyV.src, start.ropeQ.out, start.ropeK.out].map((t) => bind(t, 4));
-  const [kNew, vNew, qRot, kRot] = rope as [TensorBinding, TensorBinding, TensorBinding, TensorBinding];
+  const [kNew, vNew, qRot, kRot] = [start.ropeK.x, start.copyV.src, start.ropeQ.out, start.ropeK.out].map((t) => bind(t, 4)) as [TensorBinding, TensorBinding, TensorBinding, TensorBinding];
   const ropeParams = [f32Bits(Math.log2(start.ropeQ.theta)), start.ropeQ.mode === 'half' ? 1 : 0, kNew.offset, vNew.offset, qRot.offset, kRot.offset];
   const split = dispatch({ kernel: 'attention_split', cache, rope: true }, [...splitParams, ...ropeParams], [q, k, v, pos, partBinding], [chunks, nHead, m]);
-  const extra = rope.map((b, i) => ({ binding: 6 + i, resource: b.resource }));
-  return [{ ...split, bindings: [...split.bindings, ...extra] }, combine];
+  const splitExtra = [kNew, vNew, qRot, kRot].map((b, i) => ({ binding: 6 + i, resource: b.resource }));
+  // the merge writes the cache row (the split only reads the caches): bindings 4-7 after its params at 3
+  const combine = dispatch({ kernel: 'attention_combine', cache, rope: true }, [...combineParams, nKv, k.offset, v.offset, kRot.offset, vNew.offset], [partBinding, pos, out], combineGroups);
+  const combineExtra = [kRot, vNew, k, v].map((b, i) => ({ binding: 4 + i, resource: b.resource }));
+  return [
+    { ...split, bindings: [...split.bindings, ...splitExtra] },
+    { ...combine, bindings: [...combine.bindings, ...combineExtra], overrides: combineThreads },
+  ];
 }
 
 /**

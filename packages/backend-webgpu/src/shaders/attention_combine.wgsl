@@ -1,11 +1,13 @@
 // Merges attention_split.wgsl's chunks into the attention output: with m the
 // largest chunk max, out = sum_c output_c * exp(max_c - m) / sum_c sum_c * exp(max_c - m).
+// Composed with attention-store/<none|cache>.wgsl (store_new: with the rope
+// folded into the split, the token's cache row is written here).
 //
 // Bindings (group 0), indexed in elements from the given offsets:
 //   0: PART f32 [M, n_head, chunks, hd + 2], from 0        (read)
 //   1: POS  i32 [M]                                        (read)
 //   2: OUT  f32 [M, n_head * hd]                           (read_write)
-//   3: params (uniform)
+//   3: params (uniform); 4-7: attention-store/cache.wgsl's
 // Dispatch: (n_head, M, 1) workgroups of WG >= hd threads; thread d writes
 // output dimension d. Only the chunks holding the query's keys are read.
 
@@ -21,6 +23,13 @@ struct Params {
   chunks: u32,
   pos_offset: u32,
   out_offset: u32,
+  // attention-store/cache.wgsl's (zeros for none.wgsl): KV heads, where the
+  // caches (elements), the rotated k and the token's v are
+  n_kv: u32,
+  k_offset: u32,
+  v_offset: u32,
+  krot_offset: u32,
+  vnew_offset: u32,
 }
 
 @group(0) @binding(0) var<storage, read> PART: array<f32>;
@@ -53,4 +62,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     acc += PART[p + 2u + lid] * w;
   }
   OUT[params.out_offset + (token * params.n_head + head) * hd + lid] = acc / total;
+  store_new(token, head, lid);
 }

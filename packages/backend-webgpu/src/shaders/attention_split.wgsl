@@ -5,14 +5,14 @@
 // workgroup per head (attention.wgsl) would leave most of it idle.
 //
 // Composed with kv/<f32|f16>.wgsl (k_at, v_at, round_q) over kernels.ts's
-// cacheBindings (1 and 2) and attention-new/<cached|rope>.wgsl: how q and
-// the keys and values are read (`query`, `key`, `value`, `write_new`), from
-// the cache as given, or with the token's own rope and cache write folded in.
+// cacheBindings (1 and 2, read) and attention-new/<cached|rope>.wgsl: how q
+// and the keys and values are read (`prepare`, `key_at`, `value_at`), from
+// the cache as given, or with the token's own rope folded in.
 //
 // Bindings (group 0), indexed in elements from the given offsets:
 //   0: Q    f32 [M, n_head, hd]                          (read)
-//   1: KC   [ctx, n_kv, hd] cache (cacheBindings)        (read; read_write with rope)
-//   2: VC   [ctx, n_kv, hd] cache (cacheBindings)        (read; read_write with rope)
+//   1: KC   [ctx, n_kv, hd] cache (cacheBindings)        (read)
+//   2: VC   [ctx, n_kv, hd] cache (cacheBindings)        (read)
 //   3: POS  i32 [M]: query i sees keys 0..POS[i]         (read)
 //   4: PART f32 [M, n_head, chunks, hd + 2]: per chunk
 //           (max, sum, output[hd]), from 0               (read_write)
@@ -84,7 +84,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kv_head = head / (params.n_head / params.n_kv);
   let pos = POS[params.pos_offset + token];
   if (lid < hd) {
-    qs[lid] = query(token, head, chunk, lid, pos);
+    qs[lid] = prepare(token, head, chunk, lid, pos);
   }
   if (lid == 0u) {
     key_count = min(u32(max(pos, 0)) + 1u, params.ctx);
@@ -110,7 +110,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var dot = 0.0;
   if (key < count) {
     for (var e = lid % per_key; e < hd; e += per_key) {
-      dot += qs[e] * key_at(token, first + key, kv_head, e, pos);
+      dot += qs[e] * key_at(first + key, kv_head, e, pos);
     }
   }
   lanes[lid] = dot;
@@ -136,7 +136,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc = 0.0;
   if (g < groups) {
     for (var j = g; j < count; j += groups) {
-      acc += probs[j] * value_at(token, first + j, kv_head, d, pos);
+      acc += probs[j] * value_at(first + j, kv_head, d, pos);
     }
   }
   lanes[lid] = acc;
@@ -152,5 +152,4 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     PART[part] = chunk_max;
     PART[part + 1u] = chunk_sum;
   }
-  write_new(token, head, chunk, lid, pos);
 }
