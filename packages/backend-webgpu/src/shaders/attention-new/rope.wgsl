@@ -45,16 +45,15 @@ fn prepare(token: u32, head: u32, chunk: u32, d: u32, pos: i32) -> f32 {
   return round_q(rotated_q);
 }
 
+// The cache's row is loaded for the token's own row too (stale there: the
+// merge writes it), so that no load waits on a branch and a thread's loads
+// over its keys stay in flight together.
 fn key_at(row: u32, kv_head: u32, e: u32, pos: i32) -> f32 {
-  if (i32(row) == pos) {
-    return round_q(new_k[e]);
-  }
-  return k_at(params.k_offset + (row * params.n_kv + kv_head) * params.hd + e);
+  let cached = k_at(params.k_offset + (row * params.n_kv + kv_head) * params.hd + e);
+  return select(cached, round_q(new_k[e]), i32(row) == pos);
 }
 
 fn value_at(row: u32, kv_head: u32, d: u32, pos: i32) -> f32 {
-  if (i32(row) == pos) {
-    return round_q(new_v[d]);
-  }
-  return v_at(params.v_offset + (row * params.n_kv + kv_head) * params.hd + d);
+  let cached = v_at(params.v_offset + (row * params.n_kv + kv_head) * params.hd + d);
+  return select(cached, round_q(new_v[d]), i32(row) == pos);
 }
