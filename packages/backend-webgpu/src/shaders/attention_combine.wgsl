@@ -45,7 +45,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (lid >= hd) {
     return;
   }
-  let n = min(u32(max(POS[params.pos_offset + token], 0)) + 1u, params.ctx);
+  let pos = POS[params.pos_offset + token];
+  store_new(token, head, lid, pos);
+  let n = min(u32(max(pos, 0)) + 1u, params.ctx);
   let used = (n + CHUNK - 1u) / CHUNK;
   let stride = hd + 2u;
   let base = (token * params.n_head + head) * params.chunks * stride;
@@ -62,5 +64,4 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     acc += PART[p + 2u + lid] * w;
   }
   OUT[params.out_offset + (token * params.n_head + head) * hd + lid] = acc / total;
-  store_new(token, head, lid);
 }

@@ -28,18 +28,22 @@ var<workgroup> new_v: array<f32, WG>;
 
 fn prepare(token: u32, head: u32, chunk: u32, d: u32, pos: i32) -> f32 {
   let e = (token * params.n_head + head) * params.hd + d;
+  let group = params.n_head / params.n_kv;
+  let i = (token * params.n_kv + head / group) * params.hd + d;
+  // the token's k and v are loaded by every workgroup, so no load waits on pos
+  let k = KNEW[params.knew_offset + i];
+  let k_other = KNEW[params.knew_offset + other_of(i)];
+  let v = VNEW[params.vnew_offset + i];
   let rotated_q = rotated(Q[params.q_offset + e], Q[params.q_offset + other_of(e)], e, pos);
   if (chunk == 0u) {
     QROT[params.qrot_offset + e] = rotated_q;
   }
-  let group = params.n_head / params.n_kv;
   if (pos >= 0 && chunk == u32(pos) / CHUNK) {
-    let i = (token * params.n_kv + head / group) * params.hd + d;
-    let k = rotated(KNEW[params.knew_offset + i], KNEW[params.knew_offset + other_of(i)], i, pos);
-    new_k[d] = k;
-    new_v[d] = VNEW[params.vnew_offset + i];
+    let rotated_k = rotated(k, k_other, i, pos);
+    new_k[d] = rotated_k;
+    new_v[d] = v;
     if (head % group == 0u) {
-      KROT[params.krot_offset + i] = k;
+      KROT[params.krot_offset + i] = rotated_k;
     }
   }
   return round_q(rotated_q);
