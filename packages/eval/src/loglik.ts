@@ -52,13 +52,22 @@ export async function scoreAlternatives(engine: Engine, sequences: readonly Scor
   model.reset();
   if (shared > 0) await model.prefill(cut[0]!.tokens.slice(0, shared));
   const vocab = model.config.vocabSize;
-  const scores: TokenScores[] = [];
-  let evaluated = shared;
+  // every continuation queued at once (each read keeps its logits as of its call):
+  // the log-softmax of one runs on the host while the backend computes the next
+  const pending: Promise<Float32Array>[] = [];
   for (const s of cut) {
-    evaluated += s.to - 1 - shared;
     model.kv.truncate(shared);
     // rows for positions shared .. to-2: row r predicts the token at shared + r + 1
-    const logits = await model.evaluate(s.tokens.slice(shared, s.to - 1), 'all');
+    const queued = model.evaluateQueued(s.tokens.slice(shared, s.to - 1), 'all');
+    // a failed read is thrown where it is awaited below, not left unhandled when an earlier one throws first
+    queued.catch(() => {});
+    pending.push(queued);
+  }
+  const scores: TokenScores[] = [];
+  let evaluated = shared;
+  for (const [i, s] of cut.entries()) {
+    evaluated += s.to - 1 - shared;
+    const logits = await pending[i]!;
     const logprobs: number[] = [];
     const greedy: boolean[] = [];
     for (let j = s.from; j < s.to; j++) {

@@ -178,21 +178,25 @@ export class LlamaModel {
    * @throws LlamitaError `E_CONTEXT_FULL` past the context size; `E_INVALID_ARGUMENT` for ids outside the vocabulary.
    */
   async evaluate(tokens: readonly number[], mode: LogitsMode = 'last'): Promise<Float32Array> {
-    const parts: Float32Array[] = [];
+    return this.evaluateQueued(tokens, mode);
+  }
+
+  /**
+   * {@link LlamaModel.evaluate}, returning once the work and the logits' reads
+   * are queued: a read returns the bytes as of its call, so the caller may
+   * queue more (another continuation after `kv.truncate`) while a GPU computes
+   * these, and work on one batch's logits while the next runs.
+   * @throws LlamitaError at once, as `evaluate` rejects.
+   */
+  evaluateQueued(tokens: readonly number[], mode: LogitsMode = 'last'): Promise<Float32Array> {
+    const reads: Promise<Uint8Array>[] = [];
     for (let start = 0; start < tokens.length; start += this.batchSize) {
       const batch = tokens.slice(start, start + this.batchSize);
       const isLast = start + this.batchSize >= tokens.length;
       const a = this.step(batch, mode === 'all');
-      if (mode === 'all' || isLast) parts.push(asF32(await this.backend.read(a.logits)));
+      if (mode === 'all' || isLast) reads.push(this.backend.read(a.logits));
     }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return Promise.all(reads).then((bytes) => concatenate(bytes.map(asF32)));
   }
 
   /** Appends `tokens` and returns the greedy next token, reading back one id only. */
@@ -395,4 +399,16 @@ function checkFits(backend: Backend, parts: { weights: number; kvCache: number; 
     `the model needs ${gib(needed)} (weights ${gib(parts.weights)}, KV cache ${gib(parts.kvCache)}, scratch ${gib(parts.activations)}) but the ${backend.info.name} backend holds at most ${gib(limit)}; use a smaller quantization or a shorter context`,
     { ...parts, needed, limit },
   );
+}
+
+/** The arrays one after another in one array (the array itself when there is one). */
+function concatenate(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
