@@ -28,6 +28,9 @@ if [ -n "${BASE:-}" ]; then
   pnpm --filter "@llamita/cli..." build > /dev/null
 fi
 bundle .gpu/llamita.mjs
+# the per-kernel latency benchmark (apps/bench/src/webgpu-kernel-latency.ts)
+npx esbuild apps/bench/src/webgpu-kernel-latency.ts --bundle --platform=node --format=esm --external:webgpu --loader:.wgsl=text \
+  --outfile=.gpu/kernel-latency.mjs --log-level=warning
 cp apps/bench/scripts/gpu-bench.sh .gpu/
 # the vocabulary the synthetic models take (tokenizer metadata only)
 cp ../shared/fixtures/llama-spm-vocab/*.gguf .gpu/vocab.gguf
