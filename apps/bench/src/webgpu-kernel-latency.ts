@@ -98,7 +98,14 @@ const CASES: Record<string, Case> = {
       ]).flat();
   },
   'swiglu + down + add': (b) => {
-    const [gate, up, act, down, res, sum] = [filled(b, 'f32', [1, ffn]), filled(b, 'f32', [1, ffn]), filled(b, 'f32', [1, ffn]), filled(b, 'f32', [1, dim]), filled(b, 'f32', [1, dim]), filled(b, 'f32', [1, dim])];
+    const [gate, up, act, down, res, sum] = [
+      filled(b, 'f32', [1, ffn]),
+      filled(b, 'f32', [1, ffn]),
+      filled(b, 'f32', [1, ffn]),
+      filled(b, 'f32', [1, dim]),
+      filled(b, 'f32', [1, dim]),
+      filled(b, 'f32', [1, dim]),
+    ];
     const w = filled(b, 'q4_0', [dim, ffn]);
     return (n) =>
       Array.from({ length: n }, (): Op[] => [
@@ -108,7 +115,14 @@ const CASES: Record<string, Case> = {
       ]).flat();
   },
   'rope, cache write, attention (600 keys, f16 cache)': (b) => {
-    const [q, k, v, qRot, kRot, out] = [filled(b, 'f32', [1, heads, hd]), filled(b, 'f32', [1, kvHeads, hd]), filled(b, 'f32', [1, kvHeads * hd]), filled(b, 'f32', [1, heads, hd]), filled(b, 'f32', [1, kvHeads, hd]), filled(b, 'f32', [1, heads * hd])];
+    const [q, k, v, qRot, kRot, out] = [
+      filled(b, 'f32', [1, heads, hd]),
+      filled(b, 'f32', [1, kvHeads, hd]),
+      filled(b, 'f32', [1, kvHeads * hd]),
+      filled(b, 'f32', [1, heads, hd]),
+      filled(b, 'f32', [1, kvHeads, hd]),
+      filled(b, 'f32', [1, heads * hd]),
+    ];
     const [kCache, vCache] = [allocateTensor(b, 'kv-cache', 'f16', [ctx, kvHeads, hd]), allocateTensor(b, 'kv-cache', 'f16', [ctx, kvHeads, hd])];
     const positions = allocateTensor(b, 'io', 'i32', [1]);
     b.write(positions.buffer, 0, Int32Array.of(position));

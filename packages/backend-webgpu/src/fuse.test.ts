@@ -102,7 +102,9 @@ describe('fuseGraph', () => {
 
       it('keeps the attention apart for a batch of tokens (their rows would all be new)', () => {
         const graph: Graph = [...start(t([2], 'i32')).slice(0, 4)];
-        const attention: Graph = [{ op: 'attention', q: qRot, k: reshape(kCache, [32, 2, 8]), v: reshape(vCache, [32, 2, 8]), positions: (graph[0] as { positions: Tensor }).positions, scale: 0.35, out: t([2, 32]) }];
+        const attention: Graph = [
+          { op: 'attention', q: qRot, k: reshape(kCache, [32, 2, 8]), v: reshape(vCache, [32, 2, 8]), positions: (graph[0] as { positions: Tensor }).positions, scale: 0.35, out: t([2, 32]) },
+        ];
         expect(fuseGraph([...graph, ...attention], folding).map((p) => p.op)).toEqual(['fused_rope_cache', 'attention']);
       });
     });

@@ -59,7 +59,13 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
 
   it.each([
     [1, [['rope + rope + copy + copy + attention', 2]]],
-    [2, [['rope + rope + copy + copy', 1], ['attention', 2]]],
+    [
+      2,
+      [
+        ['rope + rope + copy + copy', 1],
+        ['attention', 2],
+      ],
+    ],
   ] as const)('folds the rope and cache writes of %i token(s) into the split attention after them only for one token (split + merge: two dispatches)', async (m, want) => {
     const backend = (await splitAttention.create()) as Backend & WebGpuBackend;
     const tensor = (dtype: Tensor['dtype'], shape: number[]) => allocateTensor(backend, 'activations', dtype, shape);
@@ -73,7 +79,7 @@ describe.skipIf(!probe.ok)(`fused dispatches on WebGPU${probe.ok ? '' : ` (skipp
       { op: 'attention', q: qRot, k: kCache, v: vCache, positions, scale: 0.35, out: tensor('f32', [m, 32]) },
     ]);
     const calls = (await backend.profiler!.report()).all!.map((t) => [t.key.replace(/ \[[^\]]*\]/g, ''), t.calls]);
-    expect(calls).toEqual(expect.arrayContaining(want));
+    expect(calls).toEqual(expect.arrayContaining([...want]));
     expect(calls).toHaveLength(want.length);
     expect(backend.compiledKernels.some((key) => key.startsWith('attention_split:f16+rope'))).toBe(m === 1);
     backend.dispose();

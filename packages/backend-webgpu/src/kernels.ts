@@ -228,7 +228,11 @@ export function kernelSource(id: KernelId): string {
     case 'attention_blocked':
     case 'attention_split': {
       const kv = id.cache === 'f16' ? [half, kvF16] : [kvF32];
-      const kernel = { attention: [attentionIo, attention], attention_blocked: [attentionIo, attentionBlocked], attention_split: [id.rope ? [ropeAngle, ropePair, attentionNewRope] : [attentionNewCached], attentionSplit].flat() }[id.kernel];
+      const kernel = {
+        attention: [attentionIo, attention],
+        attention_blocked: [attentionIo, attentionBlocked],
+        attention_split: [id.rope ? [ropeAngle, ropePair, attentionNewRope] : [attentionNewCached], attentionSplit].flat(),
+      }[id.kernel];
       return [cacheBindings(id.cache, 'read', 1), ...kv, ...kernel].join('\n');
     }
     case 'attention_combine': {

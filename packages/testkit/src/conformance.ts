@@ -456,7 +456,14 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         // every row holds values before the step: the step's own row must be overwritten before any read of it
         const [kOld, vOld] = [randomF32(rng, ctx * width), randomF32(rng, ctx * width)];
         const stored = (a: Float32Array) => (cache === 'f16' ? Float32Array.from(a, (x) => f16ToF32(f32ToF16(x))) : a);
-        const cacheOf = (a: Float32Array) => (cache === 'f16' ? h.put('f16', [ctx, hkv, hd], Uint16Array.from(a, (x) => f32ToF16(x))) : h.f32([ctx, hkv, hd], a));
+        const cacheOf = (a: Float32Array) =>
+          cache === 'f16'
+            ? h.put(
+                'f16',
+                [ctx, hkv, hd],
+                Uint16Array.from(a, (x) => f32ToF16(x)),
+              )
+            : h.f32([ctx, hkv, hd], a);
         const [kCache, vCache] = [cacheOf(kOld), cacheOf(vOld)];
         const positions = h.i32(Int32Array.of(position));
         const [qRot, kRot, out] = [h.out('f32', [1, hq, hd]), h.out('f32', [1, hkv, hd]), h.out('f32', [1, hq * hd])];

@@ -14,11 +14,7 @@ const backends = [['js', jsBackend] as const, ...((await webgpu.probe()).ok ? [[
 // what an eval item does: a shared context, then each continuation from it (the cache cut back between them)
 // (ids of stories260K's 512-token vocabulary)
 const context = [1, 403, 290, 298, 371];
-const continuations = [
-  [450, 105, 338],
-  [311, 215, 289, 13, 450],
-  [29],
-];
+const continuations = [[450, 105, 338], [311, 215, 289, 13, 450], [29]];
 
 describe.skipIf(!have)(`LlamaModel.evaluateQueued${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
   it.each(backends)('gives each continuation queued back to back the logits evaluate gives it alone (%s)', async (_name, factory) => {
@@ -30,7 +26,7 @@ describe.skipIf(!have)(`LlamaModel.evaluateQueued${have ? '' : ' (skipped: ../sh
       model.kv.truncate(context.length);
       return model.evaluate(tokens, 'all');
     };
-    const alone = [];
+    const alone: Float32Array[] = [];
     for (const tokens of continuations) alone.push(await one(tokens));
     const queued = continuations.map((tokens) => {
       model.kv.truncate(context.length);
