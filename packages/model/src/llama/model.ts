@@ -1,4 +1,4 @@
-import { LlamitaError, throwIfAborted, asF32, asI32, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
+import { LlamitaError, throwIfAborted, asF32, asI32, concatBytes, plannedTensor, supportsGraph, type Backend, type DType, type PreparedGraph } from '@llamita/core';
 import { ActivationScratch, activationBytes, plannedActivations } from './activations.js';
 import type { LlamaConfig } from './config.js';
 import { llamaForward, type Activations, type SampleSettings } from './forward.js';
@@ -196,7 +196,7 @@ export class LlamaModel {
       const a = this.step(batch, mode === 'all');
       if (mode === 'all' || isLast) reads.push(this.backend.read(a.logits));
     }
-    return Promise.all(reads).then((bytes) => concatenate(bytes.map(asF32)));
+    return Promise.all(reads).then((bytes) => asF32(bytes.length === 1 ? bytes[0]! : concatBytes(bytes)));
   }
 
   /** Appends `tokens` and returns the greedy next token, reading back one id only. */
@@ -399,16 +399,4 @@ function checkFits(backend: Backend, parts: { weights: number; kvCache: number; 
     `the model needs ${gib(needed)} (weights ${gib(parts.weights)}, KV cache ${gib(parts.kvCache)}, scratch ${gib(parts.activations)}) but the ${backend.info.name} backend holds at most ${gib(limit)}; use a smaller quantization or a shorter context`,
     { ...parts, needed, limit },
   );
-}
-
-/** The arrays one after another in one array (the array itself when there is one). */
-function concatenate(parts: readonly Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
