@@ -4,10 +4,10 @@
 // the chunk holding cache row POS stage the token's own key (rotated) and
 // value from KNEW and VNEW and read them, rounded as the cache stores them,
 // wherever row POS would be read; the first query head of each KV group
-// writes the rotated key to KROT. The caches stay read-only here (reads
-// through a writable binding are slower): attention-store/cache.wgsl writes
-// the row in the merge dispatch. M must be 1 (a batch's other tokens' rows
-// would be new too).
+// writes the rotated key to KROT. The caches stay read-only here, so no
+// read races with the row's write: attention-store/cache.wgsl writes it in
+// the merge dispatch. M must be 1 (a batch's other tokens' rows would be
+// new too).
 //
 // Needs lib/rope-angle.wgsl and lib/rope-pair.wgsl.
 //
