@@ -1,61 +1,74 @@
 import { LlamitaError } from '@llamita/core';
 import { checkConfig, type LlamaConfig } from '../llama/config.js';
+import { splitFusedProjections } from '../llama/fused-projections.js';
 import { LlamaModel, type LlamaLoadOptions } from '../llama/model.js';
 import type { TensorSource } from '../llama/tensor-source.js';
 import type { Backend } from '@llamita/core';
+import { ggufArchitecture } from './architectures.js';
 import { metaNumber, metaString } from './metadata.js';
 import { readTensorData, type GgufFile } from './reader.js';
 
-// The GGUF side of a Llama model, as safetensors/hf-llama.ts is the Hugging
-// Face side: the config from `llama.*` metadata and the tensors (already named
-// as llama.cpp names them). The llama/ folder knows only configs and tensor sources.
+// The GGUF side of a Llama-family model, as safetensors/hf-llama.ts is the
+// Hugging Face side: the config from `<architecture>.*` metadata and the
+// tensors (already named as llama.cpp names them). The llama/ folder knows
+// only configs and tensor sources.
 
 /**
- * Reads the Llama config from GGUF metadata (`llama.*` keys).
- * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another architecture or a missing key.
+ * Reads the config of a Llama-family GGUF (`llama`, `qwen3`, `phi3`; see
+ * {@link GGUF_ARCHITECTURES}) from its `<architecture>.*` metadata.
+ * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another architecture, a missing key, or what the forward pass does not compute.
  */
 export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
+  const name = file.source.name;
   const arch = metaString(file, 'general.architecture');
-  if (arch !== 'llama') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: architecture "${arch}" is not supported (only llama)`, { architecture: arch });
+  const spec = ggufArchitecture(arch, name);
+  const key = (k: string) => `${arch}.${k}`;
   const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
-  if (!embd) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tensor token_embd.weight is missing`, { tensor: 'token_embd.weight' });
-  const dim = metaNumber(file, 'llama.embedding_length');
-  const nHeads = metaNumber(file, 'llama.attention.head_count');
-  const headDim = dim / nHeads;
-  const ropeDims = metaNumber(file, 'llama.rope.dimension_count', headDim);
-  if (ropeDims !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
-  refuseLlamaVariants(file);
+  if (!embd) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: tensor token_embd.weight is missing`, { tensor: 'token_embd.weight' });
+  const dim = metaNumber(file, key('embedding_length'));
+  const nHeads = metaNumber(file, key('attention.head_count'));
+  if (!(nHeads > 0) || dim % nHeads !== 0) throw new LlamitaError('E_BAD_FILE', `${name}: dim ${dim} is not divisible by ${nHeads} heads`);
+  // Qwen3's heads are wider than dim / heads (128 for dim 1024 and 16 heads)
+  const headDim = metaNumber(file, key('attention.key_length'), dim / nHeads);
+  const valueDim = metaNumber(file, key('attention.value_length'), headDim);
+  if (valueDim !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: value heads of ${valueDim} beside key heads of ${headDim} are not supported`);
+  const ropeDims = metaNumber(file, key('rope.dimension_count'), headDim);
+  if (ropeDims !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
+  refuseVariants(file, arch);
   return checkConfig(
     {
       dim,
-      ffnDim: metaNumber(file, 'llama.feed_forward_length'),
-      nLayers: metaNumber(file, 'llama.block_count'),
+      ffnDim: metaNumber(file, key('feed_forward_length')),
+      nLayers: metaNumber(file, key('block_count')),
       nHeads,
-      nKvHeads: metaNumber(file, 'llama.attention.head_count_kv', nHeads),
+      nKvHeads: metaNumber(file, key('attention.head_count_kv'), nHeads),
       headDim,
       vocabSize: embd.shape[0]!,
-      contextLength: metaNumber(file, 'llama.context_length', 2048),
-      ropeTheta: metaNumber(file, 'llama.rope.freq_base', 10000),
-      normEps: metaNumber(file, 'llama.attention.layer_norm_rms_epsilon', 1e-5),
-      ropeMode: 'adjacent',
+      contextLength: metaNumber(file, key('context_length'), 2048),
+      ropeTheta: metaNumber(file, key('rope.freq_base'), 10000),
+      normEps: metaNumber(file, key('attention.layer_norm_rms_epsilon'), 1e-5),
+      ropeMode: spec.ropeMode,
+      qkNorm: spec.qkNorm,
     },
-    file.source.name,
+    name,
   );
 }
 
 /**
- * Refuses what a `llama` GGUF may carry that the forward pass does not
- * compute, so such a file gets an error naming it instead of running wrong:
- * RoPE frequency factors (`rope_freqs.weight`, how Llama 3.1 and 3.2 files
- * scale RoPE), another RoPE scaling, and biases in the block.
+ * Refuses what a file may carry that the forward pass does not compute, so
+ * such a file gets an error naming it instead of running wrong: RoPE
+ * frequency factors (`rope_freqs.weight`, how Llama 3.1 and 3.2 files scale
+ * RoPE; Phi-3's long-context `rope_factors_long/short`), another RoPE
+ * scaling, and biases in the block (Qwen2's on Q, K and V).
  */
-function refuseLlamaVariants(file: GgufFile): void {
+function refuseVariants(file: GgufFile, arch: string): void {
   const name = file.source.name;
-  if (file.tensors.some((t) => t.name === 'rope_freqs.weight')) {
-    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE frequency factors (rope_freqs.weight, Llama 3.1 and later) are not supported yet`, { tensor: 'rope_freqs.weight' });
+  const factors = file.tensors.find((t) => t.name === 'rope_freqs.weight' || /^blk\.\d+\.rope_factors_(long|short)\.weight$/.test(t.name));
+  if (factors) {
+    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE frequency factors (${factors.name}, Llama 3.1 and later, long-context Phi-3) are not supported yet`, { tensor: factors.name });
   }
-  const scaling = metaString(file, 'llama.rope.scaling.type', 'none');
-  if (scaling !== 'none') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE scaling "${scaling}" is not supported yet`, { key: 'llama.rope.scaling.type' });
+  const scaling = metaString(file, `${arch}.rope.scaling.type`, 'none');
+  if (scaling !== 'none') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE scaling "${scaling}" is not supported yet`, { key: `${arch}.rope.scaling.type` });
   const bias = file.tensors.find((t) => t.name.endsWith('.bias'));
   if (bias) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: ${bias.name}: biases in the block are not supported yet`, { tensor: bias.name });
 }
@@ -70,7 +83,17 @@ export function ggufTensorSource(file: GgufFile): TensorSource {
   };
 }
 
-/** Loads a Llama GGUF onto `backend` and allocates its KV cache (`LlamaModel.load` with the file's config and tensors). */
+/**
+ * The tensors of a Llama-family GGUF as the forward pass names them: Phi-3's
+ * fused projections seen as the separate tensors they hold.
+ */
+export function ggufModelTensors(file: GgufFile, config: LlamaConfig): TensorSource {
+  const source = ggufTensorSource(file);
+  return ggufArchitecture(metaString(file, 'general.architecture'), file.source.name).fusedProjections ? splitFusedProjections(source, config) : source;
+}
+
+/** Loads a Llama-family GGUF onto `backend` and allocates its KV cache (`LlamaModel.load` with the file's config and tensors). */
 export function loadGgufLlama(file: GgufFile, backend: Backend, options: LlamaLoadOptions = {}): Promise<LlamaModel> {
-  return LlamaModel.load(ggufTensorSource(file), llamaConfigFromGguf(file), backend, options);
+  const config = llamaConfigFromGguf(file);
+  return LlamaModel.load(ggufModelTensors(file, config), config, backend, options);
 }

@@ -3,10 +3,11 @@ import type { LlamaConfig } from './config.js';
 import type { Activations } from './forward.js';
 
 /** Dtype and shape of every per-batch tensor for `m` tokens with logits for `l` of them. */
-function activationShapes(c: LlamaConfig, m: number, l: number): Record<keyof Activations, readonly [DType, readonly number[]]> {
+function activationShapes(c: LlamaConfig, m: number, l: number): Partial<Record<keyof Activations, readonly [DType, readonly number[]]>> {
   const q = c.nHeads * c.headDim;
   const kv = c.nKvHeads * c.headDim;
   return {
+    ...(c.qkNorm && { qNormed: ['f32', [m, q]], kNormed: ['f32', [m, kv]] }),
     ids: ['i32', [m]],
     positions: ['i32', [m]],
     x: ['f32', [m, c.dim]],
@@ -63,7 +64,7 @@ export class ActivationScratch {
 
   /** Views of the first `m` rows (logits: `l` rows) of every tensor. */
   view(m: number, l: number): Activations {
-    const rows = (name: keyof Activations) => sliceRows(this.whole[name], 0, ['logits', 'next', 'random', 'sampled'].includes(name) ? l : m);
+    const rows = (name: keyof Activations) => sliceRows(this.whole[name]!, 0, ['logits', 'next', 'random', 'sampled'].includes(name) ? l : m);
     return Object.fromEntries(Object.keys(this.whole).map((name) => [name, rows(name as keyof Activations)])) as unknown as Activations;
   }
 

@@ -12,7 +12,7 @@ export interface LlamaConfig {
   readonly nHeads: number;
   /** Key/value heads (grouped-query attention when fewer than nHeads). */
   readonly nKvHeads: number;
-  /** Size of one head: dim / nHeads. */
+  /** Size of one head: usually dim / nHeads (Qwen3's are wider). */
   readonly headDim: number;
   /** Vocabulary size (rows of the embedding table). */
   readonly vocabSize: number;
@@ -27,6 +27,8 @@ export interface LlamaConfig {
    * converter are permuted for `adjacent` pairs; Hugging Face checkpoints use `half`.
    */
   readonly ropeMode: 'adjacent' | 'half';
+  /** RMSNorm over each head of q and k before RoPE, with weights `attn_q_norm` / `attn_k_norm` of headDim (Qwen3). Default false. */
+  readonly qkNorm?: boolean;
 }
 
 /** Checks a config's internal consistency. */
@@ -35,7 +37,7 @@ export function checkConfig(c: LlamaConfig, source: string): LlamaConfig {
   for (const key of positive) {
     if (!Number.isSafeInteger(c[key]) || c[key] <= 0 || c[key] > 1 << 24) throw new LlamitaError('E_BAD_FILE', `${source}: ${key} is ${c[key]}`, { key });
   }
-  if (c.dim % c.nHeads !== 0) throw new LlamitaError('E_BAD_FILE', `${source}: dim ${c.dim} is not divisible by ${c.nHeads} heads`);
+  if (!Number.isSafeInteger(c.headDim) || c.headDim <= 0 || c.headDim > 1 << 16) throw new LlamitaError('E_BAD_FILE', `${source}: head size is ${c.headDim}`, { key: 'headDim' });
   if (c.nHeads % c.nKvHeads !== 0) throw new LlamitaError('E_BAD_FILE', `${source}: ${c.nHeads} heads are not a multiple of ${c.nKvHeads} kv heads`);
   if (c.headDim % 2 !== 0) throw new LlamitaError('E_BAD_FILE', `${source}: head size ${c.headDim} is odd; RoPE needs pairs`);
   if (!(c.ropeTheta > 0) || !(c.normEps >= 0)) throw new LlamitaError('E_BAD_FILE', `${source}: bad rope theta ${c.ropeTheta} or norm eps ${c.normEps}`);

@@ -24,6 +24,10 @@ export interface Activations {
   readonly k: Tensor;
   /** [m, nKv*hd] */
   readonly v: Tensor;
+  /** [m, nHeads*hd] q after its per-head norm (config.qkNorm only) */
+  readonly qNormed?: Tensor;
+  /** [m, nKv*hd] k after its per-head norm (config.qkNorm only) */
+  readonly kNormed?: Tensor;
   /** [m, nHeads*hd] */
   readonly qRot: Tensor;
   /** [m, nKv*hd] */
@@ -69,9 +73,15 @@ export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly La
     g.push({ op: 'matmul', x: a.h, w: layer.wq, out: a.q });
     g.push({ op: 'matmul', x: a.h, w: layer.wk, out: a.k });
     g.push({ op: 'matmul', x: a.h, w: layer.wv, out: a.v });
+    // Qwen3: q and k normed per head (each head a row of hd)
+    const [q, k] = layer.qNorm && layer.kNorm && a.qNormed && a.kNormed ? [a.qNormed, a.kNormed] : [a.q, a.k];
+    if (q !== a.q) {
+      g.push({ op: 'rms_norm', x: reshape(a.q, [m * c.nHeads, hd]), weight: layer.qNorm!, eps: c.normEps, out: reshape(q, [m * c.nHeads, hd]) });
+      g.push({ op: 'rms_norm', x: reshape(a.k, [m * c.nKvHeads, hd]), weight: layer.kNorm!, eps: c.normEps, out: reshape(k, [m * c.nKvHeads, hd]) });
+    }
     // rotary position embedding on q and k
-    g.push({ op: 'rope', x: reshape(a.q, [m, c.nHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.qRot, [m, c.nHeads, hd]) });
-    g.push({ op: 'rope', x: reshape(a.k, [m, c.nKvHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.kRot, [m, c.nKvHeads, hd]) });
+    g.push({ op: 'rope', x: reshape(q, [m, c.nHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.qRot, [m, c.nHeads, hd]) });
+    g.push({ op: 'rope', x: reshape(k, [m, c.nKvHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.kRot, [m, c.nKvHeads, hd]) });
     // k and v enter the cache at their positions
     g.push({ op: 'copy', src: a.kRot, dst: reshape(kCache, [kCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });
     g.push({ op: 'copy', src: a.v, dst: reshape(vCache, [vCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });

@@ -11,6 +11,10 @@ export interface LlamaLayerWeights {
   readonly wq: Tensor;
   /** [nKvHeads*hd, dim] */
   readonly wk: Tensor;
+  /** f32 [hd], the per-head norm of q (config.qkNorm only) */
+  readonly qNorm?: Tensor;
+  /** f32 [hd], the per-head norm of k (config.qkNorm only) */
+  readonly kNorm?: Tensor;
   /** [nKvHeads*hd, dim] */
   readonly wv: Tensor;
   /** [dim, nHeads*hd] */
@@ -47,7 +51,7 @@ export interface LoadProgress {
   readonly stage: string;
 }
 
-/** Expected shapes of every tensor, by GGUF name (llama.cpp's LLM_ARCH_LLAMA table). */
+/** Expected shapes of every tensor, by GGUF name (llama.cpp's LLM_ARCH_LLAMA table, with LLM_ARCH_QWEN3's q/k norms when the config has them). */
 export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
   const hd = c.headDim;
   const shapes = new Map<string, readonly number[]>([
@@ -62,6 +66,10 @@ export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
     shapes.set(`${b}attn_k.weight`, [c.nKvHeads * hd, c.dim]);
     shapes.set(`${b}attn_v.weight`, [c.nKvHeads * hd, c.dim]);
     shapes.set(`${b}attn_output.weight`, [c.dim, c.nHeads * hd]);
+    if (c.qkNorm) {
+      shapes.set(`${b}attn_q_norm.weight`, [hd]);
+      shapes.set(`${b}attn_k_norm.weight`, [hd]);
+    }
     shapes.set(`${b}ffn_norm.weight`, [c.dim]);
     shapes.set(`${b}ffn_gate.weight`, [c.ffnDim, c.dim]);
     shapes.set(`${b}ffn_up.weight`, [c.ffnDim, c.dim]);
@@ -101,6 +109,7 @@ function assemble(config: LlamaConfig, t: (name: string) => Tensor | undefined):
       wq: get(`${b}attn_q.weight`),
       wk: get(`${b}attn_k.weight`),
       wv: get(`${b}attn_v.weight`),
+      ...(config.qkNorm && { qNorm: get(`${b}attn_q_norm.weight`), kNorm: get(`${b}attn_k_norm.weight`) }),
       wo: get(`${b}attn_output.weight`),
       ffnNorm: get(`${b}ffn_norm.weight`),
       wGate: get(`${b}ffn_gate.weight`),

@@ -34,8 +34,39 @@ function weightType(dtype: SyntheticDType, name: string, cols: number, layers: n
   return cols % DTYPE_INFO[type].blockSize === 0 ? type : 'f32';
 }
 
+/** The Llama-family variants `make-model --arch` writes. */
+export type SyntheticArch = 'llama' | 'smollm2' | 'qwen3' | 'phi3';
+
+/** How a variant's file differs from a Llama 2 one. */
+interface ArchLayout {
+  /** `general.architecture`, and the prefix of its metadata keys. */
+  readonly gguf: string;
+  /** No output.weight: the head is the embedding table (SmolLM2, Llama 3.2 1B, Qwen3 0.6B). */
+  readonly tied: boolean;
+  /** attn_q_norm and attn_k_norm per head (Qwen3). */
+  readonly qkNorm: boolean;
+  /** attn_qkv and a 2·ffn ffn_up instead of separate q, k, v and gate (Phi-3). */
+  readonly fused: boolean;
+  /** Head size as a multiple of dim / heads, written as `key_length` (Qwen3-0.6B's heads are twice dim / heads). */
+  readonly headScale: number;
+}
+
+/**
+ * The variants. Every one but `llama` draws its norm weights from [0.5, 1.5]
+ * instead of 1, so a norm applied with the wrong weight (or none) shows in
+ * the outputs; `llama` keeps 1 so its files stay byte for byte what they were.
+ */
+export const SYNTHETIC_ARCHS: Readonly<Record<SyntheticArch, ArchLayout>> = {
+  llama: { gguf: 'llama', tied: false, qkNorm: false, fused: false, headScale: 1 },
+  smollm2: { gguf: 'llama', tied: true, qkNorm: false, fused: false, headScale: 1 },
+  qwen3: { gguf: 'qwen3', tied: true, qkNorm: true, fused: false, headScale: 2 },
+  phi3: { gguf: 'phi3', tied: false, qkNorm: false, fused: true, headScale: 1 },
+};
+
 /** Options of {@link synthesizeLlama}. */
 export interface SynthesizeOptions {
+  /** The Llama-family variant (default `llama`). */
+  readonly arch?: SyntheticArch;
   /** Model sizes. */
   readonly shape: SyntheticShape;
   /** Type of the 2-D weights (norms stay f32); rows that do not fit a block type fall back as llama.cpp does. */
@@ -67,8 +98,9 @@ export interface SynthesizedChunk {
 }
 
 /**
- * Builds a Llama GGUF with seeded random weights (uniform, std 1/sqrt(fan-in),
- * 4/sqrt(fan-in) for the output head; norms 1)
+ * Builds a Llama-family GGUF with seeded random weights (uniform, std
+ * 1/sqrt(fan-in), 4/sqrt(fan-in) for the output head or a tied embedding
+ * table; norms 1, or from [0.5, 1.5] for the variants other than `llama`)
  * and another file's vocabulary. Tensors are generated lazily, so a 1.1B model
  * is never held in memory whole.
  * @throws LlamitaError `E_DTYPE` for a dtype without a quantizer.
@@ -80,42 +112,48 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
   const tokens = options.vocab.metadata.get('tokenizer.ggml.tokens')?.value as { items: readonly string[] } | undefined;
   if (!tokens) throw new LlamitaError('E_BAD_FILE', `${options.vocab.source.name} has no tokenizer.ggml.tokens`);
   const vocabSize = tokens.items.length;
-  const hd = s.dim / s.nHeads;
+  const arch = SYNTHETIC_ARCHS[options.arch ?? 'llama'];
+  const hd = (s.dim / s.nHeads) * arch.headScale;
+  const key = (k: string) => `${arch.gguf}.${k}`;
 
   const metadata = new Map<string, GgufValue>([
-    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.architecture', { type: 'string', value: arch.gguf }],
     ['general.name', { type: 'string', value: options.name ?? `llamita synthetic ${s.dim}x${s.nLayers} seed ${seed}` }],
-    ['llama.context_length', { type: 'u32', value: s.contextLength }],
-    ['llama.embedding_length', { type: 'u32', value: s.dim }],
-    ['llama.block_count', { type: 'u32', value: s.nLayers }],
-    ['llama.feed_forward_length', { type: 'u32', value: s.ffnDim }],
-    ['llama.rope.dimension_count', { type: 'u32', value: hd }],
-    ['llama.attention.head_count', { type: 'u32', value: s.nHeads }],
-    ['llama.attention.head_count_kv', { type: 'u32', value: s.nKvHeads }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
-    ['llama.rope.freq_base', { type: 'f32', value: 10000 }],
+    [key('context_length'), { type: 'u32', value: s.contextLength }],
+    [key('embedding_length'), { type: 'u32', value: s.dim }],
+    [key('block_count'), { type: 'u32', value: s.nLayers }],
+    [key('feed_forward_length'), { type: 'u32', value: s.ffnDim }],
+    [key('rope.dimension_count'), { type: 'u32', value: hd }],
+    [key('attention.head_count'), { type: 'u32', value: s.nHeads }],
+    [key('attention.head_count_kv'), { type: 'u32', value: s.nKvHeads }],
+    [key('attention.layer_norm_rms_epsilon'), { type: 'f32', value: 1e-5 }],
+    [key('rope.freq_base'), { type: 'f32', value: 10000 }],
+    ...(arch.headScale !== 1 ? ([[key('attention.key_length'), { type: 'u32', value: hd }], [key('attention.value_length'), { type: 'u32', value: hd }]] as const) : []),
     ['general.alignment', { type: 'u32', value: 32 }],
   ]);
   for (const [key, value] of options.vocab.metadata) if (key.startsWith('tokenizer.')) metadata.set(key, value);
 
   const weight = (name: string, rows: number, cols: number): GgufTensorLayout => ({ name, dtype: weightType(dtype, name, cols, s.nLayers), shape: [rows, cols] });
-  const norm = (name: string): GgufTensorLayout => ({ name, dtype: 'f32', shape: [s.dim] });
+  const norm = (name: string, size = s.dim): GgufTensorLayout => ({ name, dtype: 'f32', shape: [size] });
   const layout: GgufTensorLayout[] = [weight('token_embd.weight', vocabSize, s.dim)];
   for (let l = 0; l < s.nLayers; l++) {
     const b = `blk.${l}.`;
+    const [q, kv] = [s.nHeads * hd, s.nKvHeads * hd];
     layout.push(
       norm(`${b}attn_norm.weight`),
-      weight(`${b}attn_q.weight`, s.nHeads * hd, s.dim),
-      weight(`${b}attn_k.weight`, s.nKvHeads * hd, s.dim),
-      weight(`${b}attn_v.weight`, s.nKvHeads * hd, s.dim),
-      weight(`${b}attn_output.weight`, s.dim, s.nHeads * hd),
+      ...(arch.fused
+        ? [weight(`${b}attn_qkv.weight`, q + 2 * kv, s.dim)]
+        : [weight(`${b}attn_q.weight`, q, s.dim), weight(`${b}attn_k.weight`, kv, s.dim), weight(`${b}attn_v.weight`, kv, s.dim)]),
+      ...(arch.qkNorm ? [norm(`${b}attn_q_norm.weight`, hd), norm(`${b}attn_k_norm.weight`, hd)] : []),
+      weight(`${b}attn_output.weight`, s.dim, q),
       norm(`${b}ffn_norm.weight`),
-      weight(`${b}ffn_gate.weight`, s.ffnDim, s.dim),
-      weight(`${b}ffn_up.weight`, s.ffnDim, s.dim),
+      ...(arch.fused ? [weight(`${b}ffn_up.weight`, 2 * s.ffnDim, s.dim)] : [weight(`${b}ffn_gate.weight`, s.ffnDim, s.dim), weight(`${b}ffn_up.weight`, s.ffnDim, s.dim)]),
       weight(`${b}ffn_down.weight`, s.dim, s.ffnDim),
     );
   }
-  layout.push(norm('output_norm.weight'), weight('output.weight', vocabSize, s.dim));
+  layout.push(norm('output_norm.weight'), ...(arch.tied ? [] : [weight('output.weight', vocabSize, s.dim)]));
+  const head = arch.tied ? 'token_embd.weight' : 'output.weight';
+  const normSpread = arch === SYNTHETIC_ARCHS.llama ? 0 : 0.5;
 
   const { header, alignment } = ggufHeader(metadata, layout);
   const sizes = layout.map((t) => {
@@ -135,9 +173,9 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
         // std 1/sqrt(fan-in) keeps activations of unit scale through the blocks; the
         // output head's 4x spreads logits by a few units, so a random model still
         // has clear winners and greedy paths are not decided by rounding noise.
-        const std = (t.name === 'output.weight' ? 4 : 1) / Math.sqrt(t.shape[t.shape.length - 1]!);
+        const std = (t.name === head ? 4 : 1) / Math.sqrt(t.shape[t.shape.length - 1]!);
         const amplitude = std * Math.sqrt(3); // uniform(-a, a) has std a/sqrt(3)
-        if (t.shape.length === 1) values.fill(1);
+        if (t.shape.length === 1) for (let j = 0; j < count; j++) values[j] = normSpread ? 1 + normSpread * (2 * rng.next() - 1) : 1;
         else for (let j = 0; j < count; j++) values[j] = amplitude * (2 * rng.next() - 1);
         const bytes = quantize(t.dtype, values);
         yield { name: t.name, bytes };
