@@ -37,11 +37,12 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.lengt
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /**
- * The prompt every benchmark uses: BOS, then a fixed walk over the
+ * The prompt every benchmark uses: BOS (where the vocabulary has one), then a fixed walk over the
  * vocabulary (ids 3 and up, stepping by a prime), so runs and engines compare.
  */
-export function benchmarkPrompt(bos: number, vocabSize: number, length: number): number[] {
-  return [bos, ...Array.from({ length: length - 1 }, (_, i) => 3 + ((i * 7919) % (vocabSize - 3)))];
+export function benchmarkPrompt(bos: number | undefined, vocabSize: number, length: number): number[] {
+  const ids = Array.from({ length: bos === undefined ? length : length - 1 }, (_, i) => 3 + ((i * 7919) % (vocabSize - 3)));
+  return bos === undefined ? ids : [bos, ...ids];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { renderChatTemplate, type ChatMessage, type SpmTokenizer } from '@llamita/tokenizer';
+import { renderChatTemplate, type ChatMessage, type Tokenizer } from '@llamita/tokenizer';
 
 /**
  * The template used when a model has none: ChatML, as llama.cpp falls back to
@@ -20,13 +20,13 @@ export class ChatFormat {
   readonly stopTokens: readonly number[];
 
   constructor(
-    private readonly tokenizer: SpmTokenizer,
+    private readonly tokenizer: Tokenizer,
     /** The Jinja template in use. */
     readonly template: string,
     /** Whether it is the fallback (the model has no template). */
     readonly isFallback: boolean,
   ) {
-    const stops = new Set([tokenizer.vocab.eos]);
+    const stops = new Set(tokenizer.vocab.eos === undefined ? [] : [tokenizer.vocab.eos]);
     for (const text of END_OF_TURN_TEXTS) {
       if (!template.includes(text)) continue;
       const ids = tokenizer.encode(text, { addBos: false, addEos: false });
@@ -42,8 +42,9 @@ export class ChatFormat {
    */
   tokens(messages: readonly ChatMessage[]): number[] {
     const { vocab } = this.tokenizer;
-    const rendered = renderChatTemplate(this.template, messages, { bosToken: vocab.pieces[vocab.bos] ?? '', eosToken: vocab.pieces[vocab.eos] ?? '' });
+    const piece = (id: number | undefined) => (id === undefined ? '' : (vocab.pieces[id] ?? ''));
+    const rendered = renderChatTemplate(this.template, messages, { bosToken: piece(vocab.bos), eosToken: piece(vocab.eos) });
     const ids = this.tokenizer.encode(rendered, { addBos: false, addEos: false });
-    return vocab.addBos && ids[0] !== vocab.bos ? [vocab.bos, ...ids] : ids;
+    return vocab.addBos && vocab.bos !== undefined && ids[0] !== vocab.bos ? [vocab.bos, ...ids] : ids;
   }
 }

@@ -6,7 +6,7 @@ import {
   loadGgufLlama,
   modelFingerprint,
   readGguf,
-  spmVocabFromGguf,
+  tokenizerFromGguf,
   urlSource,
   type ByteSource,
   type LlamaConfig,
@@ -16,7 +16,7 @@ import {
 import type { DType } from '@llamita/core';
 import { placeOnBackend, type BackendChoice, type BackendOption, type Placed } from './backend-choice.js';
 import { JsonTokenMask } from './json-mask.js';
-import { SpmTokenizer, type ChatMessage, type SpmVocab } from '@llamita/tokenizer';
+import { SpmTokenizer, type ChatMessage, type SpmVocab, type Tokenizer } from '@llamita/tokenizer';
 import { ChatFormat, FALLBACK_CHAT_TEMPLATE } from './chat-format.js';
 import { Session, type GenerateOptions, type GeneratedToken, type GenerationStats, type SessionHost } from './session.js';
 import { decodeSessionState, encodeSessionState } from './session-state.js';
@@ -98,7 +98,7 @@ export async function loadModel(source: ByteSource | Blob | string, options: Loa
   const bytes = typeof source === 'string' ? await urlSource(source) : source instanceof Blob ? blobSource(source) : source;
   try {
     const file = await readGguf(bytes);
-    const tokenizer = new SpmTokenizer(spmVocabFromGguf(file));
+    const tokenizer = tokenizerFromGguf(file);
     const placed = await placeOnBackend(options.backend, (backend) => loadGgufLlama(file, backend, modelOptions(options)));
     const engine = new Engine(placed.value, tokenizer, { ...placed, chatTemplate: options.chatTemplate ?? chatTemplateFromGguf(file), onFailover: options.onFailover });
     engine.closeWith(() => bytes.close());
@@ -166,7 +166,7 @@ export class Engine {
     /** The model and its KV cache. */
     readonly model: LlamaModel,
     /** The model's tokenizer. */
-    readonly tokenizer: SpmTokenizer,
+    readonly tokenizer: Tokenizer,
     placement?: EnginePlacement,
   ) {
     this.ownsBackend = placement?.owned ?? false;

@@ -53,7 +53,7 @@ export async function perplexity(engine: Engine, text: string, ctx: number, onCh
   let count = 0;
   for (let c = 0; c < chunks; c++) {
     const chunk = tokens.slice(c * ctx, (c + 1) * ctx);
-    if (engine.tokenizer.vocab.addBos) chunk[0] = bos;
+    if (engine.tokenizer.vocab.addBos && bos !== undefined) chunk[0] = bos;
     engine.model.reset();
     const logits = await engine.model.evaluate(chunk, 'all');
     // logits at position j predict token j+1; score j in [first, ctx-2]

@@ -1,5 +1,5 @@
 import type { JsonConstraint } from '@llamita/sampling';
-import type { SpmTokenizer } from '@llamita/tokenizer';
+import type { Tokenizer } from '@llamita/tokenizer';
 
 /** A trie of token texts: each node lists the tokens whose text ends there. */
 interface TrieNode {
@@ -22,7 +22,7 @@ export class JsonTokenMask {
   private readonly special: { id: number; text: string }[] = [];
 
   /** Builds the vocabulary trie once per tokenizer. */
-  constructor(private readonly tokenizer: SpmTokenizer) {
+  constructor(private readonly tokenizer: Tokenizer) {
     const utf8 = new TextDecoder('utf-8', { fatal: true });
     this.plain = new Uint8Array(tokenizer.size);
     for (let id = 0; id < tokenizer.size; id++) {
@@ -65,7 +65,7 @@ export class JsonTokenMask {
       }
     };
     walk(this.root, constraint);
-    if (constraint.complete) allowed[this.tokenizer.vocab.eos] = 1;
+    if (constraint.complete && this.tokenizer.vocab.eos !== undefined) allowed[this.tokenizer.vocab.eos] = 1;
     for (let i = 0; i < logits.length; i++) if (!allowed[i]) logits[i] = -Infinity;
   }
 

@@ -4,13 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
 import { bytesSource, readGguf } from '@llamita/model';
-import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticDType, type SyntheticShapeName } from '@llamita/model/synthetic';
+import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticArch, type SyntheticDType, type SyntheticShapeName } from '@llamita/model/synthetic';
 import { fileSource } from '@llamita/model/node';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { loadModel } from './engine.js';
 import { score } from './evaluate.js';
 
 interface Golden {
+  /** The make-model variant (absent: llama). */
+  arch?: SyntheticArch;
+  /** The vocabulary's fixture path (absent: the Llama 2 SentencePiece one). */
+  vocab?: string;
   shape: SyntheticShapeName;
   dtype: SyntheticDType;
   seed: number;
@@ -19,7 +23,10 @@ interface Golden {
   gen: number[];
   positions: { next: number; next_logprob: number; top5: [number, number][] }[];
 }
-const goldens = JSON.parse(readFileSync(new URL('./goldens/llama-cpp-synthetic.json', import.meta.url), 'utf8')) as { prompt_text: string; models: Golden[] };
+const goldenFile = (name: string) => JSON.parse(readFileSync(new URL(`./goldens/${name}`, import.meta.url), 'utf8')) as { prompt_text: string; models: Golden[] };
+// Llama 2 models of every weight type, and the other architectures (SmolLM2, Qwen3, Phi-3; issue 19), all made by tools/llama-cpp-reference/make-goldens.mjs
+const goldens = goldenFile('llama-cpp-synthetic.json');
+const architectures = goldenFile('llama-cpp-architectures.json');
 const have = fixturesAvailable();
 
 /**
@@ -46,8 +53,17 @@ const have = fixturesAvailable();
  *   drifts (from its 288-row Q4_K/Q6_K ffn_down: turning those to F32 on
  *   both sides makes it exact; the cause is not found yet): the median
  *   position within 1e-3, every position within llama.cpp's own spread (0.25).
+ * - `withinSpread`: the architectures of issue 19 with quantized weights
+ *   (SmolLM2's tied head, Qwen3, Phi-3) and Phi-3 in F32: the first
+ *   position, whose attention is over one key (so the softmax and the score
+ *   scale round nothing), within 1e-3; from the second on they part from
+ *   llama.cpp by up to 0.14 (0.007 in F32), within llama.cpp's own spread
+ *   (0.25). Llama 2 models with the same weight types are exact, so some
+ *   rounding these variants reach is not llama.cpp's yet (not found: norm
+ *   weights other than 1 and GPT-2's 50,257-token vocabulary each bring it out
+ *   on an otherwise Llama 2 model); greedy choices equal but at near ties.
  */
-type Check = 'exact' | 'float' | 'exactUntilFlip';
+type Check = 'exact' | 'float' | 'exactUntilFlip' | 'withinSpread';
 const CHECKS: Record<string, Check> = {
   'micro f32': 'exact',
   'small f32': 'float',
@@ -58,22 +74,31 @@ const CHECKS: Record<string, Check> = {
   'kquant q4_k_m': 'exact',
   'kquant q6_k': 'exact',
   'kquant q5_k_m': 'exact',
+  'smollm2 small q8_0': 'withinSpread',
+  'qwen3 micro f32': 'exact',
+  'qwen3 small q8_0': 'withinSpread',
+  'qwen3 kquant q4_k_m': 'withinSpread',
+  'phi3 micro f32': 'withinSpread',
+  'phi3 small q4_0': 'withinSpread',
 };
 const FLOAT = 1e-2;
 const LLAMA_CPP_SPREAD = 0.25;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on synthetic models${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
-  const cases = goldens.models.flatMap((g) => [jsBackend, wasmBackend].map((backend) => [`${g.shape} ${g.dtype} seed ${g.seed} on the ${backend.name} backend (${checkFor(g)})`, g, backend] as const));
+  const all = [...goldens.models, ...architectures.models];
+  const cases = all.flatMap((g) => [jsBackend, wasmBackend].map((backend) => [`${nameOf(g)} seed ${g.seed} on the ${backend.name} backend (${checkFor(g)})`, g, backend] as const));
   it.each(cases)('%s', async (_name, g, backend) => {
-    const vocab = await readGguf(await fileSource(fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf')));
-    const synthesized = synthesizeLlama({ shape: SYNTHETIC_SHAPES[g.shape], dtype: g.dtype, seed: g.seed, vocab });
+    const vocab = await readGguf(await fileSource(fixturePath(g.vocab ?? 'llama-spm-vocab/ggml-vocab-llama-spm.gguf')));
+    const synthesized = synthesizeLlama({ arch: g.arch ?? 'llama', shape: SYNTHETIC_SHAPES[g.shape], dtype: g.dtype, seed: g.seed, vocab });
     const bytes = Buffer.concat([synthesized.header, ...Array.from(synthesized.chunks(), (c) => c.bytes)]);
     // the very file llama.cpp read
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(g.sha256);
 
     const engine = await loadModel(bytesSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), { backend, contextSize: 128 });
     expect(engine.tokenizer.encode(goldens.prompt_text)).toEqual(g.prompt);
+    // the architecture is what the file says, not a llama fallback
+    expect(engine.model.config.qkNorm ?? false).toBe(g.arch === 'qwen3');
 
     // teacher-forced in one batch, as llama.cpp scored it
     const s = await score(engine, [...g.prompt, ...g.gen]);
@@ -83,6 +108,10 @@ describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on
     const exact = engine.model.backend.info.numerics.logProbTolerance;
     if (check === 'exact') expect(Math.max(...differences), shown).toBeLessThan(exact);
     if (check === 'float') expect(Math.max(...differences), shown).toBeLessThan(FLOAT);
+    if (check === 'withinSpread') {
+      expect(differences[0], shown).toBeLessThan(exact);
+      expect(Math.max(...differences), shown).toBeLessThan(LLAMA_CPP_SPREAD);
+    }
     if (check === 'exactUntilFlip') {
       expect(median(differences), shown).toBeLessThan(exact);
       expect(Math.max(...differences), shown).toBeLessThan(LLAMA_CPP_SPREAD);
@@ -103,8 +132,11 @@ describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on
   });
 });
 
+/** `small q4_0`, or `qwen3 small q8_0` for an architecture other than llama. */
+const nameOf = (g: Golden) => `${g.arch ? `${g.arch} ` : ''}${g.shape} ${g.dtype}`;
+
 function checkFor(g: Golden): Check {
-  const check = CHECKS[`${g.shape} ${g.dtype}`];
-  if (!check) throw new Error(`no parity check chosen for ${g.shape} ${g.dtype}`);
+  const check = CHECKS[nameOf(g)];
+  if (!check) throw new Error(`no parity check chosen for ${nameOf(g)}`);
   return check;
 }

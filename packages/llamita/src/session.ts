@@ -1,7 +1,7 @@
 import { LlamitaError, throwIfAborted } from '@llamita/core';
 import type { KvSnapshot, LlamaModel, SampleSettings } from '@llamita/model';
 import { DEFAULT_ORDER, JsonConstraint, Prng, SAMPLING_DEFAULTS, SamplerChain, StopStringFilter, type JsonSchema, type SamplingOptions } from '@llamita/sampling';
-import type { SpmTokenizer } from '@llamita/tokenizer';
+import type { Tokenizer } from '@llamita/tokenizer';
 import { MAX_BUSY_MS, yieldToEventLoop } from './event-loop.js';
 import type { JsonTokenMask } from './json-mask.js';
 import { logprobsOf, type TokenLogprob } from './logprobs.js';
@@ -96,7 +96,7 @@ export interface SessionHost {
   /** The model whose cache the active session holds. */
   readonly model: LlamaModel;
   /** The model's tokenizer. */
-  readonly tokenizer: SpmTokenizer;
+  readonly tokenizer: Tokenizer;
   /** Waits for the model to be free; the function returned frees it. */
   acquire(): Promise<() => void>;
   /**
@@ -296,7 +296,7 @@ export class Session {
       finishReason: 'length',
     });
     const stopTokens = new Set(options.stopTokens ?? []);
-    if (stopAtEos) stopTokens.add(tokenizer.vocab.eos);
+    if (stopAtEos && tokenizer.vocab.eos !== undefined) stopTokens.add(tokenizer.vocab.eos);
     const decoder = tokenizer.createStreamDecoder();
     const stops = new StopStringFilter(options.stop ?? []);
     let start = performance.now();

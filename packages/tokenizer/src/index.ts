@@ -11,6 +11,7 @@ export { StreamDecoder, type DecodableTokenizer } from './stream-decoder.js';
 export { MAX_INPUT_LENGTH, PieceTable } from './piece-table.js';
 export { spmVocabFromTokenizerJson, bpeVocabFromTokenizerJson, tokenizerFromTokenizerJson } from './hf-json.js';
 export { BpeTokenizer, type BpeVocab } from './bpe.js';
+export type { Tokenizer } from './tokenizer.js';
 export { IGNORES_MERGES, PRE_TOKENIZER_NAMES } from './pre-tokenizers.js';
 export { spmVocabFromSentencePieceModel } from './sentencepiece-model.js';
 export { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat.js';

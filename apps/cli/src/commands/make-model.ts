@@ -23,7 +23,14 @@ const DTYPES: readonly SyntheticDType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0',
 export async function makeModel(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: joinNegativeValues(argv),
-    options: { arch: { type: 'string', default: 'llama' }, shape: { type: 'string', default: 'micro' }, dtype: { type: 'string', default: 'f32' }, seed: { type: 'string' }, vocab: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      arch: { type: 'string', default: 'llama' },
+      shape: { type: 'string', default: 'micro' },
+      dtype: { type: 'string', default: 'f32' },
+      seed: { type: 'string' },
+      vocab: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   const shapeName = values.shape as SyntheticShapeName;
   if (!(shapeName in SYNTHETIC_SHAPES)) throw new UsageError(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(', ')}`);

@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bpeVocabFromGguf, readGguf, spmVocabFromGguf } from '@llamita/model';
-import { BpeTokenizer, SpmTokenizer, spmVocabFromSentencePieceModel, tokenizerFromTokenizerJson } from '@llamita/tokenizer';
+import { readGguf, tokenizerFromGguf } from '@llamita/model';
+import { SpmTokenizer, spmVocabFromSentencePieceModel, tokenizerFromTokenizerJson, type Tokenizer } from '@llamita/tokenizer';
 import { UsageError } from '../cli-error.js';
 import { openModel } from '../source.js';
 import { joinNegativeValues } from '../options.js';
 
 /** The tokenizer of a GGUF, a Hugging Face tokenizer.json or a SentencePiece tokenizer.model: SentencePiece or byte-level BPE, as the file says. */
-async function loadTokenizer(path: string | undefined): Promise<SpmTokenizer | BpeTokenizer> {
+async function loadTokenizer(path: string | undefined): Promise<Tokenizer> {
   if (path?.endsWith('.json')) return tokenizerFromTokenizerJson(readFileSync(path, 'utf8'));
   if (path?.endsWith('.model')) return new SpmTokenizer(spmVocabFromSentencePieceModel(new Uint8Array(readFileSync(path))));
   const source = await openModel(path);
   const file = await readGguf(source);
   await source.close();
-  return file.metadata.get('tokenizer.ggml.model')?.value === 'gpt2' ? new BpeTokenizer(bpeVocabFromGguf(file)) : new SpmTokenizer(spmVocabFromGguf(file));
+  return tokenizerFromGguf(file);
 }
 
 export const tokenizeHelp = `llamita tokenize --model FILE --text TEXT [--no-bos] [--no-special] [--json] [--verbose]

@@ -1,5 +1,5 @@
 import { LlamitaError } from '@llamita/core';
-import { IGNORES_MERGES, type BpeVocab, type SpmVocab } from '@llamita/tokenizer';
+import { BpeTokenizer, IGNORES_MERGES, SpmTokenizer, type BpeVocab, type SpmVocab, type Tokenizer } from '@llamita/tokenizer';
 import { metaArray, metaNumber, metaString } from './metadata.js';
 import type { GgufFile } from './reader.js';
 
@@ -16,7 +16,7 @@ function flag(file: GgufFile, key: string, fallback: boolean): boolean {
 export function spmVocabFromGguf(file: GgufFile): SpmVocab {
   const model = metaString(file, 'tokenizer.ggml.model');
   if (model !== 'llama') {
-    const hint = model === 'gpt2' ? ': a byte-level BPE vocabulary, read with bpeVocabFromGguf (models using it do not run yet)' : ' (only llama / SentencePiece BPE)';
+    const hint = model === 'gpt2' ? ': a byte-level BPE vocabulary, read with bpeVocabFromGguf or tokenizerFromGguf' : ' (only llama / SentencePiece BPE)';
     throw new LlamitaError('E_UNSUPPORTED_MODEL', `${file.source.name}: tokenizer "${model}" is not supported${hint}`);
   }
   const pieces = tokenTexts(file);
@@ -83,6 +83,15 @@ function tokenId<T extends number | undefined>(file: GgufFile, key: string, fall
   const v = metaNumber(file, key, fallback ?? 0);
   if (!Number.isInteger(v) || v < 0 || v >= n) throw new LlamitaError('E_BAD_FILE', `${file.source.name}: ${key} = ${v} is outside the vocabulary`);
   return v;
+}
+
+/**
+ * The tokenizer a GGUF's vocabulary calls for: byte-level BPE for
+ * `tokenizer.ggml.model` = `gpt2`, SentencePiece BPE for `llama`.
+ * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another tokenizer; `E_BAD_FILE` for missing or inconsistent arrays.
+ */
+export function tokenizerFromGguf(file: GgufFile): Tokenizer {
+  return file.metadata.get('tokenizer.ggml.model')?.value === 'gpt2' ? new BpeTokenizer(bpeVocabFromGguf(file)) : new SpmTokenizer(spmVocabFromGguf(file));
 }
 
 /** The Jinja chat template stored in a GGUF (`tokenizer.chat_template`), if any. */

@@ -44,8 +44,15 @@ export function splitFusedProjections(source: TensorSource, c: LlamaConfig): Ten
   };
   for (let l = 0; l < c.nLayers; l++) {
     const b = `blk.${l}.`;
-    split(`${b}attn_qkv.weight`, [[`${b}attn_q.weight`, q], [`${b}attn_k.weight`, kv], [`${b}attn_v.weight`, kv]]);
-    split(`${b}ffn_up.weight`, [[`${b}ffn_gate.weight`, c.ffnDim], [`${b}ffn_up.weight`, c.ffnDim]]);
+    split(`${b}attn_qkv.weight`, [
+      [`${b}attn_q.weight`, q],
+      [`${b}attn_k.weight`, kv],
+      [`${b}attn_v.weight`, kv],
+    ]);
+    split(`${b}ffn_up.weight`, [
+      [`${b}ffn_gate.weight`, c.ffnDim],
+      [`${b}ffn_up.weight`, c.ffnDim],
+    ]);
   }
   // the pieces of one fused tensor are read one after another: its bytes are read once for all of them
   let last: { name: string; bytes: Promise<Uint8Array> } | undefined;

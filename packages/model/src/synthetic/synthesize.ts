@@ -128,7 +128,12 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
     [key('attention.head_count_kv'), { type: 'u32', value: s.nKvHeads }],
     [key('attention.layer_norm_rms_epsilon'), { type: 'f32', value: 1e-5 }],
     [key('rope.freq_base'), { type: 'f32', value: 10000 }],
-    ...(arch.headScale !== 1 ? ([[key('attention.key_length'), { type: 'u32', value: hd }], [key('attention.value_length'), { type: 'u32', value: hd }]] as const) : []),
+    ...(arch.headScale !== 1
+      ? ([
+          [key('attention.key_length'), { type: 'u32', value: hd }],
+          [key('attention.value_length'), { type: 'u32', value: hd }],
+        ] as const)
+      : []),
     ['general.alignment', { type: 'u32', value: 32 }],
   ]);
   for (const [key, value] of options.vocab.metadata) if (key.startsWith('tokenizer.')) metadata.set(key, value);
@@ -141,9 +146,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
     const [q, kv] = [s.nHeads * hd, s.nKvHeads * hd];
     layout.push(
       norm(`${b}attn_norm.weight`),
-      ...(arch.fused
-        ? [weight(`${b}attn_qkv.weight`, q + 2 * kv, s.dim)]
-        : [weight(`${b}attn_q.weight`, q, s.dim), weight(`${b}attn_k.weight`, kv, s.dim), weight(`${b}attn_v.weight`, kv, s.dim)]),
+      ...(arch.fused ? [weight(`${b}attn_qkv.weight`, q + 2 * kv, s.dim)] : [weight(`${b}attn_q.weight`, q, s.dim), weight(`${b}attn_k.weight`, kv, s.dim), weight(`${b}attn_v.weight`, kv, s.dim)]),
       ...(arch.qkNorm ? [norm(`${b}attn_q_norm.weight`, hd), norm(`${b}attn_k_norm.weight`, hd)] : []),
       weight(`${b}attn_output.weight`, s.dim, q),
       norm(`${b}ffn_norm.weight`),
