@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '@llamita/backend-js';
 import { wasmBackend } from '@llamita/backend-wasm';
+import { createWebGpuBackendFactory } from '@llamita/backend-webgpu';
+import { dawnGpu } from '@llamita/backend-webgpu/node';
 import { bytesSource, readGguf } from '@llamita/model';
 import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticArch, type SyntheticDType, type SyntheticShapeName } from '@llamita/model/synthetic';
 import { fileSource } from '@llamita/model/node';
-import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { fixturePath, fixturesAvailable, useSwiftShaderUnlessConfigured } from '@llamita/testkit';
 import { loadModel } from './engine.js';
 import { score } from './evaluate.js';
 
@@ -28,6 +30,10 @@ const goldenFile = (name: string) => JSON.parse(readFileSync(new URL(`./goldens/
 const goldens = goldenFile('llama-cpp-synthetic.json');
 const architectures = goldenFile('llama-cpp-architectures.json');
 const have = fixturesAvailable();
+// WebGPU where an adapter is (SwiftShader in CI) for the architectures' models: its kernels run the q/k norms, NeoX RoPE and wide heads too
+useSwiftShaderUnlessConfigured();
+const webgpu = createWebGpuBackendFactory({ gpu: dawnGpu, allowSoftwareAdapter: true });
+const webgpuHere = (await webgpu.probe()).ok;
 
 /**
  * How close to llama.cpp each model must be, on every backend.
@@ -87,7 +93,8 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 describe.skipIf(!have)(`parity with llama.cpp (node-llama-cpp 3.21.1 goldens) on synthetic models${have ? '' : ' (skipped: ../shared/fixtures not found)'}`, () => {
   const all = [...goldens.models, ...architectures.models];
-  const cases = all.flatMap((g) => [jsBackend, wasmBackend].map((backend) => [`${nameOf(g)} seed ${g.seed} on the ${backend.name} backend (${checkFor(g)})`, g, backend] as const));
+  const backendsFor = (g: Golden) => [jsBackend, wasmBackend, ...(webgpuHere && g.arch ? [webgpu] : [])];
+  const cases = all.flatMap((g) => backendsFor(g).map((backend) => [`${nameOf(g)} seed ${g.seed} on the ${backend.name} backend (${checkFor(g)})`, g, backend] as const));
   it.each(cases)('%s', async (_name, g, backend) => {
     const vocab = await readGguf(await fileSource(fixturePath(g.vocab ?? 'llama-spm-vocab/ggml-vocab-llama-spm.gguf')));
     const synthesized = synthesizeLlama({ arch: g.arch ?? 'llama', shape: SYNTHETIC_SHAPES[g.shape], dtype: g.dtype, seed: g.seed, vocab });
