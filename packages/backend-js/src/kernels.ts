@@ -223,7 +223,8 @@ export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array):
 
 /** out = a + b, elementwise. */
 export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
+  // b is a's size, or one row added to each row of a
+  for (let row = 0; row < a.length; row += b.length) for (let i = 0; i < b.length; i++) out[row + i] = a[row + i]! + b[i]!;
 }
 
 /** dst[rows[i], :] = src[i, :] — src `[m, w]`, dst `[r, w]` (f32, or f16 bits: rounded to nearest even). */

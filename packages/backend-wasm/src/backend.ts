@@ -437,6 +437,12 @@ export class WasmBackend implements Backend {
     }
     const count = numel(op.out.shape);
     const [a, b] = op.op === 'swiglu' ? [op.gate, op.up] : [op.a, op.b];
+    const width = numel(b.shape);
+    // an add of one row to each row of a (a bias): row by row
+    if (width < count) {
+      for (let row = 0; row < count; row += width) this.dispatch('add', [at(a) + 4 * row, at(b), at(op.out) + 4 * row, width], Math.ceil(width / 4), width, 1);
+      return;
+    }
     // silu's exponential costs about as much as 16 multiply-adds
     this.dispatch(op.op, [at(a), at(b), at(op.out), count], Math.ceil(count / 4), count * (op.op === 'swiglu' ? 16 : 1), 1);
   }

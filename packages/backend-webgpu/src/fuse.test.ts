@@ -37,6 +37,15 @@ describe('fuseGraph', () => {
     expect(planned.map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op))).toEqual(['rms_norm', 'matmul', 'fused add']);
   });
 
+  it('does not fold a bias add (one row added to each) as a residual: the epilogue reads a whole [m, n]', () => {
+    const [h2, q2, bias, biased] = [t([2, 64]), t([2, 8]), t([8]), t([2, 8])];
+    const graph: Graph = [
+      { op: 'matmul', x: h2, w: wq, out: q2 },
+      { op: 'add', a: q2, b: bias, out: biased },
+    ];
+    expect(fuseGraph(graph, ungrouped(() => true)).map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op))).toEqual(['matmul', 'add']);
+  });
+
   it('does not fold an add whose sum overwrites the matmul input other workgroups still read', () => {
     const graph: Graph = [
       { op: 'matmul', x: h, w: wq, out: q },

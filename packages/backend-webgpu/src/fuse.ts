@@ -221,6 +221,7 @@ function withResidual(fused: FusedMatmul, graph: Graph, index: number): FusedMat
   const other = same(add.a, matmul.out) ? add.b : same(add.b, matmul.out) ? add.a : undefined;
   // the sum is written while other workgroups still read x (and the norm's input, the swiglu's gate and up)
   const read = [matmul.x, ...(fused.norm ? [fused.norm.x] : []), ...(fused.swiglu ? [fused.swiglu.gate, fused.swiglu.up] : [])];
-  if (!other || overlaps(other, matmul.out) || read.some((t) => overlaps(add.out, t))) return fused;
+  // a bias (one row added to each) is not a residual: the epilogue reads other as [m, n]
+  if (!other || numel(other.shape) !== numel(matmul.out.shape) || overlaps(other, matmul.out) || read.some((t) => overlaps(add.out, t))) return fused;
   return { ...fused, residual: { add, other } };
 }

@@ -687,7 +687,9 @@ function planKernel(op: Exclude<Op, { op: 'matmul' | 'embedding' }>, bind: Bind,
       const count = numel(a.shape);
       if (count === 0) return undefined;
       const [ab, bb, out] = [bind(a, 4), bind(b, 4), bind(op.out, 4)];
-      return dispatch({ kernel: op.op }, [count, ab.offset, bb.offset, out.offset], [ab, bb, out], grid(Math.ceil(count / WG)));
+      // add's b may be one row of a (a bias): add.wgsl takes its length
+      const params = [count, ab.offset, bb.offset, out.offset, ...(op.op === 'add' ? [numel(b.shape)] : [])];
+      return dispatch({ kernel: op.op }, params, [ab, bb, out], grid(Math.ceil(count / WG)));
     }
     case 'copy': {
       const count = numel(op.src.shape);

@@ -138,13 +138,16 @@ export interface SwigluOp {
   readonly out: Tensor;
 }
 
-/** `out = a + b`, elementwise. a, b, out f32 of one shape. */
+/**
+ * `out = a + b`, elementwise. a, out f32 of one shape; b f32 of that shape, or
+ * `[n]` when a is `[m, n]`: added to every row (a bias, as ggml_add broadcasts it).
+ */
 export interface AddOp {
   /** Op name. */
   readonly op: 'add';
   /** First addend. */
   readonly a: Tensor;
-  /** Second addend. */
+  /** Second addend: a's shape, or `[n]` for a `[m, n]` a (one row added to each). */
   readonly b: Tensor;
   /** Sum. */
   readonly out: Tensor;

@@ -99,7 +99,9 @@ export function validateOp(op: Op): void {
       const [a, b] = op.op === 'add' ? [op.a, op.b] : [op.gate, op.up];
       expectDType(op, 'inputs', a, 'f32');
       expectDType(op, 'inputs', b, 'f32');
-      expectShape(op, 'second input', b, a.shape);
+      // add's b may be one row, added to each row of a [m, n] a
+      const bias = op.op === 'add' && a.shape.length === 2 && b.shape.length === 1;
+      expectShape(op, 'second input', b, bias ? [a.shape[1]!] : a.shape);
       expectDType(op, 'out', op.out, 'f32');
       expectShape(op, 'out', op.out, a.shape);
       return;

@@ -193,6 +193,19 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
           tol,
         );
       });
+
+      cases('add')('adds a row of n (a bias) to each of the m rows', async () => {
+        const rng = new Prng(seed + 7 * n);
+        const a = randomF32(rng, m * n);
+        const bias = randomF32(rng, n);
+        const out = h.out('f32', [m, n]);
+        const got = await h.runF32({ op: 'add', a: h.f32([m, n], a), b: h.f32([n], bias), out }, out);
+        expectClose(
+          got,
+          Float64Array.from(a, (v, i) => v + bias[i % n]!),
+          tol,
+        );
+      });
     });
 
     it('refuses an op whose output overlaps an input (contract v2 forbids aliasing)', () => {
