@@ -8,17 +8,18 @@ import { fileSource } from '../node.js';
 import { SYNTHETIC_SHAPES, synthesizeLlama, type SyntheticArch } from '../synthetic.js';
 import { ggufArchitecture } from './architectures.js';
 import { ggufModelTensors, ggufTensorSource, llamaConfigFromGguf } from './gguf-llama.js';
-import { readGguf } from './reader.js';
+import { readGguf, readTensorData } from './reader.js';
+import { serializeGguf } from './writer.js';
 import { bytesSource } from './source.js';
 
 const have = fixturesAvailable();
 
 describe('ggufArchitecture', () => {
   it('names what a known family needs that is missing, and what is supported', () => {
-    expect(() => ggufArchitecture('qwen2', 'q.gguf')).toThrow(
-      expect.objectContaining({ code: 'E_UNSUPPORTED_MODEL', message: expect.stringMatching(/"qwen2".*biases on Q, K and V.*supported: llama, qwen3, phi3/) }),
+    expect(() => ggufArchitecture('qwen2moe', 'q.gguf')).toThrow(
+      expect.objectContaining({ code: 'E_UNSUPPORTED_MODEL', message: expect.stringMatching(/"qwen2moe".*mixture-of-experts blocks.*supported: llama, qwen2, qwen3, phi3/) }),
     );
-    expect(() => ggufArchitecture('mamba', 'm.gguf')).toThrow(/architecture "mamba" is not supported \(supported: llama, qwen3, phi3\)/);
+    expect(() => ggufArchitecture('mamba', 'm.gguf')).toThrow(/architecture "mamba" is not supported \(supported: llama, qwen2, qwen3, phi3\)/);
   });
 
   it('takes no property of Object.prototype for an architecture', () => {
@@ -39,13 +40,25 @@ describe.skipIf(!have)(`synthetic files of each architecture${have ? '' : ' (ski
   it.each([
     ['llama', 'adjacent', false, 32, true],
     ['smollm2', 'adjacent', false, 32, false],
+    ['qwen2', 'half', false, 32, false],
     ['qwen3', 'half', true, 64, false],
     ['phi3', 'half', false, 32, true],
   ] as const)('%s: RoPE pairs %s, q/k norms %s, heads of %i, own output head %s', async (arch, ropeMode, qkNorm, headDim, ownHead) => {
     const file = await micro(arch);
     const config = llamaConfigFromGguf(file);
-    expect(config).toMatchObject({ ropeMode, qkNorm, headDim, dim: 64, nHeads: 2, nKvHeads: 1 });
+    expect(config).toMatchObject({ ropeMode, qkNorm, qkvBias: arch === 'qwen2', headDim, dim: 64, nHeads: 2, nKvHeads: 1 });
     expect(file.tensors.some((t) => t.name === 'output.weight')).toBe(ownHead);
+  });
+
+  it('computes Qwen2’s q, k, v biases and refuses any other bias by name', async () => {
+    const file = await micro('qwen2');
+    expect(file.tensors.find((t) => t.name === 'blk.1.attn_k.bias')?.shape).toEqual([32]);
+    const tensors = await Promise.all(file.tensors.map(async (t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: await readTensorData(file, t) })));
+    const outputBias = { name: 'output.bias', dtype: 'f32' as const, shape: [4], data: new Uint8Array(16) };
+    const withOutputBias = await readGguf(bytesSource(concatBytes(serializeGguf(file.metadata, [...tensors, outputBias])), 'b.gguf'));
+    expect(() => llamaConfigFromGguf(withOutputBias)).toThrow(
+      expect.objectContaining({ code: 'E_UNSUPPORTED_MODEL', message: expect.stringMatching(/output\.bias: biases in the block are not supported/) }),
+    );
   });
 
   it('sees Phi-3’s fused attn_qkv and ffn_up as q, k, v, gate and up: row ranges of the fused bytes, in that order', async () => {

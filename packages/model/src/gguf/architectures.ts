@@ -14,20 +14,22 @@ export interface GgufArchitecture {
   readonly ropeMode: 'adjacent' | 'half';
   /** RMSNorm over each head of q and of k before RoPE, scaled by `attn_q_norm` / `attn_k_norm` (Qwen3). */
   readonly qkNorm: boolean;
+  /** Biases on the Q, K and V projections, `attn_q.bias` ... (Qwen2, Qwen2.5). */
+  readonly qkvBias: boolean;
   /** Q, K and V stored as one `attn_qkv` tensor and the gate and up projections as one `ffn_up` of 2·ffn rows, gate first (Phi-3). */
   readonly fusedProjections: boolean;
 }
 
-/** The architectures llamita runs, by `general.architecture`. SmolLM2 and Llama 3.2 files say `llama`. */
+/** The architectures llamita runs, by `general.architecture`. SmolLM2 and Llama 3.2 files say `llama`; Qwen2.5's say `qwen2`. */
 export const GGUF_ARCHITECTURES: Readonly<Record<string, GgufArchitecture>> = {
-  llama: { ropeMode: 'adjacent', qkNorm: false, fusedProjections: false },
-  qwen3: { ropeMode: 'half', qkNorm: true, fusedProjections: false },
-  phi3: { ropeMode: 'half', qkNorm: false, fusedProjections: true },
+  llama: { ropeMode: 'adjacent', qkNorm: false, qkvBias: false, fusedProjections: false },
+  qwen2: { ropeMode: 'half', qkNorm: false, qkvBias: true, fusedProjections: false },
+  qwen3: { ropeMode: 'half', qkNorm: true, qkvBias: false, fusedProjections: false },
+  phi3: { ropeMode: 'half', qkNorm: false, qkvBias: false, fusedProjections: true },
 };
 
 /** Architectures of the Llama family that need what the forward pass does not compute yet, and what that is. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  qwen2: 'biases on Q, K and V (Qwen2, Qwen2.5)',
   qwen2moe: 'mixture-of-experts blocks',
   qwen3moe: 'mixture-of-experts blocks',
   llama4: 'mixture-of-experts blocks and chunked attention',

@@ -14,7 +14,7 @@ import { readTensorData, type GgufFile } from './reader.js';
 // only configs and tensor sources.
 
 /**
- * Reads the config of a Llama-family GGUF (`llama`, `qwen3`, `phi3`; see
+ * Reads the config of a Llama-family GGUF (`llama`, `qwen2`, `qwen3`, `phi3`; see
  * {@link GGUF_ARCHITECTURES}) from its `<architecture>.*` metadata.
  * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another architecture, a missing key, or what the forward pass does not compute.
  */
@@ -34,7 +34,7 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
   if (valueDim !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: value heads of ${valueDim} beside key heads of ${headDim} are not supported`);
   const ropeDims = metaNumber(file, key('rope.dimension_count'), headDim);
   if (ropeDims !== headDim) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: partial RoPE (${ropeDims} of ${headDim} dims) is not supported`);
-  refuseVariants(file, arch);
+  refuseVariants(file, arch, spec.qkvBias);
   return checkConfig(
     {
       dim,
@@ -49,6 +49,7 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
       normEps: metaNumber(file, key('attention.layer_norm_rms_epsilon'), 1e-5),
       ropeMode: spec.ropeMode,
       qkNorm: spec.qkNorm,
+      qkvBias: spec.qkvBias,
     },
     name,
   );
@@ -59,9 +60,10 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
  * such a file gets an error naming it instead of running wrong: RoPE
  * frequency factors (`rope_freqs.weight`, how Llama 3.1 and 3.2 files scale
  * RoPE; Phi-3's long-context `rope_factors_long/short`), another RoPE
- * scaling, and biases in the block (Qwen2's on Q, K and V).
+ * scaling, and biases the architecture does not have (Qwen2's on Q, K and V
+ * are computed; any other, e.g. an output bias, is refused).
  */
-function refuseVariants(file: GgufFile, arch: string): void {
+function refuseVariants(file: GgufFile, arch: string, qkvBias: boolean): void {
   const name = file.source.name;
   const factors = file.tensors.find((t) => t.name === 'rope_freqs.weight' || /^blk\.\d+\.rope_factors_(long|short)\.weight$/.test(t.name));
   if (factors) {
@@ -69,7 +71,8 @@ function refuseVariants(file: GgufFile, arch: string): void {
   }
   const scaling = metaString(file, `${arch}.rope.scaling.type`, 'none');
   if (scaling !== 'none') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE scaling "${scaling}" is not supported yet`, { key: `${arch}.rope.scaling.type` });
-  const bias = file.tensors.find((t) => t.name.endsWith('.bias'));
+  const computed = qkvBias ? /^blk\.\d+\.attn_[qkv]\.bias$/ : undefined;
+  const bias = file.tensors.find((t) => t.name.endsWith('.bias') && !computed?.test(t.name));
   if (bias) throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: ${bias.name}: biases in the block are not supported yet`, { tensor: bias.name });
 }
 

@@ -28,7 +28,7 @@ describe.skipIf(!have)(`llama GGUF files with what the forward pass does not com
   it.each([
     ['RoPE frequency factors (Llama 3.1 and 3.2)', [], [f32('rope_freqs.weight', 4)], /RoPE frequency factors \(rope_freqs\.weight, Llama 3\.1 and later/],
     ['linear RoPE scaling', [['llama.rope.scaling.type', { type: 'string', value: 'linear' }]], [], /RoPE scaling "linear" is not supported/],
-    ['a bias on q (Qwen2-style)', [], [f32('blk.0.attn_q.bias', 64)], /blk\.0\.attn_q\.bias: biases in the block are not supported/],
+    ['a bias on q in a llama file', [], [f32('blk.0.attn_q.bias', 64)], /blk\.0\.attn_q\.bias: biases in the block are not supported/],
     ['long-context RoPE factors (Phi-3 128k)', [], [f32('blk.0.rope_factors_long.weight', 4)], /rope_factors_long\.weight, Llama 3\.1 and later, long-context Phi-3\) are not supported/],
   ] as const)('refuses %s with E_UNSUPPORTED_MODEL naming it', async (_what, metadata, tensors, message) => {
     const file = await stories260KWith([...metadata] as [string, GgufValue][], [...tensors]);

@@ -8,6 +8,7 @@ function activationShapes(c: LlamaConfig, m: number, l: number): Partial<Record<
   const kv = c.nKvHeads * c.headDim;
   return {
     ...(c.qkNorm && { qNormed: ['f32', [m, q]], kNormed: ['f32', [m, kv]] }),
+    ...(c.qkvBias && { qRaw: ['f32', [m, q]], kRaw: ['f32', [m, kv]], vRaw: ['f32', [m, kv]] }),
     ids: ['i32', [m]],
     positions: ['i32', [m]],
     x: ['f32', [m, c.dim]],

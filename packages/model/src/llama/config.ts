@@ -29,6 +29,8 @@ export interface LlamaConfig {
   readonly ropeMode: 'adjacent' | 'half';
   /** RMSNorm over each head of q and k before RoPE, with weights `attn_q_norm` / `attn_k_norm` of headDim (Qwen3). Default false. */
   readonly qkNorm?: boolean;
+  /** Biases added to q, k and v after their projections, `attn_q.bias` [nHeads*hd] ... (Qwen2). Default false. */
+  readonly qkvBias?: boolean;
 }
 
 /** Checks a config's internal consistency. */

@@ -24,6 +24,12 @@ export interface Activations {
   readonly k: Tensor;
   /** [m, nKv*hd] */
   readonly v: Tensor;
+  /** [m, nHeads*hd] h·Wq before its bias is added into q (config.qkvBias only) */
+  readonly qRaw?: Tensor;
+  /** [m, nKv*hd] h·Wk before its bias (config.qkvBias only) */
+  readonly kRaw?: Tensor;
+  /** [m, nKv*hd] h·Wv before its bias (config.qkvBias only) */
+  readonly vRaw?: Tensor;
   /** [m, nHeads*hd] q after its per-head norm (config.qkNorm only) */
   readonly qNormed?: Tensor;
   /** [m, nKv*hd] k after its per-head norm (config.qkNorm only) */
@@ -70,9 +76,16 @@ export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly La
     const { k: kCache, v: vCache } = cache[l]!;
     // attention: h = rmsnorm(x); q, k, v = h·Wq, h·Wk, h·Wv
     g.push({ op: 'rms_norm', x: a.x, weight: layer.attnNorm, eps: c.normEps, out: a.h });
-    g.push({ op: 'matmul', x: a.h, w: layer.wq, out: a.q });
-    g.push({ op: 'matmul', x: a.h, w: layer.wk, out: a.k });
-    g.push({ op: 'matmul', x: a.h, w: layer.wv, out: a.v });
+    // Qwen2: the projections land in *Raw and their biases are added into q, k, v (after all three, which a GPU runs as one matmul)
+    const biased = layer.bq && layer.bk && layer.bv && a.qRaw && a.kRaw && a.vRaw ? { q: a.qRaw, k: a.kRaw, v: a.vRaw } : undefined;
+    g.push({ op: 'matmul', x: a.h, w: layer.wq, out: biased?.q ?? a.q });
+    g.push({ op: 'matmul', x: a.h, w: layer.wk, out: biased?.k ?? a.k });
+    g.push({ op: 'matmul', x: a.h, w: layer.wv, out: biased?.v ?? a.v });
+    if (biased) {
+      g.push({ op: 'add', a: biased.q, b: layer.bq!, out: a.q });
+      g.push({ op: 'add', a: biased.k, b: layer.bk!, out: a.k });
+      g.push({ op: 'add', a: biased.v, b: layer.bv!, out: a.v });
+    }
     // Qwen3: q and k normed per head (each head a row of hd)
     const [q, k] = layer.qNorm && layer.kNorm && a.qNormed && a.kNormed ? [a.qNormed, a.kNormed] : [a.q, a.k];
     if (q !== a.q) {

@@ -11,6 +11,12 @@ export interface LlamaLayerWeights {
   readonly wq: Tensor;
   /** [nKvHeads*hd, dim] */
   readonly wk: Tensor;
+  /** f32 [nHeads*hd], q's bias (config.qkvBias only) */
+  readonly bq?: Tensor;
+  /** f32 [nKvHeads*hd], k's bias (config.qkvBias only) */
+  readonly bk?: Tensor;
+  /** f32 [nKvHeads*hd], v's bias (config.qkvBias only) */
+  readonly bv?: Tensor;
   /** f32 [hd], the per-head norm of q (config.qkNorm only) */
   readonly qNorm?: Tensor;
   /** f32 [hd], the per-head norm of k (config.qkNorm only) */
@@ -51,7 +57,7 @@ export interface LoadProgress {
   readonly stage: string;
 }
 
-/** Expected shapes of every tensor, by GGUF name (llama.cpp's LLM_ARCH_LLAMA table, with LLM_ARCH_QWEN3's q/k norms when the config has them). */
+/** Expected shapes of every tensor, by GGUF name (llama.cpp's LLM_ARCH_LLAMA table, with Qwen2's q/k/v biases and Qwen3's q/k norms when the config has them). */
 export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
   const hd = c.headDim;
   const shapes = new Map<string, readonly number[]>([
@@ -66,6 +72,11 @@ export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
     shapes.set(`${b}attn_k.weight`, [c.nKvHeads * hd, c.dim]);
     shapes.set(`${b}attn_v.weight`, [c.nKvHeads * hd, c.dim]);
     shapes.set(`${b}attn_output.weight`, [c.dim, c.nHeads * hd]);
+    if (c.qkvBias) {
+      shapes.set(`${b}attn_q.bias`, [c.nHeads * hd]);
+      shapes.set(`${b}attn_k.bias`, [c.nKvHeads * hd]);
+      shapes.set(`${b}attn_v.bias`, [c.nKvHeads * hd]);
+    }
     if (c.qkNorm) {
       shapes.set(`${b}attn_q_norm.weight`, [hd]);
       shapes.set(`${b}attn_k_norm.weight`, [hd]);
@@ -109,6 +120,7 @@ function assemble(config: LlamaConfig, t: (name: string) => Tensor | undefined):
       wq: get(`${b}attn_q.weight`),
       wk: get(`${b}attn_k.weight`),
       wv: get(`${b}attn_v.weight`),
+      ...(config.qkvBias && { bq: get(`${b}attn_q.bias`), bk: get(`${b}attn_k.bias`), bv: get(`${b}attn_v.bias`) }),
       ...(config.qkNorm && { qNorm: get(`${b}attn_q_norm.weight`), kNorm: get(`${b}attn_k_norm.weight`) }),
       wo: get(`${b}attn_output.weight`),
       ffnNorm: get(`${b}ffn_norm.weight`),

@@ -35,7 +35,7 @@ function weightType(dtype: SyntheticDType, name: string, cols: number, layers: n
 }
 
 /** The Llama-family variants `make-model --arch` writes. */
-export type SyntheticArch = 'llama' | 'smollm2' | 'qwen3' | 'phi3';
+export type SyntheticArch = 'llama' | 'smollm2' | 'qwen2' | 'qwen3' | 'phi3';
 
 /** How a variant's file differs from a Llama 2 one. */
 interface ArchLayout {
@@ -45,6 +45,8 @@ interface ArchLayout {
   readonly tied: boolean;
   /** attn_q_norm and attn_k_norm per head (Qwen3). */
   readonly qkNorm: boolean;
+  /** attn_q.bias, attn_k.bias and attn_v.bias (Qwen2), drawn from [-0.5, 0.5]. */
+  readonly qkvBias: boolean;
   /** attn_qkv and a 2·ffn ffn_up instead of separate q, k, v and gate (Phi-3). */
   readonly fused: boolean;
   /** Head size as a multiple of dim / heads, written as `key_length` (Qwen3-0.6B's heads are twice dim / heads). */
@@ -57,10 +59,11 @@ interface ArchLayout {
  * the outputs; `llama` keeps 1 so its files stay byte for byte what they were.
  */
 export const SYNTHETIC_ARCHS: Readonly<Record<SyntheticArch, ArchLayout>> = {
-  llama: { gguf: 'llama', tied: false, qkNorm: false, fused: false, headScale: 1 },
-  smollm2: { gguf: 'llama', tied: true, qkNorm: false, fused: false, headScale: 1 },
-  qwen3: { gguf: 'qwen3', tied: true, qkNorm: true, fused: false, headScale: 2 },
-  phi3: { gguf: 'phi3', tied: false, qkNorm: false, fused: true, headScale: 1 },
+  llama: { gguf: 'llama', tied: false, qkNorm: false, qkvBias: false, fused: false, headScale: 1 },
+  smollm2: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1 },
+  qwen2: { gguf: 'qwen2', tied: true, qkNorm: false, qkvBias: true, fused: false, headScale: 1 },
+  qwen3: { gguf: 'qwen3', tied: true, qkNorm: true, qkvBias: false, fused: false, headScale: 2 },
+  phi3: { gguf: 'phi3', tied: false, qkNorm: false, qkvBias: false, fused: true, headScale: 1 },
 };
 
 /** Options of {@link synthesizeLlama}. */
@@ -147,6 +150,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
     layout.push(
       norm(`${b}attn_norm.weight`),
       ...(arch.fused ? [weight(`${b}attn_qkv.weight`, q + 2 * kv, s.dim)] : [weight(`${b}attn_q.weight`, q, s.dim), weight(`${b}attn_k.weight`, kv, s.dim), weight(`${b}attn_v.weight`, kv, s.dim)]),
+      ...(arch.qkvBias ? [norm(`${b}attn_q.bias`, q), norm(`${b}attn_k.bias`, kv), norm(`${b}attn_v.bias`, kv)] : []),
       ...(arch.qkNorm ? [norm(`${b}attn_q_norm.weight`, hd), norm(`${b}attn_k_norm.weight`, hd)] : []),
       weight(`${b}attn_output.weight`, s.dim, q),
       norm(`${b}ffn_norm.weight`),
@@ -178,7 +182,8 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
         // has clear winners and greedy paths are not decided by rounding noise.
         const std = (t.name === head ? 4 : 1) / Math.sqrt(t.shape[t.shape.length - 1]!);
         const amplitude = std * Math.sqrt(3); // uniform(-a, a) has std a/sqrt(3)
-        if (t.shape.length === 1) for (let j = 0; j < count; j++) values[j] = normSpread ? 1 + normSpread * (2 * rng.next() - 1) : 1;
+        if (t.name.endsWith('.bias')) for (let j = 0; j < count; j++) values[j] = rng.next() - 0.5;
+        else if (t.shape.length === 1) for (let j = 0; j < count; j++) values[j] = normSpread ? 1 + normSpread * (2 * rng.next() - 1) : 1;
         else for (let j = 0; j < count; j++) values[j] = amplitude * (2 * rng.next() - 1);
         const bytes = quantize(t.dtype, values);
         yield { name: t.name, bytes };
