@@ -43,7 +43,12 @@ describe('fuseGraph', () => {
       { op: 'matmul', x: h2, w: wq, out: q2 },
       { op: 'add', a: q2, b: bias, out: biased },
     ];
-    expect(fuseGraph(graph, ungrouped(() => true)).map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op))).toEqual(['matmul', 'add']);
+    expect(
+      fuseGraph(
+        graph,
+        ungrouped(() => true),
+      ).map((p) => (p.op === 'fused_matmul' ? `fused ${p.residual ? 'add' : ''}` : p.op)),
+    ).toEqual(['matmul', 'add']);
   });
 
   it('does not fold an add whose sum overwrites the matmul input other workgroups still read', () => {
