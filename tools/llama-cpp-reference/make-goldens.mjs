@@ -36,6 +36,8 @@ const ARCH_MODELS = [
   { arch: 'qwen3', shape: 'kquant', dtype: 'q4_k_m', seed: 24, vocab: 'vocab-tests/ggml-vocab-gpt-2.gguf' },
   { arch: 'phi3', shape: 'micro', dtype: 'f32', seed: 25, vocab: 'vocab-tests/ggml-vocab-phi-3.gguf' },
   { arch: 'qwen2', shape: 'micro', dtype: 'f32', seed: 27, vocab: 'vocab-tests/ggml-vocab-gpt-2.gguf' },
+  { arch: 'llama3', shape: 'micro', dtype: 'f32', seed: 29, vocab: 'vocab-tests/ggml-vocab-gpt-2.gguf' },
+  { arch: 'llama3', shape: 'small', dtype: 'q4_0', seed: 30, vocab: 'vocab-tests/ggml-vocab-gpt-2.gguf' },
   { arch: 'qwen2', shape: 'small', dtype: 'q8_0', seed: 28, vocab: 'vocab-tests/ggml-vocab-gpt-2.gguf' },
   { arch: 'phi3', shape: 'small', dtype: 'q4_0', seed: 26, vocab: 'vocab-tests/ggml-vocab-phi-3.gguf' },
 ];

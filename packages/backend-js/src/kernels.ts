@@ -134,15 +134,15 @@ export function matmul(x: Float32Array, readRow: RowReader, activation: Activati
  * Rotary embedding — x `[m, heads, headDim]`, positions `[m]`.
  * 'adjacent' rotates (2i, 2i+1); 'half' rotates (i, i + headDim/2). Angle = pos * theta^(-2i/headDim),
  * from `ropeCosSin` (@llamita/tensor); each rotated value is one product rounded and one fused into the sum,
- * as GCC compiles ggml's `x0*cos - x1*sin`.
+ * as GCC compiles ggml's `x0*cos - x1*sin`. `factors` divide each pair's angle (Llama 3's rope_freqs).
  */
-export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array): void {
+export function rope(x: Float32Array, positions: Int32Array, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, headDim: number, out: Float32Array, factors?: Float32Array): void {
   const halfDim = headDim / 2;
   // the angles depend on the position and pair only: computed once per token, shared by its heads
   const cos = ROPE_COS.take(halfDim);
   const sin = ROPE_SIN.take(halfDim);
   for (let t = 0; t < m; t++) {
-    ropeCosSin(positions[t]!, theta, headDim, cos, sin);
+    ropeCosSin(positions[t]!, theta, headDim, cos, sin, factors);
     for (let h = 0; h < heads; h++) {
       const base = (t * heads + h) * headDim;
       for (let i = 0; i < halfDim; i++) {

@@ -32,7 +32,7 @@ export function executeReference(op: Op, v: TensorViews): void {
     }
     case 'rope': {
       const [m, heads, hd] = op.x.shape as [number, number, number];
-      return k.rope(v.f32(op.x), v.i32(op.positions), op.theta, op.mode, m, heads, hd, v.f32(op.out));
+      return k.rope(v.f32(op.x), v.i32(op.positions), op.theta, op.mode, m, heads, hd, v.f32(op.out), op.freqFactors && v.f32(op.freqFactors));
     }
     case 'attention': {
       const [m, nHead, hd] = op.q.shape as [number, number, number];

@@ -158,7 +158,7 @@ export class WasmBackend implements Backend {
   /** Q4_0 and Q4_K weight buffers, in their kernels' interleaved layout from allocation on. */
   private readonly interleaved: InterleavedWeights;
   /** The positions and settings the RoPE tables were last computed for (q and k of every layer share them). */
-  private ropeKey: { positions: Int32Array; theta: number; half: boolean; hd: number } | undefined;
+  private ropeKey: { positions: Int32Array; theta: number; half: boolean; hd: number; factors: Float32Array | undefined } | undefined;
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -462,22 +462,24 @@ export class WasmBackend implements Backend {
       this.ropeKey = undefined;
     }
     const positions = this.views.i32(op.positions);
+    const factors = op.freqFactors && this.views.f32(op.freqFactors);
     const key = this.ropeKey;
-    const same = key && key.theta === op.theta && key.half === half && key.hd === hd && key.positions.length === m && key.positions.every((p, t) => p === positions[t]);
-    if (!same) this.fillRopeTables(positions, op.theta, half, hd, tableBytes);
+    const same =
+      key && key.theta === op.theta && key.half === half && key.hd === hd && sameValues(key.factors, factors) && key.positions.length === m && key.positions.every((p, t) => p === positions[t]);
+    if (!same) this.fillRopeTables(positions, op.theta, half, hd, tableBytes, factors);
     const at = (t: Tensor) => this.address(t.buffer, t.byteOffset);
     this.dispatch('rope', [at(op.x), at(op.out), this.ropeTables.offset, this.ropeTables.offset + tableBytes, m, heads, hd, half ? 1 : 0], m, m * heads * hd * 4, 1);
   }
 
   /** Fills the RoPE cos/sin tables for `positions` and remembers what they are for. */
-  private fillRopeTables(positions: Int32Array, theta: number, half: boolean, hd: number, tableBytes: number): void {
+  private fillRopeTables(positions: Int32Array, theta: number, half: boolean, hd: number, tableBytes: number, factors: Float32Array | undefined): void {
     const m = positions.length;
     const cos = new Float32Array(this.memory.buffer, this.ropeTables.offset, m * hd);
     const sin = new Float32Array(this.memory.buffer, this.ropeTables.offset + tableBytes, m * hd);
     const pairCos = new Float32Array(hd / 2);
     const pairSin = new Float32Array(hd / 2);
     for (let t = 0; t < m; t++) {
-      ropeCosSin(positions[t]!, theta, hd, pairCos, pairSin);
+      ropeCosSin(positions[t]!, theta, hd, pairCos, pairSin, factors);
       for (let i = 0; i < hd / 2; i++) {
         // the elements of pair i, and the sign of sin for each: first -, second +
         const [a, b] = half ? [i, i + hd / 2] : [2 * i, 2 * i + 1];
@@ -486,7 +488,7 @@ export class WasmBackend implements Backend {
         sin[t * hd + b] = pairSin[i]!;
       }
     }
-    this.ropeKey = { positions: positions.slice(), theta, half, hd };
+    this.ropeKey = { positions: positions.slice(), theta, half, hd, factors: factors?.slice() };
   }
 
   /** Attention over an f16 cache in SIMD, split across threads by KV head. */
@@ -585,3 +587,8 @@ export const wasmBackend: BackendFactory<WasmBackendOptions> = {
   },
   create: (options?: WasmBackendOptions) => WasmBackend.create(options),
 };
+
+/** Whether two optional arrays hold the same numbers (both absent counts as the same). */
+function sameValues(a: Float32Array | undefined, b: Float32Array | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+}

@@ -164,6 +164,8 @@ function grouped(run: readonly MatmulOp[], rules: FuseRules, norm?: RmsNormOp): 
 function ropeCacheAt(graph: Graph, start: number): FusedRopeCache | undefined {
   const [ropeQ, ropeK, copyK, copyV] = graph.slice(start, start + 4);
   if (ropeQ?.op !== 'rope' || ropeK?.op !== 'rope' || copyK?.op !== 'copy' || copyV?.op !== 'copy') return undefined;
+  // the folded kernels rotate without frequency factors (Llama 3's run rope.wgsl)
+  if (ropeQ.freqFactors || ropeK.freqFactors) return undefined;
   const positions = ropeQ.positions;
   const sameRope = same(ropeK.positions, positions) && ropeK.theta === ropeQ.theta && ropeK.mode === ropeQ.mode && ropeK.x.shape[2] === ropeQ.x.shape[2] && ropeK.x.shape[0] === ropeQ.x.shape[0];
   const kWidth = ropeK.x.shape[1]! * ropeK.x.shape[2]!;

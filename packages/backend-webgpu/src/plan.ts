@@ -665,8 +665,10 @@ function planKernel(op: Exclude<Op, { op: 'matmul' | 'embedding' }>, bind: Bind,
       const pairs = (m * heads * hd) / 2;
       if (pairs === 0) return undefined;
       const [x, pos, out] = [bind(op.x, 4), bind(op.positions, 4), bind(op.out, 4)];
-      const params = [pairs, heads, hd, x.offset, pos.offset, out.offset, f32Bits(Math.log2(op.theta)), op.mode === 'half' ? 1 : 0];
-      return dispatch({ kernel: 'rope' }, params, [x, pos, out], grid(Math.ceil(pairs / WG)));
+      // without factors the kernel never reads FF: x's range stands in for the binding
+      const ff = op.freqFactors ? bind(op.freqFactors, 4) : x;
+      const params = [pairs, heads, hd, x.offset, pos.offset, out.offset, f32Bits(Math.log2(op.theta)), op.mode === 'half' ? 1 : 0, ff.offset, op.freqFactors ? 1 : 0];
+      return dispatch({ kernel: 'rope' }, params, [x, pos, out, ff], grid(Math.ceil(pairs / WG)));
     }
     case 'attention': {
       const [m, nHead, hd] = op.q.shape as [number, number, number];

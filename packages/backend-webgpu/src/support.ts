@@ -25,7 +25,7 @@ function boundTensors(op: Op): Tensor[] {
     case 'matmul':
       return [op.x, op.out];
     case 'rope':
-      return [op.x, op.positions, op.out];
+      return op.freqFactors ? [op.x, op.positions, op.out, op.freqFactors] : [op.x, op.positions, op.out];
     case 'attention':
       return [op.q, op.k, op.v, op.positions, op.out];
     case 'swiglu':

@@ -93,6 +93,12 @@ export interface RopeOp {
   readonly theta: number;
   /** Which elements form a rotated pair. */
   readonly mode: 'adjacent' | 'half';
+  /**
+   * Frequency factors, f32 `[headDim / 2]`, one per pair: pair i's angle is
+   * divided by factor i (Llama 3.1/3.2's `rope_freqs.weight`, as ggml_rope_ext
+   * takes it).
+   */
+  readonly freqFactors?: Tensor;
   /** f32, shaped like x. */
   readonly out: Tensor;
 }

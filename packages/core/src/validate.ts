@@ -75,6 +75,10 @@ export function validateOp(op: Op): void {
       expectDType(op, 'out', op.out, 'f32');
       expectShape(op, 'out', op.out, op.x.shape);
       if (!(op.theta > 0)) fail(op, `theta must be > 0, got ${op.theta}`);
+      if (op.freqFactors) {
+        expectDType(op, 'freqFactors', op.freqFactors, 'f32');
+        expectShape(op, 'freqFactors', op.freqFactors, [op.x.shape[2]! / 2]);
+      }
       return;
     }
     case 'attention': {
@@ -161,7 +165,7 @@ export function operandsOf(op: Op): Operands {
     case 'matmul':
       return { inputs: [op.x, op.w], output: op.out };
     case 'rope':
-      return { inputs: [op.x, op.positions], output: op.out };
+      return { inputs: op.freqFactors ? [op.x, op.positions, op.freqFactors] : [op.x, op.positions], output: op.out };
     case 'attention':
       return { inputs: [op.q, op.k, op.v, op.positions], output: op.out };
     case 'swiglu':

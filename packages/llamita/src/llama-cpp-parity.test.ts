@@ -88,6 +88,8 @@ const CHECKS: Record<string, Check> = {
   'phi3 small q4_0': 'withinSpread',
   'qwen2 micro f32': 'exact',
   'qwen2 small q8_0': 'withinSpread',
+  'llama3 micro f32': 'exact',
+  'llama3 small q4_0': 'withinSpread',
 };
 const FLOAT = 1e-2;
 const LLAMA_CPP_SPREAD = 0.25;

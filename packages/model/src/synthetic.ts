@@ -10,4 +10,13 @@ export type { GgufFile } from './gguf/reader.js';
 export type { GgufValue, GgufValueType, GgufScalar, GgufArray, GgufTensorInfo } from './gguf/types.js';
 export type { ByteSource } from './gguf/source.js';
 export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
-export { type SyntheticArch, type SyntheticDType, type SynthesizeOptions, type SynthesizedModel, type SynthesizedChunk, SYNTHETIC_ARCHS, synthesizeLlama } from './synthetic/synthesize.js';
+export {
+  type SyntheticArch,
+  type SyntheticDType,
+  type SynthesizeOptions,
+  type SynthesizedModel,
+  type SynthesizedChunk,
+  SYNTHETIC_ARCHS,
+  llama3RopeFactors,
+  synthesizeLlama,
+} from './synthetic/synthesize.js';

@@ -267,6 +267,17 @@ export function describeConformance(factory: BackendFactory, options: Conformanc
         const got = await h.runF32({ op: 'rope', x: h.f32([m, heads, hd], x), positions: h.i32(pos), theta: 10000, mode, out }, out);
         expectClose(got, refRope(x, pos, 10000, mode, m, heads, hd), tol);
       });
+
+      cases('rope')('divides each pair’s angle by its frequency factor (Llama 3’s rope_freqs)', async () => {
+        const rng = new Prng(seed + 3 * hd);
+        const x = randomF32(rng, m * heads * hd);
+        const pos = Int32Array.from({ length: m }, (_, i) => i * 611 + 5);
+        // Llama 3.1's kind of factors: 1 for the fast pairs, up to 32 for the slow ones
+        const factors = Float32Array.from({ length: hd / 2 }, (_, i) => 1 + (31 * i) / Math.max(1, hd / 2 - 1));
+        const out = h.out('f32', [m, heads, hd]);
+        const got = await h.runF32({ op: 'rope', x: h.f32([m, heads, hd], x), positions: h.i32(pos), theta: 500000, mode, freqFactors: h.f32([hd / 2], factors), out }, out);
+        expectClose(got, refRope(x, pos, 500000, mode, m, heads, hd, factors), tol);
+      });
     });
 
     describe.each([

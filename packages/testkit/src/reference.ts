@@ -28,14 +28,14 @@ export function refRmsNorm(x: ArrayLike<number>, weight: ArrayLike<number>, eps:
 }
 
 /** RoPE of x `[m, heads, hd]` at positions `[m]`, as complex rotation of index pairs. */
-export function refRope(x: ArrayLike<number>, pos: ArrayLike<number>, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, hd: number): Float64Array {
+export function refRope(x: ArrayLike<number>, pos: ArrayLike<number>, theta: number, mode: 'adjacent' | 'half', m: number, heads: number, hd: number, factors?: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(x as ArrayLike<number>);
   for (let t = 0; t < m; t++)
     for (let h = 0; h < heads; h++)
       for (let i = 0; i < hd / 2; i++) {
         const base = (t * heads + h) * hd;
         const [a, b] = mode === 'adjacent' ? [base + 2 * i, base + 2 * i + 1] : [base + i, base + i + hd / 2];
-        const ang = pos[t]! / theta ** ((2 * i) / hd);
+        const ang = pos[t]! / theta ** ((2 * i) / hd) / (factors ? factors[i]! : 1);
         out[a] = x[a]! * Math.cos(ang) - x[b]! * Math.sin(ang);
         out[b] = x[a]! * Math.sin(ang) + x[b]! * Math.cos(ang);
       }

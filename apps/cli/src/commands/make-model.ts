@@ -8,11 +8,12 @@ import { intFlag, joinNegativeValues } from '../options.js';
 import { progressBar } from '../progress.js';
 import { openModel } from '../source.js';
 
-export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro|kquant --dtype f32|f16|bf16|q8_0|q4_0|q6_k|q4_k_m|q5_k_m --seed N --vocab FILE --out OUT.gguf [--arch llama|smollm2|qwen2|qwen3|phi3]
+export const makeModelHelp = `llamita make-model --shape tinyllama|small|micro|kquant --dtype f32|f16|bf16|q8_0|q4_0|q6_k|q4_k_m|q5_k_m --seed N --vocab FILE --out OUT.gguf [--arch llama|llama3|smollm2|qwen2|qwen3|phi3]
 
 Writes a Llama-family GGUF with seeded random weights and the vocabulary of
 FILE (a GGUF, vocabulary-only files too). Same arguments, same bytes.
---arch: llama (Llama 2, the default); smollm2 (llama with the output head
+--arch: llama (Llama 2, the default); llama3 (RoPE frequency factors of
+Llama 3.1's scaling, base 500000, tied head, as Llama 3.2 1B); smollm2 (llama with the output head
 tied to the embedding table, as SmolLM2 and Llama 3.2 1B); qwen2 (biases on
 q, k and v, NeoX RoPE, tied head, as Qwen2.5 0.5B); qwen3 (per-head
 q/k norms, NeoX RoPE, heads twice dim / heads wide, tied head); phi3 (fused

@@ -39,6 +39,7 @@ describe.skipIf(!have)(`synthetic files of each architecture${have ? '' : ' (ski
 
   it.each([
     ['llama', 'adjacent', false, 32, true],
+    ['llama3', 'adjacent', false, 32, false],
     ['smollm2', 'adjacent', false, 32, false],
     ['qwen2', 'half', false, 32, false],
     ['qwen3', 'half', true, 64, false],
@@ -46,7 +47,7 @@ describe.skipIf(!have)(`synthetic files of each architecture${have ? '' : ' (ski
   ] as const)('%s: RoPE pairs %s, q/k norms %s, heads of %i, own output head %s', async (arch, ropeMode, qkNorm, headDim, ownHead) => {
     const file = await micro(arch);
     const config = llamaConfigFromGguf(file);
-    expect(config).toMatchObject({ ropeMode, qkNorm, qkvBias: arch === 'qwen2', headDim, dim: 64, nHeads: 2, nKvHeads: 1 });
+    expect(config).toMatchObject({ ropeMode, qkNorm, qkvBias: arch === 'qwen2', ropeFreqFactors: arch === 'llama3', headDim, dim: 64, nHeads: 2, nKvHeads: 1 });
     expect(file.tensors.some((t) => t.name === 'output.weight')).toBe(ownHead);
   });
 

@@ -50,6 +50,7 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
       ropeMode: spec.ropeMode,
       qkNorm: spec.qkNorm,
       qkvBias: spec.qkvBias,
+      ropeFreqFactors: file.tensors.some((t) => t.name === 'rope_freqs.weight'),
     },
     name,
   );
@@ -57,17 +58,17 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
 
 /**
  * Refuses what a file may carry that the forward pass does not compute, so
- * such a file gets an error naming it instead of running wrong: RoPE
- * frequency factors (`rope_freqs.weight`, how Llama 3.1 and 3.2 files scale
- * RoPE; Phi-3's long-context `rope_factors_long/short`), another RoPE
+ * such a file gets an error naming it instead of running wrong: Phi-3's
+ * long-context `rope_factors_long/short` (Llama 3's `rope_freqs.weight` is
+ * computed), another RoPE
  * scaling, and biases the architecture does not have (Qwen2's on Q, K and V
  * are computed; any other, e.g. an output bias, is refused).
  */
 function refuseVariants(file: GgufFile, arch: string, qkvBias: boolean): void {
   const name = file.source.name;
-  const factors = file.tensors.find((t) => t.name === 'rope_freqs.weight' || /^blk\.\d+\.rope_factors_(long|short)\.weight$/.test(t.name));
+  const factors = file.tensors.find((t) => /^blk\.\d+\.rope_factors_(long|short)\.weight$/.test(t.name));
   if (factors) {
-    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE frequency factors (${factors.name}, Llama 3.1 and later, long-context Phi-3) are not supported yet`, { tensor: factors.name });
+    throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: long and short RoPE factors (${factors.name}, long-context Phi-3) are not supported yet`, { tensor: factors.name });
   }
   const scaling = metaString(file, `${arch}.rope.scaling.type`, 'none');
   if (scaling !== 'none') throw new LlamitaError('E_UNSUPPORTED_MODEL', `${name}: RoPE scaling "${scaling}" is not supported yet`, { key: `${arch}.rope.scaling.type` });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '@llamita/core';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
+import { expectedShapes } from '../llama/weights.js';
 import { llamaConfigFromGguf } from './gguf-llama.js';
 import { readGguf, readTensorData } from './reader.js';
 import { bytesSource } from './source.js';
@@ -25,11 +26,21 @@ describe.skipIf(!have)(`llama GGUF files with what the forward pass does not com
     expect(llamaConfigFromGguf(await stories260KWith([], [])).nLayers).toBe(5);
   });
 
+  it('takes RoPE frequency factors (Llama 3.1 and 3.2) as a weight of the model', async () => {
+    const config = llamaConfigFromGguf(await stories260KWith([], [f32('rope_freqs.weight', 4)]));
+    expect(config.ropeFreqFactors).toBe(true);
+    expect(expectedShapes(config).get('rope_freqs.weight')).toEqual([config.headDim / 2]);
+  });
+
   it.each([
-    ['RoPE frequency factors (Llama 3.1 and 3.2)', [], [f32('rope_freqs.weight', 4)], /RoPE frequency factors \(rope_freqs\.weight, Llama 3\.1 and later/],
     ['linear RoPE scaling', [['llama.rope.scaling.type', { type: 'string', value: 'linear' }]], [], /RoPE scaling "linear" is not supported/],
     ['a bias on q in a llama file', [], [f32('blk.0.attn_q.bias', 64)], /blk\.0\.attn_q\.bias: biases in the block are not supported/],
-    ['long-context RoPE factors (Phi-3 128k)', [], [f32('blk.0.rope_factors_long.weight', 4)], /rope_factors_long\.weight, Llama 3\.1 and later, long-context Phi-3\) are not supported/],
+    [
+      'long-context RoPE factors (Phi-3 128k)',
+      [],
+      [f32('blk.0.rope_factors_long.weight', 4)],
+      /long and short RoPE factors \(blk\.0\.rope_factors_long\.weight, long-context Phi-3\) are not supported/,
+    ],
   ] as const)('refuses %s with E_UNSUPPORTED_MODEL naming it', async (_what, metadata, tensors, message) => {
     const file = await stories260KWith([...metadata] as [string, GgufValue][], [...tensors]);
     expect(() => llamaConfigFromGguf(file)).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED_MODEL', message: expect.stringMatching(message) }));

@@ -31,6 +31,8 @@ export interface LlamaConfig {
   readonly qkNorm?: boolean;
   /** Biases added to q, k and v after their projections, `attn_q.bias` [nHeads*hd] ... (Qwen2). Default false. */
   readonly qkvBias?: boolean;
+  /** RoPE frequency factors `rope_freqs.weight` f32 [headDim/2] divide each pair's angle (Llama 3.1, 3.2). Default false. */
+  readonly ropeFreqFactors?: boolean;
 }
 
 /** Checks a config's internal consistency. */

@@ -92,9 +92,10 @@ export function llamaForward(c: LlamaConfig, w: LlamaWeights, cache: readonly La
       g.push({ op: 'rms_norm', x: reshape(a.q, [m * c.nHeads, hd]), weight: layer.qNorm!, eps: c.normEps, out: reshape(q, [m * c.nHeads, hd]) });
       g.push({ op: 'rms_norm', x: reshape(a.k, [m * c.nKvHeads, hd]), weight: layer.kNorm!, eps: c.normEps, out: reshape(k, [m * c.nKvHeads, hd]) });
     }
-    // rotary position embedding on q and k
-    g.push({ op: 'rope', x: reshape(q, [m, c.nHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.qRot, [m, c.nHeads, hd]) });
-    g.push({ op: 'rope', x: reshape(k, [m, c.nKvHeads, hd]), positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, out: reshape(a.kRot, [m, c.nKvHeads, hd]) });
+    // rotary position embedding on q and k (with Llama 3's frequency factors where the model has them)
+    const rope = { positions: a.positions, theta: c.ropeTheta, mode: c.ropeMode, ...(w.ropeFreqs && { freqFactors: w.ropeFreqs }) };
+    g.push({ op: 'rope', x: reshape(q, [m, c.nHeads, hd]), ...rope, out: reshape(a.qRot, [m, c.nHeads, hd]) });
+    g.push({ op: 'rope', x: reshape(k, [m, c.nKvHeads, hd]), ...rope, out: reshape(a.kRot, [m, c.nKvHeads, hd]) });
     // k and v enter the cache at their positions
     g.push({ op: 'copy', src: a.kRot, dst: reshape(kCache, [kCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });
     g.push({ op: 'copy', src: a.v, dst: reshape(vCache, [vCache.shape[0]!, c.nKvHeads * hd]), rows: a.positions });

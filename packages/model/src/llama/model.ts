@@ -126,7 +126,9 @@ export class LlamaModel {
    */
   async shiftContext(keep: number, discard: number): Promise<void> {
     const { headDim, ropeMode, ropeTheta } = this.config;
-    await this.kv.shift(keep, discard, (rows) => rotateCachedKeys(rows, this.kv.dtype, headDim, ropeMode, ropeTheta, -discard));
+    // Llama 3's frequency factors rotate the shifted keys too, as llama.cpp's K-shift applies them
+    const factors = this.placement.weights.ropeFreqs && new Float32Array((await this.backend.read(this.placement.weights.ropeFreqs)).slice().buffer);
+    await this.kv.shift(keep, discard, (rows) => rotateCachedKeys(rows, this.kv.dtype, headDim, ropeMode, ropeTheta, -discard, factors));
   }
 
   /**

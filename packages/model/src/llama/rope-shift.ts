@@ -9,12 +9,13 @@ import type { KvType } from './kv-cache.js';
  * rotating by `p` is the rotation by `p + delta` up to rounding, which is why
  * the shifted keys are not recomputed.
  *
+ * `factors` are the model's RoPE frequency factors, if any (Llama 3).
  * `rows` is `[count, heads, headDim]` of `dtype`, row-major, as a
  * {@link KvSnapshot} holds them. Each rotated value is one product rounded and
  * one fused into the sum, as GCC compiles ggml's `x0*cos - x1*sin` (the same
  * rounding as the rope op of the js backend).
  */
-export function rotateCachedKeys(rows: Uint8Array, dtype: KvType, headDim: number, mode: 'adjacent' | 'half', theta: number, delta: number): Uint8Array {
+export function rotateCachedKeys(rows: Uint8Array, dtype: KvType, headDim: number, mode: 'adjacent' | 'half', theta: number, delta: number, factors?: Float32Array): Uint8Array {
   const aligned = rows.slice();
   const half = dtype === 'f16' ? new Uint16Array(aligned.buffer) : undefined;
   const full = dtype === 'f32' ? new Float32Array(aligned.buffer) : undefined;
@@ -24,7 +25,7 @@ export function rotateCachedKeys(rows: Uint8Array, dtype: KvType, headDim: numbe
   const halfDim = headDim / 2;
   const cos = new Float64Array(halfDim);
   const sin = new Float64Array(halfDim);
-  ropeCosSin(delta, theta, headDim, cos, sin);
+  ropeCosSin(delta, theta, headDim, cos, sin, factors);
   for (let base = 0; base < count; base += headDim) {
     for (let i = 0; i < halfDim; i++) {
       const a = mode === 'adjacent' ? base + 2 * i : base + i;

@@ -45,6 +45,8 @@ export interface LlamaWeights {
   readonly outputNorm: Tensor;
   /** The output head [vocab, dim]; the embedding table itself when the file ties them. */
   readonly output: Tensor;
+  /** f32 [hd/2], RoPE's frequency factors (config.ropeFreqFactors only) */
+  readonly ropeFreqs?: Tensor;
 }
 
 /** Progress of a long operation. */
@@ -64,6 +66,7 @@ export function expectedShapes(c: LlamaConfig): Map<string, readonly number[]> {
     ['token_embd.weight', [c.vocabSize, c.dim]],
     ['output_norm.weight', [c.dim]],
     ['output.weight', [c.vocabSize, c.dim]],
+    ...(c.ropeFreqFactors ? ([['rope_freqs.weight', [hd / 2]]] as const) : []),
   ]);
   for (let l = 0; l < c.nLayers; l++) {
     const b = `blk.${l}.`;
@@ -130,7 +133,13 @@ function assemble(config: LlamaConfig, t: (name: string) => Tensor | undefined):
     };
   });
   const tokenEmbedding = get('token_embd.weight');
-  return { tokenEmbedding, layers, outputNorm: get('output_norm.weight'), output: t('output.weight') ?? tokenEmbedding };
+  return {
+    tokenEmbedding,
+    layers,
+    outputNorm: get('output_norm.weight'),
+    output: t('output.weight') ?? tokenEmbedding,
+    ...(config.ropeFreqFactors && { ropeFreqs: get('rope_freqs.weight') }),
+  };
 }
 
 /**
@@ -189,7 +198,7 @@ export function plannedWeightBytes(source: TensorSource, config: LlamaConfig, qu
 
 /** Frees the buffers of uploaded weights (the tied output head is the embedding's). */
 export function releaseWeights(weights: LlamaWeights, backend: Backend): void {
-  const all = [weights.tokenEmbedding, weights.outputNorm, weights.output, ...weights.layers.flatMap((l) => Object.values(l) as Tensor[])];
+  const all = [weights.tokenEmbedding, weights.outputNorm, weights.output, ...(weights.ropeFreqs ? [weights.ropeFreqs] : []), ...weights.layers.flatMap((l) => Object.values(l) as Tensor[])];
   for (const buffer of new Set(all.map((t) => t.buffer))) backend.release(buffer);
 }
 

@@ -35,7 +35,7 @@ function weightType(dtype: SyntheticDType, name: string, cols: number, layers: n
 }
 
 /** The Llama-family variants `make-model --arch` writes. */
-export type SyntheticArch = 'llama' | 'smollm2' | 'qwen2' | 'qwen3' | 'phi3';
+export type SyntheticArch = 'llama' | 'llama3' | 'smollm2' | 'qwen2' | 'qwen3' | 'phi3';
 
 /** How a variant's file differs from a Llama 2 one. */
 interface ArchLayout {
@@ -51,6 +51,10 @@ interface ArchLayout {
   readonly fused: boolean;
   /** Head size as a multiple of dim / heads, written as `key_length` (Qwen3-0.6B's heads are twice dim / heads). */
   readonly headScale: number;
+  /** RoPE's base frequency. */
+  readonly ropeTheta: number;
+  /** A `rope_freqs.weight` of Llama 3.1's scaling (factor 32, as Llama 3.2; see {@link llama3RopeFactors}). */
+  readonly ropeFreqs: boolean;
 }
 
 /**
@@ -59,12 +63,31 @@ interface ArchLayout {
  * the outputs; `llama` keeps 1 so its files stay byte for byte what they were.
  */
 export const SYNTHETIC_ARCHS: Readonly<Record<SyntheticArch, ArchLayout>> = {
-  llama: { gguf: 'llama', tied: false, qkNorm: false, qkvBias: false, fused: false, headScale: 1 },
-  smollm2: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1 },
-  qwen2: { gguf: 'qwen2', tied: true, qkNorm: false, qkvBias: true, fused: false, headScale: 1 },
-  qwen3: { gguf: 'qwen3', tied: true, qkNorm: true, qkvBias: false, fused: false, headScale: 2 },
-  phi3: { gguf: 'phi3', tied: false, qkNorm: false, qkvBias: false, fused: true, headScale: 1 },
+  llama: { gguf: 'llama', tied: false, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
+  llama3: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 500000, ropeFreqs: true },
+  smollm2: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
+  qwen2: { gguf: 'qwen2', tied: true, qkNorm: false, qkvBias: true, fused: false, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
+  qwen3: { gguf: 'qwen3', tied: true, qkNorm: true, qkvBias: false, fused: false, headScale: 2, ropeTheta: 10000, ropeFreqs: false },
+  phi3: { gguf: 'phi3', tied: false, qkNorm: false, qkvBias: false, fused: true, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
 };
+
+/**
+ * Llama 3.1's RoPE frequency factors for a head of `headDim` (as llama.cpp's
+ * converter writes `rope_freqs.weight` from `rope_scaling`: factor 32, low and
+ * high frequency factors 1 and 4, original context 8192, as Llama 3.2 1B):
+ * 1 for pairs whose wavelength is under 8192 / 4, 32 over 8192, between them a
+ * smooth blend. Each pair's angle is divided by its factor.
+ */
+export function llama3RopeFactors(headDim: number, theta: number): Float32Array {
+  const [factor, low, high, original] = [32, 1, 4, 8192];
+  return Float32Array.from({ length: headDim / 2 }, (_, i) => {
+    const wavelength = (2 * Math.PI) / theta ** ((-2 * i) / headDim);
+    if (wavelength < original / high) return 1;
+    if (wavelength > original / low) return factor;
+    const smooth = (original / wavelength - low) / (high - low);
+    return 1 / ((1 - smooth) / factor + smooth);
+  });
+}
 
 /** Options of {@link synthesizeLlama}. */
 export interface SynthesizeOptions {
@@ -130,7 +153,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
     [key('attention.head_count'), { type: 'u32', value: s.nHeads }],
     [key('attention.head_count_kv'), { type: 'u32', value: s.nKvHeads }],
     [key('attention.layer_norm_rms_epsilon'), { type: 'f32', value: 1e-5 }],
-    [key('rope.freq_base'), { type: 'f32', value: 10000 }],
+    [key('rope.freq_base'), { type: 'f32', value: arch.ropeTheta }],
     ...(arch.headScale !== 1
       ? ([
           [key('attention.key_length'), { type: 'u32', value: hd }],
@@ -158,7 +181,7 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
       weight(`${b}ffn_down.weight`, s.dim, s.ffnDim),
     );
   }
-  layout.push(norm('output_norm.weight'), ...(arch.tied ? [] : [weight('output.weight', vocabSize, s.dim)]));
+  layout.push(norm('output_norm.weight'), ...(arch.tied ? [] : [weight('output.weight', vocabSize, s.dim)]), ...(arch.ropeFreqs ? [norm('rope_freqs.weight', hd / 2)] : []));
   const head = arch.tied ? 'token_embd.weight' : 'output.weight';
   const normSpread = arch === SYNTHETIC_ARCHS.llama ? 0 : 0.5;
 
@@ -182,7 +205,8 @@ export function synthesizeLlama(options: SynthesizeOptions): SynthesizedModel {
         // has clear winners and greedy paths are not decided by rounding noise.
         const std = (t.name === head ? 4 : 1) / Math.sqrt(t.shape[t.shape.length - 1]!);
         const amplitude = std * Math.sqrt(3); // uniform(-a, a) has std a/sqrt(3)
-        if (t.name.endsWith('.bias')) for (let j = 0; j < count; j++) values[j] = rng.next() - 0.5;
+        if (t.name === 'rope_freqs.weight') values.set(llama3RopeFactors(hd, arch.ropeTheta));
+        else if (t.name.endsWith('.bias')) for (let j = 0; j < count; j++) values[j] = rng.next() - 0.5;
         else if (t.shape.length === 1) for (let j = 0; j < count; j++) values[j] = normSpread ? 1 + normSpread * (2 * rng.next() - 1) : 1;
         else for (let j = 0; j < count; j++) values[j] = amplitude * (2 * rng.next() - 1);
         const bytes = quantize(t.dtype, values);

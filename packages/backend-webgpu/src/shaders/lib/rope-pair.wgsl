@@ -18,7 +18,7 @@ fn pair_of(i: u32) -> vec2<u32> {
 fn rotated(x: f32, other: f32, e: u32, pos: i32) -> f32 {
   let i = e % params.hd;
   let pair = pair_of(i);
-  let cs = rope_cos_sin(pos, pair.x, params.hd, params.log2_theta);
+  let cs = rope_cos_sin(pos, pair.x, params.hd, params.log2_theta, 1.0);
   // the second element of its pair: a mode-0 odd element, or one of a head's upper half
   let second = select((i & 1u) == 1u, i >= params.hd / 2u, params.mode == 1u);
   if (second) {
