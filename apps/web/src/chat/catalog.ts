@@ -10,11 +10,19 @@ export interface CatalogModel {
 
 const TINYLLAMA = 'hf:TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF/tinyllama-1.1b-chat-v1.0';
 
-/** The curated list: TinyLlama-1.1B-Chat-v1.0 in the three quantizations people pick (sizes from the hub's file list). */
+/**
+ * The curated list: TinyLlama-1.1B-Chat-v1.0 in the three quantizations people
+ * pick (sizes from the hub's file list), then the other small Llama-family
+ * models llamita runs (docs/adr/0021; sizes approximate, as remembered from the
+ * hub: this project's machines cannot reach it).
+ */
 export const CATALOG: readonly CatalogModel[] = [
   { label: 'TinyLlama 1.1B Chat v1.0 · Q4_K_M', ref: `${TINYLLAMA}.Q4_K_M.gguf`, approxBytes: 669e6 },
   { label: 'TinyLlama 1.1B Chat v1.0 · Q4_0', ref: `${TINYLLAMA}.Q4_0.gguf`, approxBytes: 638e6 },
   { label: 'TinyLlama 1.1B Chat v1.0 · Q8_0', ref: `${TINYLLAMA}.Q8_0.gguf`, approxBytes: 1170e6 },
+  { label: 'Qwen3 0.6B · Q8_0', ref: 'hf:Qwen/Qwen3-0.6B-GGUF/Qwen3-0.6B-Q8_0.gguf', approxBytes: 639e6 },
+  { label: 'Qwen2.5 0.5B Instruct · Q8_0', ref: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q8_0.gguf', approxBytes: 676e6 },
+  { label: 'Llama 3.2 1B Instruct · Q4_K_M', ref: 'hf:bartowski/Llama-3.2-1B-Instruct-GGUF/Llama-3.2-1B-Instruct-Q4_K_M.gguf', approxBytes: 808e6 },
 ];
 
 /** The hub the `hf:` references resolve against. */
