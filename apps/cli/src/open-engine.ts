@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DType } from '@llamita/core';
 import { openHfCheckpoint } from '@llamita/model/node';
-import { spmVocabFromTokenizerJson } from '@llamita/tokenizer';
+import { tokenizerFromTokenizerJson } from '@llamita/tokenizer';
 import { loadCheckpoint, loadModel, type Engine, type FailoverEvent } from 'llamita';
 import { backendOption, type WebGpuTuning } from './backends.js';
 import { UsageError } from './cli-error.js';
@@ -53,7 +53,7 @@ export async function openEngine(args: EngineArgs): Promise<Engine> {
     if (!existsSync(tokenizerPath)) throw new UsageError(`${args.model} has no tokenizer.json`);
     const checkpoint = await openHfCheckpoint(args.model);
     const chatTemplate = args.chatTemplate ?? chatTemplateOfFolder(args.model);
-    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, spmVocabFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), {
+    const engine = await loadCheckpoint(checkpoint.tensors, checkpoint.config, tokenizerFromTokenizerJson(readFileSync(tokenizerPath, 'utf8')), {
       ...options,
       ...(chatTemplate !== undefined && { chatTemplate }),
     }).catch(async (e: unknown) => {

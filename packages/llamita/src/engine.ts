@@ -80,12 +80,14 @@ function modelOptions(options: LoadModelOptions) {
 
 /**
  * Loads a checkpoint given as parts: tensors (e.g. a Hugging Face safetensors
- * checkpoint through `hfTensorSource`), its config and its vocabulary (e.g.
- * from `tokenizer.json`).
+ * checkpoint through `hfTensorSource`), its config and its tokenizer (e.g.
+ * `tokenizerFromTokenizerJson` of its `tokenizer.json`: SentencePiece or
+ * byte-level BPE), or a SentencePiece vocabulary.
  */
-export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, vocab: SpmVocab, options: LoadModelOptions): Promise<Engine> {
+export async function loadCheckpoint(tensors: TensorSource, config: LlamaConfig, tokenizer: Tokenizer | SpmVocab, options: LoadModelOptions): Promise<Engine> {
   const placed = await placeOnBackend(options.backend, (backend) => LlamaModel.load(tensors, config, backend, modelOptions(options)));
-  return new Engine(placed.value, new SpmTokenizer(vocab), { ...placed, chatTemplate: options.chatTemplate, onFailover: options.onFailover });
+  const ready = 'encode' in tokenizer ? tokenizer : new SpmTokenizer(tokenizer);
+  return new Engine(placed.value, ready, { ...placed, chatTemplate: options.chatTemplate, onFailover: options.onFailover });
 }
 
 /**

@@ -25,8 +25,13 @@ describe('llamaConfigFromHf', () => {
     expect(llamaConfigFromHf(config())).toMatchObject({ dim: 2048, ffnDim: 5632, nLayers: 22, nHeads: 32, nKvHeads: 4, headDim: 64, vocabSize: 32000, ropeMode: 'half' });
   });
 
+  it('reads Qwen2’s biases and Qwen3’s q/k norms and head size from model_type', () => {
+    expect(llamaConfigFromHf(config({ model_type: 'qwen2', attention_bias: true }))).toMatchObject({ qkvBias: true, qkNorm: false, ropeMode: 'half' });
+    expect(llamaConfigFromHf(config({ model_type: 'qwen3', head_dim: 128 }))).toMatchObject({ qkvBias: false, qkNorm: true, headDim: 128 });
+  });
+
   it.each([
-    ['another architecture', { model_type: 'qwen2' }, /model_type "qwen2" is not supported/],
+    ['another architecture', { model_type: 'gemma2' }, /model_type "gemma2" is not supported \(llama, qwen2, qwen3\)/],
     ["Llama 3's RoPE scaling", { rope_scaling: { rope_type: 'llama3', factor: 32 } }, /rope_scaling is not supported/],
     ['biases on the attention projections', { attention_bias: true }, /attention_bias is not supported/],
     ['biases on the MLP', { mlp_bias: true }, /mlp_bias is not supported/],

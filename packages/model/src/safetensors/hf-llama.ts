@@ -8,7 +8,9 @@ import type { SafetensorsFile } from './reader.js';
  * checkpoints keep Q/K rows in the order their RoPE expects (pairs `i`,
  * `i + headDim/2`), so the config says `ropeMode: 'half'` and the weights are
  * used as they are; llama.cpp's converter permutes those rows for `adjacent`
- * pairs instead (see {@link permuteQkRows}).
+ * pairs instead (see {@link permuteQkRows}). `model_type` `qwen2` (Qwen2,
+ * Qwen2.5) adds the q, k, v biases, `qwen3` the per-head q/k norms
+ * (docs/adr/0021-llama-family-architectures-as-switches.md).
  * @throws LlamitaError `E_UNSUPPORTED_MODEL` for another architecture; `E_BAD_FILE` for missing fields.
  */
 export function llamaConfigFromHf(json: string): LlamaConfig {
@@ -19,16 +21,18 @@ export function llamaConfigFromHf(json: string): LlamaConfig {
     throw new LlamitaError('E_BAD_FILE', `config.json is not valid JSON (${(e as Error).message})`);
   }
   const type = c.model_type;
-  if (type !== 'llama') throw new LlamitaError('E_UNSUPPORTED_MODEL', `config.json: model_type "${String(type)}" is not supported (only llama)`);
+  if (type !== 'llama' && type !== 'qwen2' && type !== 'qwen3') {
+    throw new LlamitaError('E_UNSUPPORTED_MODEL', `config.json: model_type "${String(type)}" is not supported (llama, qwen2, qwen3)`);
+  }
   const num = (key: string, fallback?: number): number => {
     const v = c[key] ?? fallback;
     if (typeof v !== 'number') throw new LlamitaError('E_BAD_FILE', `config.json: ${key} is missing or not a number`, { key });
     return v;
   };
   if (c.rope_scaling != null) throw new LlamitaError('E_UNSUPPORTED_MODEL', 'config.json: rope_scaling is not supported yet');
-  // the bias tensors would otherwise be left unread and the model run without them
+  // the bias tensors would otherwise be left unread and the model run without them (Qwen2's q, k, v biases are read)
   for (const key of ['attention_bias', 'mlp_bias']) {
-    if (c[key] === true) throw new LlamitaError('E_UNSUPPORTED_MODEL', `config.json: ${key} is not supported yet`, { key });
+    if (c[key] === true && type !== 'qwen2') throw new LlamitaError('E_UNSUPPORTED_MODEL', `config.json: ${key} is not supported yet`, { key });
   }
   const dim = num('hidden_size');
   const nHeads = num('num_attention_heads');
@@ -45,19 +49,21 @@ export function llamaConfigFromHf(json: string): LlamaConfig {
       ropeTheta: num('rope_theta', 10000),
       normEps: num('rms_norm_eps', 1e-6),
       ropeMode: 'half',
+      qkNorm: type === 'qwen3',
+      qkvBias: type === 'qwen2',
     },
     'config.json',
   );
 }
 
-/** Hugging Face Llama tensor names to llama.cpp's (llama.cpp's LLM_ARCH_LLAMA table). */
+/** Hugging Face Llama, Qwen2 and Qwen3 tensor names to llama.cpp's (its LLM_ARCH_LLAMA, QWEN2 and QWEN3 tables). */
 export function ggufNameOf(hfName: string): string | undefined {
   const fixed: Record<string, string> = {
     'model.embed_tokens.weight': 'token_embd.weight',
     'model.norm.weight': 'output_norm.weight',
     'lm_head.weight': 'output.weight',
   };
-  if (fixed[hfName]) return fixed[hfName];
+  if (Object.hasOwn(fixed, hfName)) return fixed[hfName];
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
   if (!m) return undefined;
   const parts: Record<string, string> = {
@@ -66,12 +72,17 @@ export function ggufNameOf(hfName: string): string | undefined {
     'self_attn.k_proj.weight': 'attn_k.weight',
     'self_attn.v_proj.weight': 'attn_v.weight',
     'self_attn.o_proj.weight': 'attn_output.weight',
+    'self_attn.q_proj.bias': 'attn_q.bias',
+    'self_attn.k_proj.bias': 'attn_k.bias',
+    'self_attn.v_proj.bias': 'attn_v.bias',
+    'self_attn.q_norm.weight': 'attn_q_norm.weight',
+    'self_attn.k_norm.weight': 'attn_k_norm.weight',
     'post_attention_layernorm.weight': 'ffn_norm.weight',
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
   };
-  const part = parts[m[2]!];
+  const part = Object.hasOwn(parts, m[2]!) ? parts[m[2]!] : undefined;
   return part ? `blk.${m[1]}.${part}` : undefined;
 }
 

@@ -12,6 +12,7 @@ import { LlamaModel } from '../llama/model.js';
 import { permuteQkRows } from './hf-llama.js';
 import { openHfCheckpoint } from './node-checkpoint.js';
 import { readSafetensors, serializeSafetensors } from './reader.js';
+import { SYNTHETIC_SHAPES, synthesizeLlama } from '../synthetic.js';
 
 const have = fixturesAvailable();
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
@@ -27,6 +28,11 @@ function hfName(gguf: string): string {
     'attn_k.weight': 'self_attn.k_proj.weight',
     'attn_v.weight': 'self_attn.v_proj.weight',
     'attn_output.weight': 'self_attn.o_proj.weight',
+    'attn_q.bias': 'self_attn.q_proj.bias',
+    'attn_k.bias': 'self_attn.k_proj.bias',
+    'attn_v.bias': 'self_attn.v_proj.bias',
+    'attn_q_norm.weight': 'self_attn.q_norm.weight',
+    'attn_k_norm.weight': 'self_attn.k_norm.weight',
     'ffn_norm.weight': 'post_attention_layernorm.weight',
     'ffn_gate.weight': 'mlp.gate_proj.weight',
     'ffn_up.weight': 'mlp.up_proj.weight',
@@ -36,17 +42,19 @@ function hfName(gguf: string): string {
 }
 
 /**
- * Writes a GGUF made by llama.cpp back out as a Hugging Face checkpoint folder:
- * names mapped back, Q/K rows un-permuted to the Hugging Face RoPE layout,
- * split into `shards` safetensors files (with an index when more than one).
+ * Writes a GGUF back out as a Hugging Face checkpoint folder: names mapped
+ * back, a Llama's Q/K rows un-permuted to the Hugging Face RoPE layout (Qwen's
+ * are in it already), split into `shards` safetensors files (with an index
+ * when more than one).
  */
 async function toHfFolder(file: GgufFile, shards: number): Promise<string> {
   const c = llamaConfigFromGguf(file);
+  const modelType = file.metadata.get('general.architecture')!.value as string;
   const dir = mkdtempSync(join(tmpdir(), 'llamita-hf-'));
   const tensors = await Promise.all(
     file.tensors.map(async (t) => {
       let data = await readTensorData(file, t);
-      const heads = t.name.endsWith('attn_q.weight') ? c.nHeads : t.name.endsWith('attn_k.weight') ? c.nKvHeads : 0;
+      const heads = c.ropeMode === 'half' ? 0 : t.name.endsWith('attn_q.weight') ? c.nHeads : t.name.endsWith('attn_k.weight') ? c.nKvHeads : 0;
       if (heads) data = permuteQkRows(data, heads, t.byteLength / t.shape[0]!, 'to-half');
       return { name: hfName(t.name), dtype: t.dtype, shape: t.shape, data };
     }),
@@ -63,8 +71,9 @@ async function toHfFolder(file: GgufFile, shards: number): Promise<string> {
   writeFileSync(
     join(dir, 'config.json'),
     JSON.stringify({
-      model_type: 'llama',
+      model_type: modelType,
       hidden_size: c.dim,
+      head_dim: c.headDim,
       intermediate_size: c.ffnDim,
       num_hidden_layers: c.nLayers,
       num_attention_heads: c.nHeads,
@@ -95,6 +104,20 @@ describe.skipIf(!have)(`safetensors checkpoints${have ? '' : ' (skipped: ../shar
     expect(worst).toBeLessThan(1e-4);
     await hf.close();
     await gguf.source.close();
+  });
+
+  it.each(['qwen2', 'qwen3'] as const)('a synthetic %s GGUF as a Hugging Face checkpoint gives the GGUF logits (biases, q/k norms, wide heads by their HF names)', async (arch) => {
+    const vocabSource = await fileSource(fixturePath('llama-spm-vocab/ggml-vocab-llama-spm.gguf'));
+    const synthesized = synthesizeLlama({ arch, shape: SYNTHETIC_SHAPES.micro, dtype: 'f32', seed: 5, vocab: await readGguf(vocabSource) });
+    await vocabSource.close();
+    const gguf = await readGguf(bytesSource(concat([synthesized.header, ...Array.from(synthesized.chunks(), (ch) => ch.bytes)]), `${arch}.gguf`));
+    const hf = await openHfCheckpoint(await toHfFolder(gguf, 1));
+    expect(hf.config).toMatchObject({ qkvBias: arch === 'qwen2', qkNorm: arch === 'qwen3' });
+    const prompt = [1, 403, 407, 261, 378, 221, 493];
+    const fromGguf = await (await loadGgufLlama(gguf, await jsBackend.create(), { contextSize: 16 })).evaluate(prompt, 'all');
+    const fromHf = await (await LlamaModel.load(hf.tensors, hf.config, await jsBackend.create(), { contextSize: 16 })).evaluate(prompt, 'all');
+    expect(fromHf).toEqual(fromGguf);
+    await hf.close();
   });
 
   it('permuteQkRows round-trips', () => {
