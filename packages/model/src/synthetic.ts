@@ -12,6 +12,7 @@ export type { ByteSource } from './gguf/source.js';
 export { type SyntheticShape, type SyntheticShapeName, SYNTHETIC_SHAPES } from './synthetic/shapes.js';
 export {
   type SyntheticArch,
+  type SyntheticArchLayout,
   type SyntheticDType,
   type SynthesizeOptions,
   type SynthesizedModel,

@@ -38,7 +38,7 @@ function weightType(dtype: SyntheticDType, name: string, cols: number, layers: n
 export type SyntheticArch = 'llama' | 'llama3' | 'smollm2' | 'qwen2' | 'qwen3' | 'phi3';
 
 /** How a variant's file differs from a Llama 2 one. */
-interface ArchLayout {
+export interface SyntheticArchLayout {
   /** `general.architecture`, and the prefix of its metadata keys. */
   readonly gguf: string;
   /** No output.weight: the head is the embedding table (SmolLM2, Llama 3.2 1B, Qwen3 0.6B). */
@@ -62,7 +62,7 @@ interface ArchLayout {
  * instead of 1, so a norm applied with the wrong weight (or none) shows in
  * the outputs; `llama` keeps 1 so its files stay byte for byte what they were.
  */
-export const SYNTHETIC_ARCHS: Readonly<Record<SyntheticArch, ArchLayout>> = {
+export const SYNTHETIC_ARCHS: Readonly<Record<SyntheticArch, SyntheticArchLayout>> = {
   llama: { gguf: 'llama', tied: false, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
   llama3: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 500000, ropeFreqs: true },
   smollm2: { gguf: 'llama', tied: true, qkNorm: false, qkvBias: false, fused: false, headScale: 1, ropeTheta: 10000, ropeFreqs: false },
