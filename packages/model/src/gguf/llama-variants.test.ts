@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes } from '@llamita/core';
 import { fixturePath, fixturesAvailable } from '@llamita/testkit';
 import { expectedShapes } from '../llama/weights.js';
-import { llamaConfigFromGguf } from './gguf-llama.js';
+import { llamaConfigFromGguf, loadGgufLlama } from './gguf-llama.js';
+import { jsBackend } from '@llamita/backend-js';
 import { readGguf, readTensorData } from './reader.js';
 import { bytesSource } from './source.js';
 import type { GgufValue } from './types.js';
@@ -30,6 +31,12 @@ describe.skipIf(!have)(`llama GGUF files with what the forward pass does not com
     const config = llamaConfigFromGguf(await stories260KWith([], [f32('rope_freqs.weight', 4)]));
     expect(config.ropeFreqFactors).toBe(true);
     expect(expectedShapes(config).get('rope_freqs.weight')).toEqual([config.headDim / 2]);
+  });
+
+  it('refuses a RoPE frequency factor of zero with E_BAD_FILE naming it, before anything runs', async () => {
+    const factors = new Float32Array([1, 2, 0, 4]);
+    const file = await stories260KWith([], [{ name: 'rope_freqs.weight', dtype: 'f32', shape: [4], data: new Uint8Array(factors.buffer) }]);
+    await expect(loadGgufLlama(file, await jsBackend.create(), { contextSize: 16 })).rejects.toMatchObject({ code: 'E_BAD_FILE', message: expect.stringMatching(/rope_freqs\.weight\[2\] is 0/) });
   });
 
   it.each([

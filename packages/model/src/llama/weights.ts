@@ -211,7 +211,20 @@ async function upload(source: TensorSource, info: TensorEntry, backend: Backend,
     const values = dequantizeToF32(info.dtype, bytes, 0, count);
     bytes = dtype === 'f32' ? new Uint8Array(values.buffer) : quantize(dtype, values);
   }
+  // a vector is f32 by now (uploadedDType)
+  if (info.name === 'rope_freqs.weight') checkRopeFactors(source.name, new Float32Array(bytes.slice().buffer));
   const tensor = allocateTensor(backend, 'weights', dtype, info.shape, info.name);
   backend.write(tensor.buffer, 0, bytes);
   return tensor;
+}
+
+/**
+ * RoPE divides each pair's angle by its factor: a factor that is zero,
+ * negative or not finite would turn every output into garbage, so a file
+ * carrying one is refused.
+ * @throws LlamitaError `E_BAD_FILE` naming the first bad factor.
+ */
+function checkRopeFactors(file: string, factors: Float32Array): void {
+  const bad = factors.findIndex((f) => !(f > 0 && Number.isFinite(f)));
+  if (bad >= 0) throw new LlamitaError('E_BAD_FILE', `${file}: rope_freqs.weight[${bad}] is ${factors[bad]}; RoPE frequency factors must be positive and finite`, { tensor: 'rope_freqs.weight' });
 }
