@@ -9,7 +9,7 @@
  */
 import type { DType } from '@llamita/core';
 import { Scratch, f32ToF16, ropeCosSin, roundTripActivation, type ActivationType } from '@llamita/tensor';
-import { checkPosition, f32, ggmlVectorExp, hsum8, reduceAdd16 } from './llama-cpp-x86/index.js';
+import { checkPosition, expF32, f32, ggmlVectorExp, hsum8, reduceAdd16 } from './llama-cpp-x86/index.js';
 export { attentionF16Cache } from './llama-cpp-x86/index.js';
 
 /** Weight rows decoded on demand: row r of a `[n, k]` weight as f32. */
@@ -216,7 +216,7 @@ export function swiglu(gate: Float32Array, up: Float32Array, out: Float32Array):
   const vectorEnd = gate.length - (gate.length % 16);
   for (let i = 0; i < gate.length; i++) {
     const g = gate[i]!;
-    const e = i < vectorEnd ? ggmlVectorExp(f32(-g)) : f32(Math.exp(-g));
+    const e = i < vectorEnd ? ggmlVectorExp(f32(-g)) : expF32(f32(-g));
     out[i] = f32(g / f32(1 + e)) * up[i]!;
   }
 }

@@ -14,6 +14,7 @@
 
 import { loadF16x4, roundToF16 } from './half';
 import { ggmlExp4 } from './elementwise';
+import { glibcExpf } from './expf';
 import { fma4 } from './simd';
 
 /**
@@ -62,9 +63,9 @@ function ggmlDotF16(q16: usize, kf: usize, hd: i32): f32 {
   return <f32>sum;
 }
 
-/** e^x rounded to f32, through f64 (the reference kernel's Math.exp; both within an ulp of libm's expf). */
+/** e^x as libm's expf (glibc's algorithm, as the reference kernel's expF32). */
 @inline function expF32(x: f32): f32 {
-  return <f32>Math.exp(<f64>x);
+  return glibcExpf(x);
 }
 
 /** Query rows from which llama.cpp takes its tiled kernel (GGML_FA_TILE_Q), and its KV tile (GGML_FA_TILE_KV). */

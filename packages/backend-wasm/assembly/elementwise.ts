@@ -1,6 +1,7 @@
 // Row-wise and elementwise ops in SIMD. Each call covers rows (or, for the
 // elementwise ones, 4-element chunks) r0 <= r < r1, so threads can split them.
 
+import { glibcExpf } from './expf';
 import { fma4 } from './simd';
 
 /**
@@ -50,7 +51,7 @@ export function swiglu(gate: usize, up: usize, out: usize, count: i32, c0: i32, 
   const end = min(c1 << 2, count);
   for (let e = max(c0 << 2, vectorEnd); e < end; e++) {
     const g = load<f32>(gate + (<usize>e << 2));
-    store<f32>(out + (<usize>e << 2), (g / (1 + Mathf.exp(-g))) * load<f32>(up + (<usize>e << 2)));
+    store<f32>(out + (<usize>e << 2), (g / (1 + glibcExpf(-g))) * load<f32>(up + (<usize>e << 2)));
   }
 }
 

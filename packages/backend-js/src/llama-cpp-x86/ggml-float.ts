@@ -66,5 +66,39 @@ export function ggmlVectorExp(x: number): number {
   return f32(j * 2 ** n);
 }
 
-/** libm's expf, for f32 x: e^x in f64 rounded to f32 (glibc's expf is correctly rounded but in rare cases). */
-export const expF32 = (x: number): number => f32(Math.exp(x));
+/** 2^(i/32) for i in 0..31, each the nearest double (glibc's __exp2f_data table, its exponent field restored). */
+const EXPF_POW2: readonly number[] = [
+  1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577, 1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721, 1.215247359980469,
+  1.241857812073484, 1.2690509571917332, 1.2968395546510096, 1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951, 1.4451808069770467, 1.4768261459394993, 1.5091644275934228,
+  1.5422108254079407, 1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429, 1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424, 1.8741676341103,
+  1.9152065613971474, 1.9571441241754002,
+];
+/** 32 / ln 2, and the cubic's coefficients scaled by 1/32 per power (0x1.c6af84b912394p-5, 0x1.ebfce50fac4f3p-3, 0x1.62e42ff0c52d6p-1). */
+const EXPF_INV_LN2_N = 46.16624130844683;
+const [EXPF_C0, EXPF_C1, EXPF_C2] = [1.6938359250920212e-6, 0.00023459809789509004, 0.021660849396613134];
+/** 1.5 · 2^52: adding it rounds a double to an integer, ties to even. */
+const EXPF_SHIFT = 6755399441055744;
+
+/**
+ * libm's expf as glibc 2.27+ computes it (Arm's optimized-routines
+ * algorithm, the one llama.cpp's CPU flash attention and SiLU tail call on
+ * Linux): x·32/ln2 = k + r, e^x = 2^(k/32) · (cubic in r), in f64, rounded
+ * once to f32. It is not correctly rounded: about 0.07% of results are an ulp
+ * from f32(Math.exp(x)), and those flips moved the attention's f16
+ * accumulators away from llama.cpp's (docs/adr/0021).
+ */
+export function expF32(x: number): number {
+  if (!(Math.abs(x) < 88)) {
+    if (Number.isNaN(x)) return x;
+    if (x > 88.72283172607422) return Infinity;
+    if (x < -103.972076416015625) return 0;
+  }
+  const z = EXPF_INV_LN2_N * x;
+  const kd = z + EXPF_SHIFT - EXPF_SHIFT;
+  const r = z - kd;
+  const i = ((kd % 32) + 32) % 32;
+  // 2^(k/32) = 2^(i/32) · 2^((k - i)/32): exact, as glibc's exponent-field add
+  const s = EXPF_POW2[i]! * 2 ** ((kd - i) / 32);
+  const y = (EXPF_C0 * r + EXPF_C1) * (r * r) + (EXPF_C2 * r + 1);
+  return f32(y * s);
+}
